@@ -1,0 +1,114 @@
+"""Shared CLI plumbing: the app object, options every command takes, output formats, error lines."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from monitor.config import Config, load_config
+from monitor.errors import ClaimwatchError
+
+app = typer.Typer(
+    name="claimwatch",
+    help="Watch news sources and get told when a position shifts, not merely when text changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: $CLAIMWATCH_CONFIG, ./claimwatch.toml, the user config dir, built-ins).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a ClaimwatchError into one clear line on stderr and its exit status; no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ClaimwatchError as exc:
+            err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def get_config(path: Path | None) -> Config:
+    return load_config(path)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    *,
+    json_key: str | None = None,
+    title: str | None = None,
+    empty: str = "nothing to show",
+) -> None:
+    """Print rows as a rich table, JSON (`{json_key: rows}` or a bare list) or CSV with a header."""
+    if fmt is OutputFormat.json:
+        payload: Any = {json_key: list(rows)} if json_key else list(rows)
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+        return
+    if fmt is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(column)) for column in columns])
+        sys.stdout.write(buffer.getvalue())
+        return
+    if not rows:
+        console.print(empty)
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(column)) for column in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def read_lines(values: Iterable[str]) -> list[str]:
+    return [v for v in values if v]

@@ -1,0 +1,1 @@
+"""CLI commands (being written; registers on monitor.cli._common.app)."""

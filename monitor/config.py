@@ -1,0 +1,268 @@
+"""Load and validate claimwatch's TOML configuration.
+
+Where the file comes from: `--config PATH`, else `$CLAIMWATCH_CONFIG`, else `./claimwatch.toml`, else
+`<user config dir>/claimwatch/claimwatch.toml`, else the built-in defaults (a SQLite file in the user's
+data directory, the bundled sample sources, console alerts). `$CLAIMWATCH_DATABASE_URL` overrides the
+store URL. Secrets never live here: channels name the environment variables that hold them.
+
+A broken file raises `ConfigError` naming the file, the line and the reason; nothing starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from monitor.errors import ConfigError
+from monitor.timeutil import parse_duration
+from monitor.tomlfile import describe_path, load_toml, locate
+
+APP = "claimwatch"
+PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLES_DIR = PACKAGE_DIR / "samples"
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class _Section(BaseModel):
+    # Unknown keys are errors: a typo ("intervall") must not silently fall back to a default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreConfig(_Section):
+    url: str | None = None  # None: sqlite:///<user data dir>/claimwatch.db
+
+
+class FetchConfig(_Section):
+    user_agent: str = "claimwatch/0.1 (+https://github.com/claimwatch/claimwatch)"
+    timeout: Duration = timedelta(seconds=20)
+    connect_timeout: Duration = timedelta(seconds=10)
+    max_bytes: int = Field(default=5_000_000, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    concurrency: int = Field(default=64, gt=0)
+    per_host_concurrency: int = Field(default=4, gt=0)
+    per_host_delay: Duration = timedelta(0)
+    retries: int = Field(default=2, ge=0)
+    retry_backoff: Duration = timedelta(seconds=1)
+    content_types: tuple[str, ...] = (
+        "text/html",
+        "application/xhtml+xml",
+        "text/plain",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/xml",
+        "text/xml",
+    )
+
+
+class RecheckStep(_Section):
+    """Articles younger than `age` are re-checked every `every`."""
+
+    age: Duration
+    every: Duration
+
+
+class ArticlesConfig(_Section):
+    """How articles discovered through feeds are re-checked: often while new, rarely when old."""
+
+    recheck: tuple[RecheckStep, ...] = (
+        RecheckStep(age=timedelta(hours=6), every=timedelta(minutes=15)),
+        RecheckStep(age=timedelta(days=2), every=timedelta(hours=1)),
+        RecheckStep(age=timedelta(days=7), every=timedelta(hours=6)),
+    )
+    retire_after: Duration = timedelta(days=14)
+    # An extraction keeping less than this share of the previous version's text is a failure, not news.
+    min_text_ratio: float = Field(default=0.3, ge=0, le=1)
+
+
+class SchedulerConfig(_Section):
+    jitter: float = Field(default=0.1, ge=0, le=1)  # fraction of each interval
+    startup_spread: Duration = timedelta(seconds=30)  # first checks are spread over this window
+
+
+class AlertsConfig(_Section):
+    max_attempts: int = Field(default=8, gt=0)
+    backoff: Duration = timedelta(seconds=30)
+    max_backoff: Duration = timedelta(hours=1)
+    dispatch_every: Duration = timedelta(seconds=5)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+class SourceConfig(_Section):
+    name: str
+    type: Literal["page", "feed", "file"] = "page"
+    url: str | None = None
+    path: Path | None = None
+    interval: Duration = timedelta(minutes=15)
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> SourceConfig:
+        if not _NAME.match(self.name):
+            raise ValueError(f"source name {self.name!r} may hold letters, digits, '-', '_' and '.' only")
+        if self.type == "file":
+            if self.path is None:
+                raise ValueError("a 'file' source needs 'path'")
+            if self.url is not None:
+                raise ValueError("a 'file' source takes 'path', not 'url'")
+        else:
+            if not self.url:
+                raise ValueError(f"a '{self.type}' source needs 'url'")
+            if not re.match(r"^https?://", self.url):
+                raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
+        if self.interval < timedelta(seconds=1):
+            raise ValueError("interval must be at least 1s")
+        return self
+
+    @property
+    def location(self) -> str:
+        return self.url if self.url is not None else str(self.path)
+
+
+class ChannelConfig(BaseModel):
+    """A named alert channel. `type` picks the channel class; its options are checked by that class."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Config(_Section):
+    store: StoreConfig = StoreConfig()
+    fetch: FetchConfig = FetchConfig()
+    articles: ArticlesConfig = ArticlesConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    rules: Path = Path("rules")
+    actors: tuple[Path, ...] = ()  # extra actor gazetteer files
+    sources: tuple[SourceConfig, ...] = ()
+    channels: dict[str, ChannelConfig] = {}
+    # Where the values came from, for messages and for resolving relative paths.
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}")
+            seen.add(source.name)
+        return self
+
+    @property
+    def database_url(self) -> str:
+        env = os.environ.get("CLAIMWATCH_DATABASE_URL")
+        if env:
+            return env
+        if self.store.url:
+            return self.store.url
+        data_dir = Path(platformdirs.user_data_dir(APP))
+        return f"sqlite:///{data_dir / 'claimwatch.db'}"
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths in a config file are relative to that file."""
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def rules_path(self) -> Path:
+        return self.resolve(self.rules)
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+def default_config() -> Config:
+    """The embedded default: SQLite in the user's data dir, the bundled sample sources, console alerts."""
+    sample = SAMPLES_DIR / "strike-policy"
+    sources = tuple(
+        SourceConfig(name=f"sample-{p.stem}", type="file", path=p, interval=timedelta(minutes=5), tags=("sample",))
+        for p in sorted(sample.glob("*.txt"))
+        if not p.name.startswith("v")
+    )
+    return Config(
+        sources=sources,
+        channels={"console": ChannelConfig(type="console")},
+        rules=PACKAGE_DIR / "samples" / "rules",
+    )
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The config file to use, or None for the built-in defaults."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("CLAIMWATCH_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("claimwatch.toml")
+    if local.is_file():
+        return local
+    user = Path(platformdirs.user_config_dir(APP)) / "claimwatch.toml"
+    if user.is_file():
+        return user
+    return None
+
+
+def load_config(explicit: Path | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return default_config()
+    return parse_config(path)
+
+
+def parse_config(path: Path) -> Config:
+    data, text = load_toml(path, ConfigError)
+    try:
+        config = Config.model_validate({**data, "path": path.resolve()})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        # pydantic reports validators of a whole table at the table; report the table's line then.
+        line = locate(text, loc) if loc else None
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+        elif error["type"] == "missing":
+            message = f"missing required key {loc[-1]!r}"
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise ConfigError(path, message + more, line, describe_path(loc) if loc else None) from None
+    _check_channels(config, path, text)
+    return config
+
+
+def _check_channels(config: Config, path: Path, text: str) -> None:
+    """Each channel's options are validated by its channel class, so errors carry file and line too."""
+    from monitor.alerts.channels import validate_channel_options  # late: alerts imports config
+
+    for name, channel in config.channels.items():
+        try:
+            validate_channel_options(channel.type, channel.options)
+        except ValueError as exc:
+            key = getattr(exc, "key", None)
+            loc: tuple[str | int, ...] = ("channels", name, key) if key else ("channels", name, "type")
+            raise ConfigError(path, f"channel {name!r}: {exc}", locate(text, loc), describe_path(loc)) from None
