@@ -198,18 +198,11 @@ class Config(_Section):
 
 
 def default_config() -> Config:
-    """The embedded default: SQLite in the user's data dir, the bundled sample sources, console alerts."""
-    sample = SAMPLES_DIR / "strike-policy"
-    sources = tuple(
-        SourceConfig(name=f"sample-{p.stem}", type="file", path=p, interval=timedelta(minutes=5), tags=("sample",))
-        for p in sorted(sample.glob("*.txt"))
-        if not p.name.startswith("v")
-    )
-    return Config(
-        sources=sources,
-        channels={"console": ChannelConfig(type="console")},
-        rules=PACKAGE_DIR / "samples" / "rules",
-    )
+    """The embedded default: SQLite in the user's data dir, console alerts, the packaged rules.
+
+    It watches nothing until sources are configured; `claimwatch demo` runs the bundled sample story.
+    """
+    return Config(channels={"console": ChannelConfig(type="console")}, rules=SAMPLES_DIR / "rules")
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
