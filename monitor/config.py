@@ -57,6 +57,7 @@ class FetchConfig(_Section):
     per_host_delay: Duration = timedelta(0)
     retries: int = Field(default=2, ge=0)
     retry_backoff: Duration = timedelta(seconds=1)
+    retry_after_max: Duration = timedelta(seconds=60)  # a server's Retry-After is honoured up to this
     content_types: tuple[str, ...] = (
         "text/html",
         "application/xhtml+xml",
@@ -91,6 +92,8 @@ class ArticlesConfig(_Section):
 class SchedulerConfig(_Section):
     jitter: float = Field(default=0.1, ge=0, le=1)  # fraction of each interval
     startup_spread: Duration = timedelta(seconds=30)  # first checks are spread over this window
+    shutdown_grace: Duration = timedelta(seconds=10)  # on SIGTERM, in-flight checks may finish this long
+    lease: Duration = timedelta(minutes=15)  # a worker's claim on a source it checks (shared PostgreSQL)
 
 
 class AlertsConfig(_Section):
