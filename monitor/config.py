@@ -101,6 +101,9 @@ class AlertsConfig(_Section):
     backoff: Duration = timedelta(seconds=30)
     max_backoff: Duration = timedelta(hours=1)
     dispatch_every: Duration = timedelta(seconds=5)
+    # How long a dispatcher owns an alert it is sending; a killed dispatcher's alerts are taken over
+    # (and checked for an earlier delivery) once this has passed.
+    lease: Duration = timedelta(minutes=2)
 
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")

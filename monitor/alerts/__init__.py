@@ -1,0 +1,36 @@
+"""Alerts: the outbox written with each change, the dispatcher that delivers it, and the channels.
+
+Public API: `enqueue_alerts`, `make_on_change`, `Dispatcher`, `deliver_pending`, `make_dispatch_job`,
+`CHANNEL_TYPES`, `Channel`, `register_channel`, `validate_channel_options`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.alerts.channels import CHANNEL_TYPES, Channel, register_channel, validate_channel_options
+
+__all__ = [
+    "CHANNEL_TYPES",
+    "Channel",
+    "Dispatcher",
+    "deliver_pending",
+    "enqueue_alerts",
+    "make_dispatch_job",
+    "make_on_change",
+    "register_channel",
+    "validate_channel_options",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The outbox and the dispatcher import the store; config validation only needs the channels.
+    if name in ("enqueue_alerts", "make_on_change"):
+        from monitor.alerts import outbox
+
+        return getattr(outbox, name)
+    if name in ("Dispatcher", "deliver_pending", "make_dispatch_job"):
+        from monitor.alerts import dispatch
+
+        return getattr(dispatch, name)
+    raise AttributeError(name)
