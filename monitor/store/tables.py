@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from monitor.timeutil import utcnow
@@ -74,6 +74,10 @@ class VersionRow(SQLModel, table=True):
     document_id: int = Field(foreign_key="documents.id")
     fetched_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
     published_at: datetime | None = _when()
+    # When the text was current: the publication time of a first version (else its fetch time); for a
+    # later version its fetch time unless the page declares a newer publication time. The ledger and
+    # `history` order by this.
+    observed_at: datetime | None = _when()
     raw_hash: str
     text_hash: str = Field(index=True)
     title: str | None = None
@@ -100,6 +104,7 @@ class ClaimRow(SQLModel, table=True):
     attribution: str | None = None
     background: bool = False
     numbers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    confidence: float = 1.0
 
 
 class ChangeRow(SQLModel, table=True):
@@ -111,6 +116,11 @@ class ChangeRow(SQLModel, table=True):
         Index("ix_changes_detected", "detected_at"),
         Index("ix_changes_kind_detected", "kind", "detected_at"),
         Index("ix_changes_actor_topic", "actor", "topic"),
+        # `history` filters and sorts on observed_at (newest first, id breaking ties).
+        Index("ix_changes_observed", "observed_at", "id"),
+        Index("ix_changes_kind_observed", "kind", "observed_at", "id"),
+        Index("ix_changes_actor_observed", text("lower(actor)"), "observed_at", "id"),
+        Index("ix_changes_source_observed", "source_id", "observed_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     kind: str
@@ -133,7 +143,10 @@ class ObservationRow(SQLModel, table=True):
     """One actor's stance on one topic as one version states it: the position ledger's raw material."""
 
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_actor_topic_time", "actor", "topic", "observed_at"),)
+    __table_args__ = (
+        Index("ix_observations_actor_topic_time", "actor", "topic", "observed_at"),
+        Index("ix_observations_position_time", "position_id", "observed_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     actor: str
     topic: str
@@ -146,6 +159,12 @@ class ObservationRow(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="sources.id")
     document_id: int | None = Field(default=None, foreign_key="documents.id")
     version_id: int | None = Field(default=None, foreign_key="versions.id")
+    # The ledger position (actor, topic) this observation was filed under: its own topic may be a
+    # paraphrase of the position's. No foreign key: positions already point here (observation_id).
+    position_id: int | None = None
+    confidence: float = 1.0
+    # The stance_shift this observation moved the position with (ledger or version change), if any.
+    change_id: int | None = Field(default=None, foreign_key="changes.id")
 
 
 class PositionRow(SQLModel, table=True):

@@ -1,0 +1,74 @@
+"""Shared fixtures.
+
+Database: `db_url` / `store` run a test once on a fresh SQLite file and once on PostgreSQL (from
+$CLAIMWATCH_TEST_DATABASE_URL, e.g. postgresql://postgres@127.0.0.1:5432/test; skipped when unset).
+Each PostgreSQL test gets its own schema (through `search_path` in the URL), dropped afterwards, so
+parallel runs and other suites on the same database never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from monitor.store import Store, normalize_url, open_store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PG_ENV = "CLAIMWATCH_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set")
+    return normalize_url(url)
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose connections see only a fresh, empty schema."""
+    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(pg_base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL with nothing in it yet, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'claimwatch.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """An open, migrated store on each backend."""
+    opened = open_store(db_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def seeds() -> Path:
+    """The five seed articles in ../shared/seeds (skipped when ../shared is not beside the repo)."""
+    folder = SHARED / "seeds"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    return folder
