@@ -273,7 +273,9 @@ def _load_file(file: Path, channels: set[str] | None, resolver: Callable[[str], 
     for key in data:
         if key != "rule":
             raise RuleError(
-                file, f"unknown top-level key {key!r} (rules are [[rule]] tables)", locate(text, (key,))
+                file,
+                f"unknown top-level key {key!r} (rules are [[rule]] tables)",
+                locate(text, (key,)) or locate(text, (key, 0)),
             )
     tables = data.get("rule", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):

@@ -307,8 +307,8 @@ class SlackChannel(Channel):
     ) -> Receipt | None:
         from slack_sdk.errors import SlackApiError
 
-        opts: SlackOptions = self.options  # type: ignore[assignment]
-        channel_id = hints.get("channel_id") or (opts.channel if opts.channel[:1] in "CGD" else None)
+        client = self._client()
+        channel_id = hints.get("channel_id") or self._channel_id(client)
         if not channel_id:
             log.warning(
                 "slack %s: cannot check for an earlier delivery of %s (channel id unknown)",
@@ -316,7 +316,6 @@ class SlackChannel(Channel):
                 message.key,
             )
             return None
-        client = self._client()
         cursor = None
         try:
             for _page in range(20):
@@ -343,6 +342,28 @@ class SlackChannel(Channel):
             raise _slack_error(exc) from None
         except Exception as exc:
             raise DeliveryError(f"slack: checking history: {type(exc).__name__}: {exc}") from None
+        return None
+
+    def _channel_id(self, client: Any) -> str | None:
+        """The id of the configured channel: as written when it is one, else looked up by name."""
+        opts: SlackOptions = self.options  # type: ignore[assignment]
+        if not opts.channel.startswith("#") and opts.channel[:1] in "CGD" and opts.channel.isupper():
+            return opts.channel
+        wanted = opts.channel.lstrip("#")
+        cursor = None
+        try:
+            for _page in range(50):
+                response = client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+                )
+                for found in response.get("channels") or []:
+                    if found.get("name") == wanted:
+                        return str(found["id"])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except Exception as exc:  # missing scope, network: we cannot check, say so
+            log.warning("slack %s: cannot look up channel %s: %s", self.name, opts.channel, exc)
         return None
 
 

@@ -138,6 +138,8 @@ def fit(text: str, limit: int, escape: bool = True, note: str = TRUNCATION_NOTE)
     out = slack_escape(text) if escape else text
     if len(out) <= limit:
         return out
+    if len(note) >= limit:
+        note = "…"
     budget = max(0, limit - len(note))
     raw = text[:budget]
     while True:
