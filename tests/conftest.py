@@ -72,3 +72,31 @@ def seeds() -> Path:
     if not folder.is_dir():
         pytest.skip(f"{folder} not found")
     return folder
+
+# --- alerts: a real HTTP server speaking Slack's Web API, a real SMTP server (tests/slackserver.py) ---
+
+
+@pytest.fixture
+def slack_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A Slack Web API server on 127.0.0.1 (ephemeral port); SLACK_BOT_TOKEN is set to its token."""
+    from slackserver import TOKEN, SlackServer
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    server = SlackServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    """aiosmtpd on 127.0.0.1 keeping every message it receives."""
+    from slackserver import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
