@@ -9,14 +9,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from monitor.timeutil import utcnow
+from monitor.timeutil import ensure_utc, utcnow
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that stores UTC and always hands back aware UTC datetimes.
+
+    SQLite keeps no offset: without this it would store an aware time's wall clock as given and return
+    naive values, while PostgreSQL returns aware ones. Naive values written are taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return ensure_utc(value) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return ensure_utc(value) if value is not None else None
 
 
 def _when(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 class SourceRow(SQLModel, table=True):
@@ -55,7 +72,7 @@ class DocumentRow(SQLModel, table=True):
     url: str
     title: str | None = None
     published_at: datetime | None = _when()
-    discovered_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    discovered_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     etag: str | None = None
     last_modified: str | None = None
     last_checked_at: datetime | None = _when()
@@ -72,7 +89,7 @@ class VersionRow(SQLModel, table=True):
     __table_args__ = (Index("ix_versions_document_fetched", "document_id", "fetched_at"),)
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="documents.id")
-    fetched_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    fetched_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     published_at: datetime | None = _when()
     # When the text was current: the publication time of a first version (else its fetch time); for a
     # later version its fetch time unless the page declares a newer publication time. The ledger and
@@ -130,7 +147,7 @@ class ChangeRow(SQLModel, table=True):
     confidence: float = 1.0
     headline: str = ""
     origin: str = "version"
-    detected_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    detected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     observed_at: datetime | None = _when()  # publication time of the newer side, else fetch time
     source_id: int | None = Field(default=None, foreign_key="sources.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="documents.id")
@@ -155,7 +172,7 @@ class ObservationRow(SQLModel, table=True):
     qualifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cue: str | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
-    observed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    observed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     source_id: int | None = Field(default=None, foreign_key="sources.id")
     document_id: int | None = Field(default=None, foreign_key="documents.id")
     version_id: int | None = Field(default=None, foreign_key="versions.id")
@@ -178,8 +195,8 @@ class PositionRow(SQLModel, table=True):
     stance: str
     proposition: str = ""
     qualifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    since: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_observed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_observed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_change_id: int | None = Field(default=None, foreign_key="changes.id")
     observation_id: int | None = Field(default=None, foreign_key="observations.id")
 
@@ -202,7 +219,7 @@ class AlertRow(SQLModel, table=True):
     severity: str = "info"
     status: str = "pending"
     attempts: int = 0
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     next_attempt_at: datetime | None = _when()
     sent_at: datetime | None = _when()
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -223,7 +240,7 @@ class ThreadRow(SQLModel, table=True):
     channel: str
     thread_key: str
     ref: str  # Slack: the message ts
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
 ALL_TABLES = (
