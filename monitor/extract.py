@@ -136,7 +136,7 @@ def _decode_text(body: bytes, encoding: str | None) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ExtractError(
-            f"body is not valid UTF-8 (byte {exc.start}: {body[exc.start:exc.start + 1]!r}) "
+            f"body is not valid UTF-8 (byte {exc.start}: {body[exc.start : exc.start + 1]!r}) "
             "and declares no charset"
         ) from None
 
@@ -195,14 +195,14 @@ def _extract_html(body: bytes, encoding: str | None) -> Article:
     if len(text) < _RETRY_BELOW:
         # Rare slow path. trafilatura prunes the tree it is given, so parse again for the retry.
         fresh = lxml_html.document_fromstring(markup)
-        retry = trafilatura.bare_extraction(fresh, fast=False, **{**options, "favor_precision": False})
+        retry = trafilatura.bare_extraction(fresh, fast=False, **options)
         retry_text = _paragraphs(retry)
         if len(retry_text) > len(text):
             document, text = retry, retry_text
-    if not text:
+    if not _has_words(text):
         raise ExtractError("no article text found in the HTML")
     if document is not None:
-        title = title or _clean(getattr(document, "title", None))
+        title = title or _clean(getattr(document, "title", None)) or None
         if published is None:
             published = _parse_when(getattr(document, "date", None))
     return Article(text=text, title=title, published=published)
@@ -226,6 +226,14 @@ def _paragraphs(document: Any) -> str:
     elif getattr(document, "text", None):
         blocks = [_clean(line) for line in document.text.split("\n")]
     return "\n\n".join(b for b in blocks if b)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _has_words(text: str) -> bool:
+    """Anything worth calling article text: at least a few words, not stray markup."""
+    return len(_WORD.findall(text[:2000])) >= 3
 
 
 def _clean(text: str | None) -> str:

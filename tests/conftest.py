@@ -73,6 +73,7 @@ def seeds() -> Path:
         pytest.skip(f"{folder} not found")
     return folder
 
+
 # --- alerts: a real HTTP server speaking Slack's Web API, a real SMTP server (tests/slackserver.py) ---
 
 
@@ -100,3 +101,17 @@ def smtp_server() -> Iterator[object]:
     finally:
         server.stop()
 
+
+# --- sources and fetching: a real HTTP server on 127.0.0.1 (tests/httpserver.py) ---
+
+
+@pytest.fixture
+def http_server() -> Iterator[object]:
+    """A threaded HTTP/1.1 server on 127.0.0.1 with routes set by the test (see tests/httpserver.py)."""
+    from httpserver import TestServer
+
+    server = TestServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

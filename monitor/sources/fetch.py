@@ -204,20 +204,33 @@ class Fetcher:
                 if size > limit:
                     raise FetchError(f"body exceeds {limit} bytes", status=status)
                 chunks.append(chunk)
-            return FetchResult(url, final_url, status, b"".join(chunks), content_type, etag, modified, False, 0.0)
+            return FetchResult(
+                url, final_url, status, b"".join(chunks), content_type, etag, modified, False, 0.0
+            )
 
 
 def _with(result: FetchResult, *, elapsed: float, attempts: int) -> FetchResult:
     return FetchResult(
-        result.url, result.final_url, result.status, result.body, result.content_type, result.etag,
-        result.last_modified, result.not_modified, elapsed, attempts, result.fetched_at,
+        result.url,
+        result.final_url,
+        result.status,
+        result.body,
+        result.content_type,
+        result.etag,
+        result.last_modified,
+        result.not_modified,
+        elapsed,
+        attempts,
+        result.fetched_at,
     )
 
 
 def _status_error(response: Any) -> FetchError:
     status = response.status_code
     reason = getattr(response, "reason_phrase", "") or ""
-    error = FetchError(f"HTTP {status} {reason}".rstrip(), transient=status in TRANSIENT_STATUSES, status=status)
+    error = FetchError(
+        f"HTTP {status} {reason}".rstrip(), transient=status in TRANSIENT_STATUSES, status=status
+    )
     retry_after = _retry_after(response.headers.get("Retry-After"))
     if retry_after is not None:
         error.retry_after = retry_after  # type: ignore[attr-defined]
@@ -246,7 +259,9 @@ def _translate(exc: Exception, config: FetchConfig) -> FetchError:
     if isinstance(exc, http.TooManyRedirects):
         return FetchError(f"too many redirects (more than {config.max_redirects})")
     if isinstance(exc, http.ConnectTimeout):
-        return FetchError(f"connect timed out after {config.connect_timeout.total_seconds():g}s", transient=True)
+        return FetchError(
+            f"connect timed out after {config.connect_timeout.total_seconds():g}s", transient=True
+        )
     if isinstance(exc, http.TimeoutException):
         return FetchError(f"timed out after {config.timeout.total_seconds():g}s", transient=True)
     if isinstance(exc, http.ConnectError):
