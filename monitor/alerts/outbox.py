@@ -124,6 +124,7 @@ def plan_alerts(
                 start, end = digest_window(now, rule.digest)
                 plan.status, plan.next_attempt_at = HELD, end
                 plan.digest_key = digest_key(rule.id, channel, start)
+                plan.response = {"digest_seconds": int(rule.digest.total_seconds())}
                 plan.reason = f"digest {_fmt(rule.digest)}: sent with others at {end:%Y-%m-%d %H:%M}Z"
             plans.append(plan)
     return plans
@@ -139,14 +140,14 @@ def waiting_info(change: Change, rule: Rule, since: datetime, found: int) -> dic
         "topic": change.topic,
         "stance": change.after.stance,
         "since": since.isoformat(),
-        "expires": (since + rule.min_sources_within).isoformat(),
+        "expires": (since + 2 * rule.min_sources_within).isoformat(),
         "digest_seconds": int(rule.digest.total_seconds()) if rule.digest else None,
     }
 
 
 def _stance_since(change: Change, change_row: ChangeRow, rule: Rule) -> datetime:
-    """From when a report of the new stance counts as corroboration: the newer side's own time, at
-    the latest, and never further back than `min_sources_within` before the change was seen."""
+    """From when a report of the new stance counts as corroboration: `min_sources_within` before the
+    change was observed. Reports until `min_sources_within` after it count too (the wait)."""
     moment = change_row.observed_at or change_row.detected_at or utcnow()
     return ensure_utc(moment) - rule.min_sources_within
 
@@ -408,9 +409,8 @@ def replay(
             elif plan.status == HELD:
                 # Would later sources corroborate it within the rule's window? Look ahead in the ledger.
                 since_at = _stance_since(change, row, plan.rule)
-                found = history.sources_reporting(
-                    change, row, since_at, since_at + plan.rule.min_sources_within
-                )
+                until = since_at + 2 * plan.rule.min_sources_within
+                found = history.sources_reporting(change, row, since_at, until)
                 if found >= plan.rule.min_sources:
                     outcome, reason = "send", f"corroborated later by {found} sources"
                 else:
