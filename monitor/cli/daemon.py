@@ -1,1 +1,216 @@
-"""CLI commands (being written; registers on monitor.cli._common.app)."""
+"""`claimwatch run`, `claimwatch check` and `claimwatch sources`: the daemon and its sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli._common import (
+    ConfigOption,
+    FormatOption,
+    OutputFormat,
+    app,
+    console,
+    emit,
+    err_console,
+    get_config,
+    handle_errors,
+)
+from monitor.timeutil import ensure_utc, utcnow
+
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details too.")]
+
+
+def setup_logging(verbose: bool = False, level: int = logging.INFO) -> None:
+    """Daemon logs go to stderr as plain lines (journald / docker add their own timestamps too)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else level)
+    # APScheduler logs every job run at INFO; trafilatura and httpx chatter at INFO/DEBUG.
+    for noisy in ("apscheduler", "httpx", "httpcore", "trafilatura", "htmldate", "courlan"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    config: ConfigOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Do one pass over every enabled source and exit.")
+    ] = False,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the monitor in the foreground: check each source on its interval, send alerts, log to stderr.
+
+    SIGTERM or Ctrl-C stops cleanly; SIGHUP reloads the config and the rules. One daemon per SQLite
+    database (a second one is refused); several may share a PostgreSQL database.
+    """
+    from monitor.scheduler import run_daemon
+
+    setup_logging(verbose)
+    settings = get_config(config)
+    daemon = asyncio.run(run_daemon(settings, config_path=config, once=once, alerts=not no_alerts))
+    if once and daemon.passes:
+        report = daemon.passes[-1]
+        logging.getLogger("monitor.cli").info(
+            "pass done: %d source(s) checked, %d new version(s), %d change(s), %d error(s)",
+            report.checked,
+            report.new_versions,
+            report.changes,
+            report.errors,
+        )
+
+
+SUMMARY_COLUMNS = ["name", "type", "status", "documents", "new_versions", "changes", "error"]
+
+
+@app.command("check")
+@handle_errors
+def check_command(
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="Source names to check (default: every enabled source).")
+    ] = None,
+    config: ConfigOption = None,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check sources once, now (a progress bar on a terminal), then print what each one did.
+
+    Exit status 0 when every source was read, 1 when any failed (the errors are in the table).
+    """
+    setup_logging(verbose, logging.WARNING)
+    if not verbose:  # each source's outcome is in the table; the log would repeat it
+        logging.getLogger("monitor.checker").setLevel(logging.ERROR)
+    settings = get_config(config)
+    names = list(sources) if sources else None
+    report = asyncio.run(_check_with_progress(settings, names, alerts=not no_alerts))
+    rows = [r.to_dict() for r in report.results]
+    if fmt is OutputFormat.json:
+        emit([report.to_dict()], fmt, SUMMARY_COLUMNS)
+    else:
+        emit(rows, fmt, SUMMARY_COLUMNS, title="check", empty="no sources to check")
+        if fmt is OutputFormat.table:
+            console.print(
+                f"{report.checked} checked, {report.new_versions} new version(s), "
+                f"{report.changes} change(s), {report.errors} error(s)"
+            )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+async def _check_with_progress(settings: Any, names: list[str] | None, *, alerts: bool) -> Any:
+    from monitor.checker import select_sources
+    from monitor.scheduler import check_once
+
+    total = len(select_sources(settings, names))
+    if not err_console.is_terminal or total == 0:
+        return await check_once(settings, names, alerts=alerts)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("checking", total=total)
+
+        def advance(result: Any) -> None:
+            bar.update(task, advance=1, description=f"checked {result.name}")
+
+        return await check_once(settings, names, progress=advance, alerts=alerts)
+
+
+SOURCE_COLUMNS = [
+    "name",
+    "type",
+    "location",
+    "enabled",
+    "last_check",
+    "last_change",
+    "last_status",
+    "last_error",
+    "consecutive_failures",
+    "next_check",
+]
+
+
+@app.command("sources")
+@handle_errors
+def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """List the configured sources with their health: last check, change, status and error, next check."""
+    from sqlmodel import select
+
+    from monitor.store import open_store
+    from monitor.store.tables import SourceRow
+
+    settings = get_config(config)
+    store = open_store(settings.database_url)
+    try:
+        with store.session(write=False) as session:
+            stored = {row.name: row for row in session.exec(select(SourceRow)).all()}
+    finally:
+        store.close()
+    json_out = fmt is OutputFormat.json
+    rows: list[dict[str, Any]] = []
+    for source in settings.sources:
+        row = stored.pop(source.name, None)
+        rows.append(_source_record(source.name, source.type, source.location, source.enabled, row, json_out))
+    for name, row in sorted(stored.items()):  # checked once, no longer configured: history is kept
+        rows.append(_source_record(name, row.type, row.location, False, row, json_out, removed=True))
+    emit(rows, fmt, SOURCE_COLUMNS, json_key="sources", title="sources", empty="no sources configured")
+
+
+def _source_record(
+    name: str, type_: str, location: str, enabled: bool, row: Any, json_out: bool, *, removed: bool = False
+) -> dict[str, Any]:
+    def when(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        value = ensure_utc(value)
+        if json_out:
+            return value.isoformat()
+        return _relative(value)
+
+    return {
+        "name": name,
+        "type": type_,
+        "location": location,
+        "enabled": enabled if json_out else ("yes" if enabled else ("removed" if removed else "no")),
+        "last_check": when(row.last_checked_at) if row else None,
+        "last_change": when(row.last_changed_at) if row else None,
+        "last_status": row.last_status if row else None,
+        "last_error": row.last_error if row else None,
+        "consecutive_failures": row.consecutive_failures if row else 0,
+        "next_check": when(row.next_check_at) if row and enabled else None,
+        **({"removed": True} if removed and json_out else {}),
+    }
+
+
+def _relative(moment: datetime) -> str:
+    """'5m ago' / 'in 12m' (the JSON output has the full UTC times)."""
+    delta = (moment - utcnow()).total_seconds()
+    seconds = int(abs(delta))
+    span = f"{seconds}s"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            span = f"{seconds // size}{unit}"
+            break
+    return f"in {span}" if delta > 0 else f"{span} ago"

@@ -1,0 +1,762 @@
+"""One check pass: for each due (or named) source, fetch, extract, record; keep each source's health.
+
+`check_sources(config, store, names=None, progress=None) -> PassReport` is the whole pass; the daemon
+(`monitor.scheduler`) keeps one `Checker` alive and calls `Checker.check_one(name, due_only=True)` from
+each source's job.
+
+How work is split:
+- network I/O runs on the event loop through one shared `Fetcher` (politeness and limits live there);
+- extraction (trafilatura) runs in a small thread pool, so it overlaps with the downloads;
+- every database access runs on ONE store thread, in order. Each recorded document is one
+  transaction (`monitor.pipeline.record_version` plus the document's fetch state), so a stop or a
+  crash loses at most the fetch in flight, never half of one. A cancelled check's transaction, once
+  started, still completes: `Checker.aclose()` waits for the store thread to drain.
+
+Several workers may share one PostgreSQL database: a worker claims a source with an atomic
+`UPDATE ... WHERE lease expired` before checking it, so each due source is checked by exactly one
+worker per interval, and a dead worker's claim expires after `scheduler.lease`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col, select
+
+from monitor.config import Config, SourceConfig
+from monitor.errors import ClaimwatchError, ExtractError, FetchError, InputError
+from monitor.extract import Article, extract_article
+from monitor.sources import Fetcher, FetchResult, make_source
+from monitor.sources.types import FeedEntry
+from monitor.store import Store
+from monitor.store.tables import DocumentRow, SourceRow
+from monitor.timeutil import ensure_utc, utcnow
+
+__all__ = [
+    "Checker",
+    "OnChange",
+    "PassReport",
+    "SourceResult",
+    "article_interval",
+    "check_sources",
+    "sync_sources",
+    "worker_id",
+]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+OnChange = Callable[[Session, Any], object]
+Progress = Callable[["SourceResult"], object]
+
+# Status words stored in SourceRow.last_status and shown by `claimwatch sources`.
+NEW, CHANGED, UNCHANGED, NOT_MODIFIED, FAILED, ERROR, SKIPPED, BUSY = (
+    "new",
+    "changed",
+    "unchanged",
+    "not modified",
+    "extraction failed",
+    "error",
+    "not due",
+    "busy",
+)
+
+
+@dataclass(slots=True)
+class SourceResult:
+    name: str
+    type: str
+    status: str
+    error: str | None = None
+    documents: int = 0  # documents read (a page: 1; a feed: the articles checked)
+    new_versions: int = 0
+    changes: int = 0
+    failed_documents: int = 0
+    new_articles: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in (ERROR, FAILED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "status": self.status,
+            "documents": self.documents,
+            "new_versions": self.new_versions,
+            "changes": self.changes,
+            "new_articles": self.new_articles,
+            "failed_documents": self.failed_documents,
+            "error": self.error,
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+@dataclass(slots=True)
+class PassReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    results: list[SourceResult] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for r in self.results if r.status not in (SKIPPED, BUSY))
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.results if not r.ok)
+
+    @property
+    def new_versions(self) -> int:
+        return sum(r.new_versions for r in self.results)
+
+    @property
+    def changes(self) -> int:
+        return sum(r.changes for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "checked": self.checked,
+            "errors": self.errors,
+            "new_versions": self.new_versions,
+            "changes": self.changes,
+            "sources": [r.to_dict() for r in self.results],
+        }
+
+
+def worker_id() -> str:
+    """Who holds a lease: host, process and a random part (a restarted process is a new worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def article_interval(config: Config, age: timedelta) -> timedelta | None:
+    """How often an article of this age is re-checked; None when it is old enough to retire."""
+    articles = config.articles
+    if age >= articles.retire_after:
+        return None
+    for step in articles.recheck:
+        if age < step.age:
+            return step.every
+    return articles.recheck[-1].every if articles.recheck else articles.retire_after
+
+
+def job_interval(config: Config, source: SourceConfig) -> timedelta:
+    """How often the daemon looks at a source: a feed also when one of its articles may be due."""
+    if make_source(source).tracks_articles and config.articles.recheck:
+        return min(source.interval, *(step.every for step in config.articles.recheck))
+    return source.interval
+
+
+def due_slack(config: Config, interval: timedelta) -> timedelta:
+    """A job may fire up to `jitter` early; anything due by then counts as due now."""
+    return interval * config.scheduler.jitter + timedelta(seconds=1)
+
+
+# ------------------------------------------------------------------------------- source rows sync
+
+
+def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
+    """Make the sources table match the config: create new rows, update changed ones, disable the
+    rows of sources no longer configured (their history stays). Returns the configured rows by name."""
+    rows = {row.name: row for row in session.exec(select(SourceRow)).all()}
+    wanted: dict[str, SourceRow] = {}
+    for source in config.sources:
+        row = rows.get(source.name)
+        interval = int(source.interval.total_seconds())
+        if row is None:
+            row = SourceRow(
+                name=source.name,
+                type=source.type,
+                location=source.location,
+                tags=list(source.tags),
+                enabled=source.enabled,
+                interval_seconds=interval,
+            )
+            session.add(row)
+        else:
+            if row.type != source.type or row.location != source.location:
+                # A different thing to read: its conditional-GET state no longer applies.
+                row.etag = row.last_modified = None
+                row.next_check_at = None
+            row.type, row.location, row.tags = source.type, source.location, list(source.tags)
+            row.enabled, row.interval_seconds = source.enabled, interval
+            session.add(row)
+        wanted[source.name] = row
+    for name, row in rows.items():
+        if name not in wanted and row.enabled:
+            row.enabled = False
+            session.add(row)
+    session.flush()
+    return wanted
+
+
+# ---------------------------------------------------------------------------------------- checker
+
+
+@dataclass(slots=True)
+class _Claimed:
+    """A snapshot of the source row taken when the lease was won."""
+
+    id: int
+    etag: str | None
+    last_modified: str | None
+    next_check_at: datetime | None
+    consecutive_failures: int
+
+
+class Checker:
+    """Checks sources; shares one Fetcher, one extraction pool and one store thread across passes."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        on_change: OnChange | None = None,
+        owner: str | None = None,
+        fetcher: Fetcher | None = None,
+        gazetteer: Any = None,
+    ):
+        self.config = config
+        self.store = store
+        self.on_change = on_change
+        self.owner = owner or worker_id()
+        self.fetcher = fetcher or Fetcher(config.fetch)
+        self.gazetteer = gazetteer if gazetteer is not None else _load_gazetteer(config)
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="claimwatch-store")
+        self._cpu = ThreadPoolExecutor(
+            max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
+        )
+        self._closed = False
+
+    async def __aenter__(self) -> Checker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the fetcher and wait until every started transaction has finished."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.fetcher.aclose()
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, self._drain)
+
+    def _drain(self) -> None:
+        self._cpu.shutdown(wait=True, cancel_futures=True)
+        self._db.shutdown(wait=True)
+
+    def set_config(self, config: Config) -> None:
+        """Take a reloaded config (fetch settings apply to the next Fetcher; kept simple on purpose)."""
+        self.config = config
+
+    async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, partial(func, *args, **kwargs))
+
+    async def cpu(self, func: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
+
+    # -- the table side, run on the store thread ----------------------------------------------------
+
+    def sync(self) -> None:
+        with self.store.session() as session:
+            sync_sources(session, self.config)
+
+    def release_stale_leases(self) -> int:
+        """Forget leases held by dead processes of this host (a killed daemon's, say)."""
+        host = socket.gethostname()
+        freed = 0
+        with self.store.session() as session:
+            rows = session.exec(select(SourceRow).where(col(SourceRow.lease_owner).is_not(None))).all()
+            for row in rows:
+                owner_host, _, rest = (row.lease_owner or "").partition(":")
+                pid = rest.partition(":")[0]
+                if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+                    row.lease_owner, row.lease_until = None, None
+                    session.add(row)
+                    freed += 1
+        return freed
+
+    def _claim(self, name: str, due_only: bool) -> _Claimed | str:
+        now = utcnow()
+        source = self.config.source(name)
+        with self.store.session() as session:
+            row = session.exec(select(SourceRow).where(SourceRow.name == name)).first()
+            if row is None:
+                sync_sources(session, self.config)
+                row = session.exec(select(SourceRow).where(SourceRow.name == name)).one()
+            conditions = [
+                SourceRow.id == row.id,
+                or_(
+                    col(SourceRow.lease_owner).is_(None),
+                    col(SourceRow.lease_until) < now,
+                    SourceRow.lease_owner == self.owner,
+                ),
+            ]
+            tracks = make_source(source).tracks_articles
+            if due_only and not tracks:
+                slack = due_slack(self.config, source.interval)
+                conditions.append(
+                    or_(col(SourceRow.next_check_at).is_(None), col(SourceRow.next_check_at) <= now + slack)
+                )
+            claimed = session.execute(
+                update(SourceRow)
+                .where(and_(*conditions))
+                .values(lease_owner=self.owner, lease_until=now + self.config.scheduler.lease)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                session.refresh(row)
+                if (
+                    row.lease_owner
+                    and row.lease_owner != self.owner
+                    and row.lease_until
+                    and ensure_utc(row.lease_until) >= now
+                ):
+                    return BUSY
+                return SKIPPED
+            session.refresh(row)
+            assert row.id is not None
+            return _Claimed(row.id, row.etag, row.last_modified, row.next_check_at, row.consecutive_failures)
+
+    def _release(self, source_id: int) -> None:
+        with self.store.session() as session:
+            session.execute(
+                update(SourceRow)
+                .where(and_(SourceRow.id == source_id, SourceRow.lease_owner == self.owner))
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _finish(self, run: _Run, error: str | None, started: datetime) -> None:
+        with self.store.session() as session:
+            row = session.get(SourceRow, run.claimed.id)
+            if row is None:  # deleted meanwhile; nothing to keep
+                return
+            row.last_checked_at = started
+            if run.source_checked:
+                row.next_check_at = started + run.source.interval
+            if error is not None:
+                row.last_status = FAILED if run.status == FAILED else ERROR
+                row.last_error = error
+                row.consecutive_failures += 1
+            else:
+                row.last_status = run.status
+                row.last_error = run.document_error_summary()
+                row.consecutive_failures = 0
+                row.last_success_at = started
+                if run.fresh_state:
+                    row.etag, row.last_modified = run.new_etag, run.new_last_modified
+            if row.lease_owner == self.owner:
+                row.lease_owner, row.lease_until = None, None
+            session.add(row)
+
+    # -- one source -----------------------------------------------------------------------------------
+
+    async def check_one(self, name: str, *, due_only: bool = False) -> SourceResult:
+        """Check one configured source now (or only if due). Never raises for a source's own failure."""
+        source = self.config.source(name)
+        started_clock = time.monotonic()
+        started = utcnow()
+        claimed = await self.db(self._claim, name, due_only)
+        if isinstance(claimed, str):
+            return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
+        run = _Run(self, source, claimed, started, due_only)
+        error: str | None = None
+        try:
+            await make_source(source).check(run)
+        except (FetchError, ExtractError) as exc:
+            error = str(exc)
+        except asyncio.CancelledError:
+            # Abandoned (daemon stopping): give the source back; recorded documents are committed.
+            with contextlib.suppress(RuntimeError):  # the store thread is already shut down
+                self._db.submit(self._release, claimed.id)
+            raise
+        except ClaimwatchError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug must not stop the other sources; it is logged in full
+            log.exception("checking %s failed unexpectedly", name)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+        if error is None and run.status == FAILED:
+            error = run.first_error or "extraction failed"
+        await asyncio.shield(self.db(self._finish, run, error, started))
+        status = run.status if error is None else (FAILED if run.status == FAILED else ERROR)
+        result = SourceResult(
+            name=name,
+            type=source.type,
+            status=status,
+            error=error if error is not None else run.document_error_summary(),
+            documents=run.documents,
+            new_versions=run.new_versions,
+            changes=run.changes,
+            failed_documents=run.failed_documents,
+            new_articles=run.new_articles,
+            elapsed=time.monotonic() - started_clock,
+        )
+        level = logging.WARNING if error else logging.INFO
+        log.log(level, "%s: %s%s", name, status, f" ({error})" if error else _summary(result))
+        return result
+
+
+def _summary(result: SourceResult) -> str:
+    parts = []
+    if result.documents > 1:
+        parts.append(f"{result.documents} documents")
+    if result.new_articles:
+        parts.append(f"{result.new_articles} new articles")
+    if result.new_versions:
+        parts.append(f"{result.new_versions} new versions")
+    if result.changes:
+        parts.append(f"{result.changes} changes")
+    if result.failed_documents:
+        parts.append(f"{result.failed_documents} failed")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+class _Run:
+    """The `SourceRun` a source type works with during one check of one source."""
+
+    def __init__(
+        self, checker: Checker, source: SourceConfig, claimed: _Claimed, started: datetime, due_only: bool
+    ):
+        self.checker = checker
+        self.config = checker.config
+        self.source = source
+        self.claimed = claimed
+        self.started = started
+        self.due_only = due_only
+        self.status = UNCHANGED
+        self.source_checked = False  # the source's own location was read (sets next_check_at)
+        self.fresh_state = False  # new_etag/new_last_modified describe a body read in this check
+        self.new_etag: str | None = None
+        self.new_last_modified: str | None = None
+        self.documents = 0
+        self.new_versions = 0
+        self.changes = 0
+        self.failed_documents = 0
+        self.new_articles = 0
+        self.first_error: str | None = None
+
+    # -- SourceRun -----------------------------------------------------------------------------------
+
+    async def fetch(
+        self, url: str, *, conditional: bool = True, content_types: tuple[str, ...] | None = None
+    ) -> FetchResult:
+        self.source_checked = True
+        result = await self.checker.fetcher.fetch(
+            url,
+            etag=self.claimed.etag if conditional else None,
+            last_modified=self.claimed.last_modified if conditional else None,
+            content_types=content_types,
+        )
+        if not result.not_modified:
+            self.fresh_state = True
+            self.new_etag, self.new_last_modified = result.etag, result.last_modified
+        return result
+
+    def file_unchanged(self, stamp: str) -> bool:
+        self.source_checked = True
+        return self.claimed.etag == stamp
+
+    def not_modified(self) -> None:
+        if self.status == UNCHANGED:
+            self.status = NOT_MODIFIED
+
+    def feed_due(self) -> bool:
+        if not self.due_only or self.claimed.next_check_at is None:
+            return True
+        slack = due_slack(self.config, self.source.interval)
+        return ensure_utc(self.claimed.next_check_at) <= utcnow() + slack
+
+    async def record(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        content_type: str | None = None,
+        fetched_at: datetime | None = None,
+        stamp: str | None = None,
+    ) -> None:
+        if stamp is not None:
+            self.fresh_state = True
+            self.new_etag, self.new_last_modified = stamp, None
+        article = await self.checker.cpu(extract_article, body, content_type, url)
+        outcome = await self.checker.db(self._record_page, url, body, article, fetched_at or utcnow())
+        self._count(outcome.status, len(outcome.changes), outcome.error, source_level=True)
+
+    def _record_page(self, url: str, body: bytes, article: Article, fetched_at: datetime) -> Any:
+        from monitor.pipeline import record_version
+
+        with self.checker.store.session() as session:
+            source_row = session.get(SourceRow, self.claimed.id)
+            assert source_row is not None
+            outcome = record_version(
+                session,
+                source=source_row,
+                url=url,
+                text=article.text,
+                raw=body,
+                title=article.title,
+                published_at=article.published,
+                fetched_at=fetched_at,
+                on_change=self.checker.on_change,
+                gazetteer=self.checker.gazetteer,
+                min_text_ratio=self.config.articles.min_text_ratio,
+            )
+            if outcome.status != "failed":
+                # The conditional-GET state moves with the version it describes (same transaction).
+                source_row.etag, source_row.last_modified = self.new_etag, self.new_last_modified
+                session.add(source_row)
+            return outcome
+
+    async def track_articles(self, entries: list[FeedEntry]) -> None:
+        self.new_articles += await self.checker.db(self._track, entries)
+
+    def _track(self, entries: list[FeedEntry]) -> int:
+        now = utcnow()
+        retire_after = self.config.articles.retire_after
+        added = 0
+        with self.checker.store.session() as session:
+            known = set(
+                session.exec(select(DocumentRow.url).where(DocumentRow.source_id == self.claimed.id)).all()
+            )
+            for entry in entries:
+                if entry.url in known:
+                    continue
+                if entry.published is not None and now - entry.published >= retire_after:
+                    continue  # too old to be worth watching
+                known.add(entry.url)
+                session.add(
+                    DocumentRow(
+                        source_id=self.claimed.id,
+                        url=entry.url,
+                        title=entry.title,
+                        published_at=entry.published,
+                        discovered_at=now,
+                        next_check_at=now,
+                    )
+                )
+                added += 1
+        return added
+
+    async def check_articles(self) -> None:
+        due = await self.checker.db(self._due_articles)
+        if not due:
+            return
+        await asyncio.gather(*(self._check_article(doc_id, url, etag, lm) for doc_id, url, etag, lm in due))
+
+    def _due_articles(self) -> list[tuple[int, str, str | None, str | None]]:
+        now = utcnow()
+        slack = due_slack(self.config, job_interval(self.config, self.source))
+        due: list[tuple[int, str, str | None, str | None]] = []
+        with self.checker.store.session() as session:
+            rows = session.exec(
+                select(DocumentRow).where(
+                    DocumentRow.source_id == self.claimed.id, col(DocumentRow.retired).is_(False)
+                )
+            ).all()
+            for row in rows:
+                age = now - ensure_utc(row.published_at or row.discovered_at)
+                if article_interval(self.config, age) is None:
+                    row.retired = True
+                    row.next_check_at = None
+                    session.add(row)
+                    continue
+                if (
+                    self.due_only
+                    and row.next_check_at is not None
+                    and ensure_utc(row.next_check_at) > now + slack
+                ):
+                    continue
+                assert row.id is not None
+                due.append((row.id, row.url, row.etag, row.last_modified))
+        return due
+
+    async def _check_article(
+        self, doc_id: int, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        checked = utcnow()
+        try:
+            result = await self.checker.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+            if result.not_modified:
+                await self.checker.db(self._article_state, doc_id, checked, None)
+                self.documents += 1
+                return
+            article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
+        except (FetchError, ExtractError) as exc:
+            await self.checker.db(self._article_state, doc_id, checked, str(exc))
+            self.documents += 1
+            self._count("failed", 0, str(exc))
+            return
+        outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
+        self.documents += 1
+        self._count(outcome.status, len(outcome.changes), outcome.error)
+
+    def _next_article_check(self, row: DocumentRow, now: datetime) -> datetime | None:
+        age = now - ensure_utc(row.published_at or row.discovered_at)
+        every = article_interval(self.config, age)
+        return now + every if every is not None else None
+
+    def _article_state(self, doc_id: int, now: datetime, error: str | None) -> None:
+        with self.checker.store.session() as session:
+            row = session.get(DocumentRow, doc_id)
+            if row is None:
+                return
+            row.last_checked_at = now
+            row.next_check_at = self._next_article_check(row, now)
+            row.retired = row.next_check_at is None
+            if error is None:
+                row.last_error, row.consecutive_failures = None, 0
+            else:
+                row.last_error = error
+                row.consecutive_failures += 1
+            session.add(row)
+
+    def _record_article(
+        self, doc_id: int, url: str, result: FetchResult, article: Article, now: datetime
+    ) -> Any:
+        from monitor.pipeline import record_version
+
+        with self.checker.store.session() as session:
+            row = session.get(DocumentRow, doc_id)
+            source_row = session.get(SourceRow, self.claimed.id)
+            assert row is not None and source_row is not None
+            outcome = record_version(
+                session,
+                source=source_row,
+                url=url,
+                text=article.text,
+                raw=result.body,
+                title=article.title or row.title,
+                published_at=article.published or row.published_at,
+                fetched_at=result.fetched_at,
+                on_change=self.checker.on_change,
+                gazetteer=self.checker.gazetteer,
+                min_text_ratio=self.config.articles.min_text_ratio,
+            )
+            row.last_checked_at = now
+            row.next_check_at = self._next_article_check(row, now)
+            row.retired = row.next_check_at is None
+            if outcome.status != "failed":
+                row.etag, row.last_modified = result.etag, result.last_modified
+            session.add(row)
+            return outcome
+
+    # -- bookkeeping ----------------------------------------------------------------------------------
+
+    def _count(self, status: str, changes: int, error: str | None, *, source_level: bool = False) -> None:
+        if source_level:
+            self.documents += 1
+        if status in ("new", "changed"):
+            self.new_versions += 1
+            self.changes += changes
+            if status == "changed" and self.status != FAILED:
+                self.status = CHANGED
+            elif self.status in (UNCHANGED, NOT_MODIFIED):
+                self.status = NEW
+        elif status == "failed":
+            self.failed_documents += 1
+            self.first_error = self.first_error or error
+            if source_level:
+                self.status = FAILED
+
+    def document_error_summary(self) -> str | None:
+        if not self.failed_documents or self.status == FAILED:
+            return None
+        return f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _load_gazetteer(config: Config) -> Any:
+    if not config.actors:
+        return None
+    try:
+        from monitor.claims import load_gazetteer
+    except ImportError:  # the claims package is not there yet
+        return None
+    return load_gazetteer([config.resolve(p) for p in config.actors])
+
+
+# ------------------------------------------------------------------------------------- one pass
+
+
+def select_sources(config: Config, names: Sequence[str] | None) -> list[SourceConfig]:
+    """The named sources (in the given order; unknown names are an error), else every enabled one."""
+    if not names:
+        return [s for s in config.sources if s.enabled]
+    known = {s.name: s for s in config.sources}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listing = ", ".join(sorted(known)) or "none configured"
+        raise InputError(f"unknown source(s): {', '.join(unknown)} (configured: {listing})")
+    seen: dict[str, SourceConfig] = {}
+    for name in names:
+        seen.setdefault(name, known[name])
+    return list(seen.values())
+
+
+async def check_sources(
+    config: Config,
+    store: Store,
+    names: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    *,
+    on_change: OnChange | None = None,
+    due_only: bool = False,
+    checker: Checker | None = None,
+) -> PassReport:
+    """Check the named sources (default: every enabled source) once, all concurrently within the
+    fetch limits. One source's failure is recorded on it and never stops the others.
+
+    `progress(result)` is called as each source finishes. `due_only` skips sources not yet due.
+    """
+    selected = select_sources(config, list(names) if names is not None else None)
+    report = PassReport(started_at=utcnow())
+    own = checker is None
+    active = checker or Checker(config, store, on_change=on_change)
+    try:
+        await active.db(active.sync)
+        limit = asyncio.Semaphore(max(16, config.fetch.concurrency * 2))
+
+        async def one(source: SourceConfig) -> SourceResult:
+            async with limit:
+                result = await active.check_one(source.name, due_only=due_only)
+            if progress is not None:
+                progress(result)
+            return result
+
+        report.results = list(await asyncio.gather(*(one(s) for s in selected)))
+    finally:
+        if own:
+            await active.aclose()
+    report.finished_at = utcnow()
+    return report

@@ -1,0 +1,453 @@
+"""The daemon: APScheduler jobs per source, the process lock, clean stops and reloads.
+
+- One job per enabled source (`IntervalTrigger` with the source's interval and `scheduler.jitter` of
+  it as jitter), `coalesce=True`, `max_instances=1`; first runs are spread over
+  `scheduler.startup_spread`, so a restart never bursts every source at once. A feed's job runs as
+  often as its articles may need (the shortest `articles.recheck` step); the feed itself is only
+  read when due.
+- Alerts: a job every `alerts.dispatch_every` calls the alerts dispatcher (`dispatch_alerts_hook`).
+- SIGTERM / SIGINT: no new checks start; checks in flight get `scheduler.shutdown_grace` to finish,
+  then are abandoned. Every document is recorded in its own transaction, and the store thread is
+  drained before exit, so what was fetched and stored stays, and nothing is half-written.
+- SIGHUP: the config and the rules are read again (a broken file keeps the old ones and says why);
+  the jobs follow the sources now configured.
+- One daemon per SQLite database: `fcntl.flock` on `<database file>.lock`. A second daemon exits
+  with a message naming the PID holding it. On PostgreSQL, several daemons may share the database:
+  sources are claimed with leases (see `monitor.checker`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from monitor.checker import Checker, OnChange, PassReport, Progress, check_sources, job_interval, worker_id
+from monitor.config import Config, load_config
+from monitor.errors import ClaimwatchError, StoreError
+from monitor.store import Store, normalize_url, open_store
+from monitor.store.tables import SourceRow
+from monitor.timeutil import ensure_utc, utcnow
+
+__all__ = [
+    "Daemon",
+    "ProcessLock",
+    "check_once",
+    "dispatch_alerts_hook",
+    "lock_path_for",
+    "make_on_change_hook",
+    "run_daemon",
+]
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------ process lock
+
+
+def lock_path_for(database_url: str) -> Path | None:
+    """`<database file>.lock` for a SQLite file; None for in-memory SQLite and for PostgreSQL."""
+    url = make_url(normalize_url(database_url))
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        return None
+    return Path(database).expanduser().resolve().with_name(Path(database).name + ".lock")
+
+
+class ProcessLock:
+    """An exclusive `flock` on a file, holding the owner's PID. Released when the process dies."""
+
+    def __init__(self, path: Path, what: str):
+        self.path = path
+        self.what = what
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreError(
+                f"another claimwatch daemon (pid {holder}) is already running on {self.what}; "
+                f"only one daemon may use a SQLite database (lock: {self.path})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> ProcessLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def acquire_daemon_lock(config: Config) -> ProcessLock | None:
+    path = lock_path_for(config.database_url)
+    if path is None:
+        return None
+    lock = ProcessLock(path, str(path.with_suffix("")))
+    lock.acquire()
+    return lock
+
+
+# ------------------------------------------------------------------------------------------ hooks
+
+
+class RulesHolder:
+    """The current rules (a `monitor.rules.RuleWatcher`), or None when no rule files exist."""
+
+    def __init__(self, config: Config):
+        from monitor.rules import RuleWatcher
+
+        self.watcher: Any = None
+        if config.rules_path.exists():
+            self.watcher = RuleWatcher(config.rules_path, channels=config.channels.keys())
+        else:
+            log.warning("no rules at %s: changes are recorded but no alerts are queued", config.rules_path)
+
+    def reload(self) -> None:
+        if self.watcher is not None:
+            self.watcher.reload()
+
+    def current(self) -> Any:
+        return self.watcher.rules if self.watcher is not None else None
+
+
+def make_on_change_hook(rules: RulesHolder) -> OnChange | None:
+    """The pipeline's `on_change`: queue alerts in the outbox, in the change's own transaction."""
+    if rules.watcher is None:
+        return None
+    from monitor.alerts import make_on_change
+
+    return make_on_change(rules.current)
+
+
+def dispatch_alerts_hook(config: Config, store: Store) -> Callable[[], Any]:
+    """What the daemon calls every `alerts.dispatch_every` (a blocking call; run in a thread)."""
+    from monitor.alerts import make_dispatch_job
+
+    return make_dispatch_job(config, store)
+
+
+# ----------------------------------------------------------------------------------------- daemon
+
+
+class Daemon:
+    """The long-running process. `await Daemon(config, store).run()` until `stop()` (or a signal)."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        config_path: Path | None = None,
+        once: bool = False,
+        alerts: bool = True,
+        rng: random.Random | None = None,
+    ):
+        self.config = config
+        self.store = store
+        self.config_path = config_path
+        self.once = once
+        self.alerts = alerts
+        self.rng = rng or random.Random()
+        self.rules = RulesHolder(config)
+        self.owner = worker_id()
+        self.checker = Checker(
+            config, store, on_change=make_on_change_hook(self.rules) if alerts else None, owner=self.owner
+        )
+        self._dispatch: Callable[[], Any] | None = dispatch_alerts_hook(config, store) if alerts else None
+        self._stopping = asyncio.Event()
+        self._running: set[asyncio.Task[Any]] = set()
+        self._scheduler: Any = None
+        self.passes: list[PassReport] = []
+        self.checks = 0
+
+    # -- control ----------------------------------------------------------------------------------
+
+    def stop(self, reason: str = "stop requested") -> None:
+        if not self._stopping.is_set():
+            log.info(
+                "%s: stopping (checks in flight get %s to finish)",
+                reason,
+                self.config.scheduler.shutdown_grace,
+            )
+            self._stopping.set()
+
+    def request_reload(self) -> None:
+        asyncio.get_running_loop().create_task(self.reload())
+
+    async def reload(self) -> None:
+        """SIGHUP: read the config and the rules again; keep the old ones if the new ones are broken."""
+        if self.config_path is not None or os.environ.get("CLAIMWATCH_CONFIG"):
+            try:
+                config = await asyncio.to_thread(load_config, self.config_path)
+            except ClaimwatchError as exc:
+                log.error("config not reloaded, keeping the running one: %s", exc)
+                config = self.config
+            if config.fetch != self.config.fetch or config.database_url != self.config.database_url:
+                log.warning("[fetch] and [store] changes take effect at the next start")
+            self.config = config
+            self.checker.set_config(config)
+        await asyncio.to_thread(self.rules.reload)
+        await self.checker.db(self.checker.sync)
+        if self._scheduler is not None:
+            await self._schedule_sources(reloading=True)
+        log.info("reloaded: %d source(s) configured", len(self.config.sources))
+
+    # -- running ----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        installed = self._install_signals(loop)
+        try:
+            freed = await self.checker.db(self.checker.release_stale_leases)
+            if freed:
+                log.info("released %d lease(s) left by a stopped process", freed)
+            await self.checker.db(self.checker.sync)
+            if self.once:
+                await self._run_once()
+            else:
+                await self._run_scheduler()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await self.checker.aclose()
+
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
+        installed: list[int] = []
+        handlers = {
+            signal.SIGTERM: lambda: self.stop("SIGTERM"),
+            signal.SIGINT: lambda: self.stop("SIGINT"),
+            signal.SIGHUP: self.request_reload,
+        }
+        for sig, handler in handlers.items():
+            try:
+                loop.add_signal_handler(sig, handler)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+                continue
+            installed.append(sig)
+        return installed
+
+    async def _run_once(self) -> None:
+        task = asyncio.create_task(check_sources(self.config, self.store, checker=self.checker))
+        self._running.add(task)
+        stopper = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        await self._finish_in_flight()
+        if task.done() and not task.cancelled() and task.exception() is None:
+            self.passes.append(task.result())
+        elif task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+        if self._dispatch is not None and not self._stopping.is_set():
+            await asyncio.to_thread(self._dispatch)
+
+    async def _run_scheduler(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        await self._schedule_sources(reloading=False)
+        if self._dispatch is not None:
+            every = self.config.alerts.dispatch_every.total_seconds()
+            self._scheduler.add_job(
+                self._dispatch_job,
+                "interval",
+                seconds=every,
+                id="alerts:dispatch",
+                name="alerts dispatch",
+                coalesce=True,
+                max_instances=1,
+                next_run_time=utcnow() + timedelta(seconds=min(every, 1.0)),
+            )
+        self._scheduler.start()
+        log.info(
+            "daemon started: %d source job(s), store %s, worker %s",
+            len(self._source_jobs()),
+            self.store.url,
+            self.owner,
+        )
+        try:
+            await self._stopping.wait()
+        finally:
+            self._scheduler.pause()
+            await self._finish_in_flight()
+            self._scheduler.shutdown(wait=False)
+            log.info("daemon stopped after %d check(s)", self.checks)
+
+    def _source_jobs(self) -> list[Any]:
+        return [job for job in self._scheduler.get_jobs() if job.id.startswith("source:")]
+
+    async def _schedule_sources(self, *, reloading: bool) -> None:
+        """One job per enabled source; on reload, jobs follow the config (added, removed, re-timed)."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        next_checks = await self.checker.db(self._stored_next_checks)
+        now = utcnow()
+        spread = self.config.scheduler.startup_spread.total_seconds()
+        wanted = {s.name: s for s in self.config.sources if s.enabled}
+        existing = {job.id.removeprefix("source:"): job for job in self._source_jobs()}
+        for name, job in existing.items():
+            if name not in wanted:
+                job.remove()
+        for name, source in wanted.items():
+            interval = job_interval(self.config, source)
+            seconds = interval.total_seconds()
+            jitter = seconds * self.config.scheduler.jitter
+            job = existing.get(name)
+            if (
+                job is not None
+                and job.trigger.interval == interval
+                and job.trigger.jitter == (jitter or None)
+            ):
+                continue
+            first = now + timedelta(seconds=self.rng.uniform(0, spread) if spread > 0 else 0)
+            stored = next_checks.get(name)
+            if stored is not None and stored > first and interval == source.interval:
+                first = min(stored, now + interval)  # checked recently by a previous run: keep its rhythm
+            trigger = IntervalTrigger(
+                seconds=seconds, jitter=jitter or None, start_date=first, timezone="UTC"
+            )
+            self._scheduler.add_job(
+                self._source_job,
+                trigger,
+                args=[name],
+                id=f"source:{name}",
+                name=f"check {name}",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(seconds)),
+                replace_existing=True,
+                next_run_time=first,  # exactly then: a start_date already past would skip a whole interval
+            )
+        if reloading:
+            log.info("sources rescheduled: %d job(s)", len(wanted))
+
+    def _stored_next_checks(self) -> dict[str, Any]:
+        with self.store.session(write=False) as session:
+            rows = session.exec(select(SourceRow.name, SourceRow.next_check_at)).all()
+        return {name: ensure_utc(when) for name, when in rows if when is not None}
+
+    async def _source_job(self, name: str) -> None:
+        if self._stopping.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            self.config.source(name)
+        except KeyError:
+            return
+        try:
+            await self.checker.check_one(name, due_only=True)
+            self.checks += 1
+        except asyncio.CancelledError:
+            log.info("%s: check abandoned at shutdown", name)
+        except Exception:
+            log.exception("check of %s failed unexpectedly", name)
+        finally:
+            self._running.discard(task)
+
+    async def _dispatch_job(self) -> None:
+        if self._stopping.is_set() or self._dispatch is None:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await asyncio.to_thread(self._dispatch)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._running.discard(task)
+
+    async def _finish_in_flight(self) -> None:
+        running = {t for t in self._running if not t.done()}
+        if not running:
+            return
+        grace = self.config.scheduler.shutdown_grace.total_seconds()
+        _done, pending = await asyncio.wait(running, timeout=grace)
+        if pending:
+            log.warning("abandoning %d check(s) still in flight after %gs", len(pending), grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+# -------------------------------------------------------------------------------------- entry points
+
+
+async def run_daemon(
+    config: Config,
+    *,
+    config_path: Path | None = None,
+    once: bool = False,
+    alerts: bool = True,
+) -> Daemon:
+    """Run the daemon in the foreground until SIGTERM/SIGINT (or one pass with `once`)."""
+    lock = acquire_daemon_lock(config)
+    try:
+        store = await asyncio.to_thread(open_store, config.database_url)
+        try:
+            daemon = Daemon(config, store, config_path=config_path, once=once, alerts=alerts)
+            await daemon.run()
+            return daemon
+        finally:
+            store.close()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def check_once(
+    config: Config,
+    names: list[str] | None = None,
+    *,
+    progress: Progress | None = None,
+    alerts: bool = True,
+    store: Store | None = None,
+) -> PassReport:
+    """One pass now over the named sources (default: all enabled), then send the alerts it queued."""
+    own = store is None
+    active = store or await asyncio.to_thread(open_store, config.database_url)
+    try:
+        rules = RulesHolder(config) if alerts else None
+        on_change = make_on_change_hook(rules) if rules is not None else None
+        report = await check_sources(config, active, names, progress, on_change=on_change)
+        if alerts and on_change is not None:
+            from monitor.alerts import deliver_pending
+
+            delivered = await asyncio.to_thread(deliver_pending, config, active)
+            if delivered.worked:
+                log.info(delivered.summary())
+        return report
+    finally:
+        if own:
+            active.close()
