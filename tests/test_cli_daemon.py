@@ -1,0 +1,221 @@
+"""`claimwatch run / check / sources` end to end: CLI output, a real daemon subprocess stopped by
+SIGTERM mid-pass, and a second daemon on the same SQLite file refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from httpserver import TestServer, article_html
+from typer.testing import CliRunner
+
+from monitor.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def page(n: int) -> str:
+    return article_html(
+        f"Report {n}",
+        [
+            f"The port authority said on Wednesday it still opposed the expansion plan {n}, "
+            "its director told the regional assembly.",
+            "The authority will publish its own figures before the next hearing in the spring.",
+        ],
+    )
+
+
+def write_config(tmp_path: Path, server: TestServer, names: list[str], **scheduler: str) -> Path:
+    lines = [
+        'rules = "no-rules"',
+        "[store]",
+        f'url = "sqlite:///{tmp_path / "claimwatch.db"}"',
+        "[fetch]",
+        "retries = 0",
+        'timeout = "5s"',
+        "[scheduler]",
+        *(f'{key} = "{value}"' for key, value in scheduler.items()),
+    ]
+    for name in names:
+        lines += ["[[sources]]", f'name = "{name}"', f'url = "{server.url("/" + name)}"', 'interval = "1h"']
+    path = tmp_path / "claimwatch.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def env() -> dict[str, str]:
+    out = dict(os.environ)
+    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), out.get("PYTHONPATH", "")) if p)
+    out.pop("CLAIMWATCH_DATABASE_URL", None)
+    out.pop("CLAIMWATCH_CONFIG", None)
+    return out
+
+
+def daemon(config: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--config", str(config), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        cwd=config.parent,
+    )
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_check_then_sources(http_server: TestServer, tmp_path: Path) -> None:
+    http_server.page("/good", page(1))
+    http_server.route("/bad", status=500)
+    config = write_config(tmp_path, http_server, ["good", "bad"])
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--config", str(config), "--format", "json", "--no-alerts"])
+    assert result.exit_code == 1, result.output  # one source failed
+    report = json.loads(result.stdout)[0]
+    statuses = {s["name"]: (s["status"], s["error"]) for s in report["sources"]}
+    assert statuses["good"] == ("new", None)
+    assert statuses["bad"][0] == "error" and "HTTP 500" in statuses["bad"][1]
+
+    result = runner.invoke(app, ["check", "good", "--config", str(config), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [s["status"] for s in json.loads(result.stdout)[0]["sources"]] == ["not modified"]
+
+    result = runner.invoke(app, ["sources", "--config", str(config), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.stdout)["sources"]}
+    assert rows["good"]["last_status"] == "not modified" and rows["good"]["last_change"] is not None
+    assert rows["bad"]["consecutive_failures"] == 1 and "HTTP 500" in rows["bad"]["last_error"]
+    assert rows["bad"]["next_check"] is not None and rows["good"]["enabled"] is True
+
+    result = runner.invoke(app, ["sources", "--config", str(config), "--format", "csv"])
+    assert result.stdout.splitlines()[0].startswith("name,type,location,enabled,last_check,last_change")
+
+    result = runner.invoke(app, ["check", "nope", "--config", str(config)])
+    assert result.exit_code == 2 and "unknown source(s): nope" in result.stderr
+
+
+def test_run_once(http_server: TestServer, tmp_path: Path) -> None:
+    http_server.page("/a", page(2))
+    config = write_config(tmp_path, http_server, ["a"])
+    proc = daemon(config, "--once")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "pass done: 1 source(s) checked, 1 new version(s)" in err
+    assert http_server.hits["/a"] == 1
+
+
+def test_sigterm_mid_pass_keeps_every_stored_version(http_server: TestServer, tmp_path: Path) -> None:
+    fast = [f"fast{n}" for n in range(6)]
+    slow = [f"slow{n}" for n in range(3)]
+    for n, name in enumerate(fast):
+        http_server.page(f"/{name}", page(10 + n))
+    for n, name in enumerate(slow):
+        http_server.page(f"/{name}", page(20 + n), delay=1.5)
+    config = write_config(tmp_path, http_server, fast + slow, startup_spread="0s", shutdown_grace="10s")
+    proc = daemon(config)
+    try:
+        # Mid-pass: the slow pages have been asked for but not answered yet.
+        wait_for(lambda: all(http_server.hits.get(f"/{name}") for name in slow))
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "SIGTERM: stopping" in err and "daemon stopped" in err
+
+    db = sqlite3.connect(tmp_path / "claimwatch.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        stored = {
+            url.rsplit("/", 1)[1]
+            for (url,) in db.execute("SELECT d.url FROM versions v JOIN documents d ON d.id = v.document_id")
+        }
+        served = {path.lstrip("/") for path, status, _ in http_server.log if status == 200}
+        assert served == set(fast + slow)
+        assert stored == served  # everything fetched was stored, the slow ones included (within the grace)
+        assert db.execute("SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM sources WHERE last_status = 'new'").fetchone() == (9,)
+    finally:
+        db.close()
+
+
+def test_sigterm_abandons_checks_past_the_grace(http_server: TestServer, tmp_path: Path) -> None:
+    http_server.page("/quick", page(30))
+    http_server.page("/stuck", page(31), delay=4)
+    config = write_config(
+        tmp_path, http_server, ["quick", "stuck"], startup_spread="0s", shutdown_grace="0.5s"
+    )
+    proc = daemon(config)
+    try:
+        wait_for(lambda: http_server.hits.get("/stuck") and http_server.hits.get("/quick"))
+        time.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert took < 3.5 and "abandoning 1 check(s)" in err
+    db = sqlite3.connect(tmp_path / "claimwatch.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        urls = [
+            u for (u,) in db.execute("SELECT d.url FROM versions v JOIN documents d ON d.id = v.document_id")
+        ]
+        assert [u.rsplit("/", 1)[1] for u in urls] == ["quick"]
+        # The abandoned source was given back: the next daemon may check it at once.
+        assert db.execute("SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL").fetchone() == (0,)
+    finally:
+        db.close()
+
+
+def test_second_daemon_on_the_same_sqlite_file_is_refused(http_server: TestServer, tmp_path: Path) -> None:
+    http_server.page("/a", page(40))
+    config = write_config(tmp_path, http_server, ["a"], startup_spread="0s")
+    first = daemon(config)
+    try:
+        wait_for(lambda: http_server.hits.get("/a"))
+        second = daemon(config)
+        _out, err = second.communicate(timeout=30)
+        assert second.returncode != 0
+        assert f"another claimwatch daemon (pid {first.pid}) is already running" in err
+        assert "claimwatch.db.lock" in err
+        assert "Traceback" not in err
+        # `claimwatch check` is not a daemon: it may still run a pass beside it.
+        check = subprocess.run(
+            [sys.executable, "-m", "monitor", "check", "--config", str(config), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env(),
+            timeout=60,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    assert first.returncode == 0
+
+
+@pytest.mark.parametrize("command", ["run", "check", "sources"])
+def test_every_command_takes_config(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--config" in result.stdout
