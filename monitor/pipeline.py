@@ -1,0 +1,309 @@
+"""One fetched text -> version, claims, changes, ledger observations and queued alerts, in ONE transaction.
+
+A crash anywhere inside `record_document` loses the whole fetch (it is fetched again next pass) or
+keeps all of it; never a version without its changes, or a change without its alerts.
+
+What happens to a text, in order:
+1. the document (source, url) is found or created;
+2. the same text as the latest version (by hash) stores nothing new: "unchanged";
+3. a text that lost most of the previous version's text (under `min_text_ratio` of its length), or
+   an empty one, is an extraction failure recorded on the document, not the removal of every claim:
+   "failed";
+4. otherwise the version and its claims are stored, the claims are diffed against the previous
+   version's stored claims, the ledger files the observations, and every change row is handed to
+   `on_change(session, row)` (the alerts outbox) inside the same transaction: "new" or "changed".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from monitor.ledger import Provenance, change_row, observe
+from monitor.model import Change, ChangeSide, Claim, Quantity
+from monitor.store import Store
+from monitor.store.tables import ChangeRow, ClaimRow, DocumentRow, SourceRow, VersionRow
+from monitor.timeutil import ensure_utc, utcnow
+
+OnChange = Callable[[Session, ChangeRow], object]
+Status = Literal["new", "changed", "unchanged", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    status: Status
+    source_id: int
+    document_id: int
+    version_id: int | None = None
+    change_ids: tuple[int, ...] = ()
+    changes: tuple[Change, ...] = ()  # version changes then ledger shifts, as stored
+    error: str | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.status in ("new", "changed")
+
+
+def normalize_text(text: str) -> str:
+    """What is hashed and stored: newlines unified, trailing spaces and surrounding blank lines gone."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def ensure_source(
+    session: Session, name: str, *, type: str | None = None, location: str | None = None
+) -> SourceRow:
+    """The source named `name`, created (type "page" for a URL, else "file") when it does not exist."""
+    row = session.exec(select(SourceRow).where(SourceRow.name == name)).first()
+    if row is not None:
+        return row
+    location = location or name
+    if type is None:
+        type = "page" if location.startswith(("http://", "https://")) else "file"
+    row = SourceRow(name=name, type=type, location=location, tags=[])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_version(session: Session, document_id: int) -> VersionRow | None:
+    query = (
+        select(VersionRow)
+        .where(VersionRow.document_id == document_id)
+        .order_by(col(VersionRow.fetched_at).desc(), col(VersionRow.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def claim_row(claim: Claim, version_id: int) -> ClaimRow:
+    return ClaimRow(
+        version_id=version_id,
+        idx=claim.index,
+        text=claim.text,
+        start=claim.start,
+        end=claim.end,
+        actor=claim.actor,
+        actor_text=claim.actor_text,
+        stance=claim.stance,
+        cue=claim.cue,
+        proposition=claim.proposition,
+        topic=claim.topic,
+        qualifiers=list(claim.qualifiers),
+        attribution=claim.attribution,
+        background=claim.background,
+        numbers=[dataclasses.asdict(q) for q in claim.numbers],
+        confidence=claim.confidence,
+    )
+
+
+def row_claim(row: ClaimRow) -> Claim:
+    return Claim(
+        text=row.text,
+        start=row.start,
+        end=row.end,
+        index=row.idx,
+        actor=row.actor,
+        actor_text=row.actor_text,
+        stance=row.stance,  # type: ignore[arg-type]
+        cue=row.cue,
+        proposition=row.proposition,
+        topic=row.topic,
+        qualifiers=tuple(row.qualifiers),
+        attribution=row.attribution,
+        numbers=tuple(Quantity(**q) for q in row.numbers),
+        background=row.background,
+        confidence=row.confidence,
+    )
+
+
+def stored_claims(session: Session, version_id: int) -> list[Claim]:
+    query = select(ClaimRow).where(ClaimRow.version_id == version_id).order_by(col(ClaimRow.idx))
+    return [row_claim(row) for row in session.exec(query).all()]
+
+
+def _with_provenance(
+    side: ChangeSide | None, source: str, url: str, observed_at: datetime
+) -> ChangeSide | None:
+    if side is None:
+        return None
+    return dataclasses.replace(side, source=source, url=url, observed_at=ensure_utc(observed_at).isoformat())
+
+
+def _fail(document: DocumentRow, source: SourceRow, now: datetime, reason: str) -> RecordOutcome:
+    document.last_checked_at = now
+    document.last_error = reason
+    document.consecutive_failures += 1
+    assert source.id is not None and document.id is not None
+    return RecordOutcome("failed", source.id, document.id, error=reason)
+
+
+def record_version(
+    session: Session,
+    *,
+    source: SourceRow | str,
+    url: str,
+    text: str,
+    raw: bytes | None = None,
+    title: str | None = None,
+    published_at: datetime | None = None,
+    fetched_at: datetime | None = None,
+    on_change: OnChange | None = None,
+    gazetteer: Any = None,
+    min_text_ratio: float = 0.3,
+) -> RecordOutcome:
+    """`record_document` inside a session the caller owns (and commits), e.g. with its own updates."""
+    from monitor.claims import extract_claims
+    from monitor.diff import diff_claims
+
+    now = utcnow()
+    fetched_at = ensure_utc(fetched_at) if fetched_at else now
+    published_at = ensure_utc(published_at) if published_at else None
+    if isinstance(source, str):
+        source_row = ensure_source(session, source, location=url)
+    else:
+        found = session.get(SourceRow, source.id) if source.id is not None else None
+        source_row = found or ensure_source(session, source.name, type=source.type, location=source.location)
+    assert source_row.id is not None
+
+    document = session.exec(
+        select(DocumentRow).where(DocumentRow.source_id == source_row.id, DocumentRow.url == url)
+    ).first()
+    if document is None:
+        document = DocumentRow(source_id=source_row.id, url=url, title=title, published_at=published_at)
+        session.add(document)
+        session.flush()
+    assert document.id is not None
+    session.add(document)
+
+    body = normalize_text(text)
+    digest = text_hash(body)
+    previous = latest_version(session, document.id)
+    if previous is not None and previous.text_hash == digest:
+        document.last_checked_at = now
+        document.last_error = None
+        document.consecutive_failures = 0
+        return RecordOutcome("unchanged", source_row.id, document.id, version_id=previous.id)
+    if not body.strip():
+        return _fail(document, source_row, now, "extraction failed: no text")
+    if previous is not None and len(body) < min_text_ratio * len(previous.text):
+        return _fail(
+            document,
+            source_row,
+            now,
+            f"extraction failed: kept {len(body)} of {len(previous.text)} characters "
+            f"(under {min_text_ratio:.0%} of the previous version); version not stored",
+        )
+
+    # Observed time: a first version's publication time; a later version's fetch time, unless the page
+    # declares a publication time newer than the previous version's (an explicit update stamp).
+    if previous is None:
+        observed_at = published_at or fetched_at
+    else:
+        prior = ensure_utc(previous.observed_at or previous.fetched_at)
+        observed_at = published_at if published_at and published_at > prior else fetched_at
+    version = VersionRow(
+        document_id=document.id,
+        fetched_at=fetched_at,
+        published_at=published_at,
+        observed_at=observed_at,
+        raw_hash=hashlib.sha256(raw).hexdigest() if raw is not None else digest,
+        text_hash=digest,
+        title=title,
+        text=body,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+
+    claims = extract_claims(body, gazetteer=gazetteer)
+    session.add_all([claim_row(claim, version.id) for claim in claims])
+
+    where = Provenance(source=source_row, document=document, version=version, observed_at=observed_at)
+    version_changes: list[tuple[Change, ChangeRow]] = []
+    if previous is not None:
+        assert previous.id is not None
+        before_at = previous.observed_at or previous.fetched_at
+        for change in diff_claims(stored_claims(session, previous.id), claims):
+            change = dataclasses.replace(
+                change,
+                before=_with_provenance(change.before, source_row.name, url, before_at),
+                after=_with_provenance(change.after, source_row.name, url, observed_at),
+            )
+            row = change_row(change, where, origin="version", old_version_id=previous.id)
+            session.add(row)
+            version_changes.append((change, row))
+        session.flush()
+    ledger_rows = observe(session, claims, where, version_changes=version_changes)
+
+    rows: list[ChangeRow] = [row for _, row in version_changes] + ledger_rows
+    if on_change is not None:
+        for row in rows:
+            on_change(session, row)
+
+    document.title = title or document.title
+    if published_at and document.published_at is None:
+        document.published_at = published_at
+    document.last_checked_at = now
+    document.last_error = None
+    document.consecutive_failures = 0
+    source_row.last_changed_at = now
+    session.add(source_row)
+    changes = tuple(change for change, _ in version_changes) + tuple(
+        Change.from_dict(row.payload) for row in ledger_rows
+    )
+    return RecordOutcome(
+        "new" if previous is None else "changed",
+        source_row.id,
+        document.id,
+        version_id=version.id,
+        change_ids=tuple(row.id for row in rows if row.id is not None),
+        changes=changes,
+    )
+
+
+def record_document(
+    store: Store,
+    *,
+    source: SourceRow | str,
+    url: str,
+    text: str,
+    raw: bytes | None = None,
+    title: str | None = None,
+    published_at: datetime | None = None,
+    fetched_at: datetime | None = None,
+    on_change: OnChange | None = None,
+    gazetteer: Any = None,
+    min_text_ratio: float = 0.3,
+) -> RecordOutcome:
+    """Record one fetched text of the document (`source`, `url`) in one transaction. See the module doc.
+
+    `source` is a stored SourceRow or a name (created as a "page"/"file" source when unknown).
+    `on_change(session, change_row)` is called for every stored change (version and ledger), after the
+    row has its id and before the commit: the place where the alerts outbox enqueues deliveries.
+    `min_text_ratio` is `config.articles.min_text_ratio`.
+    """
+    with store.session() as session:
+        return record_version(
+            session,
+            source=source,
+            url=url,
+            text=text,
+            raw=raw,
+            title=title,
+            published_at=published_at,
+            fetched_at=fetched_at,
+            on_change=on_change,
+            gazetteer=gazetteer,
+            min_text_ratio=min_text_ratio,
+        )
