@@ -1,0 +1,542 @@
+"""Actors: the gazetteer (data file) and finding who is named in a sentence.
+
+The gazetteer maps every way news copy names an actor to one canonical actor: a country's name, capital
+and metonyms ("Kremlin" -> Russia), its adjective with a role word ("German government spokesman"), its
+leaders and ministers (a leader's stance is the government's), international bodies and their role nouns
+("the alliance" -> NATO). Users add files in the same format (see docs/claims.md).
+
+`find_mentions` marks, in one tokenised sentence, the gazetteer names (with the titles, roles and names
+attached to them: "U.S. Secretary of State Antony Blinken" is one mention of the United States), actors
+the gazetteer does not know (capitalised names: "Ryanair", "Eastbrook City Council", "the Greens"),
+pronouns ("it", "he") and role nouns ("the agency", "the government") for the extractor to resolve.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from monitor.claims.tokens import Token, fold_words, norm
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_ACTORS = DATA_DIR / "actors.toml"
+
+MONTHS = frozenset(
+    "january february march april may june july august september october november december"
+    " jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+PRONOUNS = {
+    "it": "thing",
+    "its": "thing",
+    "he": "person",
+    "his": "person",
+    "she": "person",
+    "her": "person",
+    "they": "group",
+    "their": "group",
+    "we": "speaker",
+    "our": "speaker",
+    "i": "speaker",
+    "we're": "speaker",
+    "we've": "speaker",
+    "we'll": "speaker",
+    "i'm": "speaker",
+    "i've": "speaker",
+    "they're": "group",
+}
+# Words that may stand between an actor's possessive and its role noun: "Canada's new government".
+_ROLE_MODIFIERS = frozenset(
+    "new former top senior chief own federal interim then current incoming outgoing acting caretaker"
+    " coalition military civilian national central state ruling elected".split()
+)
+# A capitalised word at the start of a sentence is a name only if it is none of these.
+_COMMON_OPENERS = frozenset(
+    """the a an in on at for but and however this that these those it its he she they we i his her their
+    our as after before while when since if some many most several other others any all both each no not
+    under over with without by from to into across despite although though because meanwhile still yet so
+    then there here speaking asked according hours days weeks months years last next earlier later
+    instead also even only such what which who whom why how where one two three four five six seven eight
+    nine ten dozens hundreds thousands officials critics supporters analysts experts residents people
+    rescuers police authorities leaders ministers lawmakers diplomats sources reports thursday's friday's
+    tuesday's wednesday's monday's saturday's sunday's more less much few nearly almost about around
+    roughly until unless whether whatever every another rule member members talks plans plan""".split()
+)
+# Verb-like words after a sentence-initial capitalised word that make it a subject (a name):
+# "Ryanair on Wednesday rejected", "Eisai said", "Lykos has".
+_VERBISH = frozenset(
+    """has have had is are was were will would could can may might should must shall did does do said says
+    told tells added announced declared on also has'nt hasn't didn't won't wouldn't isn't wasn't
+    insisted argued warned confirmed welcomed rejected approved agreed backed opposed refused
+    dropped plans planned wants wanted decided voted""".split()
+)
+# Capitalised words that are never actors on their own.
+_NOT_ACTORS = frozenset(
+    """i christmas easter ramadan eid new year monday tuesday wednesday thursday friday saturday sunday
+    western eastern northern southern european nordic arab african asian latin islamic christian muslim
+    jewish catholic covid covid-19 internet web mr mrs ms dr prof""".split()
+)
+_ORG_WORDS = frozenset(
+    """council committee association union party league agency ministry bank commission court parliament
+    company group inc ltd corp corporation airlines airline airways authority board institute federation
+    organisation organization office department service services foundation trust fund greens network
+    alliance coalition society club clubs university hospital assembly senate congress government
+    administration army navy police guard forces front movement command tribunal panel bureau
+    commissioner regulator exchange therapeutics pharma pharmaceuticals holdings partners capital
+    media news times post press television radio tv motors energy systems labs technologies group's
+    garante""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """One canonical actor. `speaks_for` is set for people: their stance is that actor's stance."""
+
+    name: str
+    kind: str  # country | org | person
+    speaks_for: str | None = None
+    roles: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Mention:
+    """A span of tokens [start, end) naming an actor, or a pronoun/role noun to be resolved."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # country | org | person | unknown_org | unknown_person | pronoun | role
+    name: str | None = None  # the entity named: "Joe Biden", "Ryanair"
+    actor: str | None = None  # whose stance it states: "United States", "Ryanair"
+    role: str | None = None  # pronoun class or role noun, for resolution
+    possessive: bool = False  # followed by "'s" and a non-role noun: "Canada's consumer carbon price"
+    modifier: bool = False  # a compound modifier: "U.S.-made", "US-led"
+
+
+@dataclass(slots=True)
+class Gazetteer:
+    """Canonical actors and a compiled index of their names. Build with `load_gazetteer`."""
+
+    actors: dict[str, Actor] = field(default_factory=dict)
+    role_words: frozenset[str] = frozenset()
+    government_nouns: frozenset[str] = frozenset()
+    org_roles: frozenset[str] = frozenset()
+    titles: frozenset[str] = frozenset()
+    # first folded token -> [(folded tokens, canonical name)], longest first
+    alias_index: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    demonym_index: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    role_index: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # lowercase country names and demonyms -> country, for place phrases in topics ("on Russian soil")
+    place_names: dict[str, str] = field(default_factory=dict)
+    _lookup: dict[str, str] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------------------------------
+    # Public lookups (also used by the rules, the store and the CLI).
+
+    def stance_actor(self, name: str) -> str:
+        """The actor whose stance `name` states: a person's government, else the actor itself."""
+        seen = 0
+        actor = self.actors.get(name)
+        while actor is not None and actor.speaks_for and seen < 4:
+            name = actor.speaks_for
+            actor = self.actors.get(name)
+            seen += 1
+        return name
+
+    def resolve(self, name: str) -> str | None:
+        """Canonical stance actor for a name as a user writes it ("Washington", "scholz"), or None."""
+        key = " ".join(norm(w) for w in fold_words(name.strip()))
+        if key.startswith("the "):
+            key = key[4:]
+        found = self._lookup.get(key)
+        return self.stance_actor(found) if found else None
+
+    def canonical(self, name: str) -> str | None:
+        return self.resolve(name)
+
+    def get(self, name: str) -> Actor | None:
+        found = self._lookup.get(" ".join(norm(w) for w in fold_words(name.strip())))
+        return self.actors.get(found) if found else None
+
+    def kind_of(self, name: str | None) -> str | None:
+        actor = self.actors.get(name) if name else None
+        return actor.kind if actor else None
+
+    # ----------------------------------------------------------------------------------------------
+    # Matching inside a sentence.
+
+    def match_alias(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
+        """(length, canonical) of the longest alias starting at token i."""
+        candidates = self.alias_index.get(tokens[i].fold)
+        if not candidates:
+            return None
+        n = len(tokens)
+        for key, canonical in candidates:
+            length = len(key)
+            if i + length <= n and all(tokens[i + k].fold == key[k] for k in range(1, length)):
+                return length, canonical
+        return None
+
+    def match_demonym(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
+        candidates = self.demonym_index.get(tokens[i].fold)
+        if not candidates:
+            return None
+        n = len(tokens)
+        for key, canonical in candidates:
+            length = len(key)
+            if i + length <= n and all(tokens[i + k].fold == key[k] for k in range(1, length)):
+                return length, canonical
+        return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _read_actor_file(path: Path, into: dict[str, dict[str, Any]], grammar: dict[str, set[str]]) -> None:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    for key, words in (data.get("grammar") or {}).items():
+        grammar.setdefault(key, set()).update(_as_list(words))
+    for section, kind in (("country", "country"), ("org", "org"), ("person", "person")):
+        for entry in data.get(section) or []:
+            name = str(entry["name"]).strip()
+            record = into.setdefault(
+                name,
+                {"kind": entry.get("kind", kind), "aliases": [], "demonyms": [], "roles": [], "for": None},
+            )
+            record["aliases"] += _as_list(entry.get("aliases")) + _as_list(entry.get("capital"))
+            record["demonyms"] += _as_list(entry.get("demonym")) + _as_list(entry.get("demonyms"))
+            record["roles"] += _as_list(entry.get("roles"))
+            if entry.get("for"):
+                record["for"] = str(entry["for"])
+
+
+def _compile(records: dict[str, dict[str, Any]], grammar: dict[str, set[str]]) -> Gazetteer:
+    gaz = Gazetteer()
+    aliases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    demonyms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    roles: dict[str, list[str]] = {}
+    for name, record in records.items():
+        actor = Actor(
+            name=name,
+            kind=record["kind"],
+            speaks_for=record["for"],
+            roles=tuple(dict.fromkeys(r.lower() for r in record["roles"])),
+            aliases=tuple(dict.fromkeys(record["aliases"])),
+            demonyms=tuple(dict.fromkeys(record["demonyms"])),
+        )
+        gaz.actors[name] = actor
+        for alias in (name, *actor.aliases):
+            key = tuple(fold_words(alias))
+            if key and key[0].lower() == "the" and len(key) > 1:
+                key = key[1:]
+            if key:
+                aliases.setdefault(key[0], []).append((key, name))
+                gaz._lookup.setdefault(" ".join(w.lower() for w in key), name)
+        for demonym in actor.demonyms:
+            key = tuple(fold_words(demonym))
+            if key:
+                demonyms.setdefault(key[0], []).append((key, name))
+                gaz.place_names.setdefault(" ".join(w.lower() for w in key), name)
+        for role in actor.roles:
+            roles.setdefault(role, []).append(name)
+        if actor.kind == "country":
+            for alias in (name, *actor.aliases[:3]):
+                gaz.place_names.setdefault(" ".join(norm(w) for w in fold_words(alias)), name)
+    for table, target in ((aliases, gaz.alias_index), (demonyms, gaz.demonym_index)):
+        for first, entries in table.items():
+            unique = list(dict.fromkeys(entries))
+            target[first] = sorted(unique, key=lambda e: -len(e[0]))
+    gaz.role_index = {role: tuple(names) for role, names in roles.items()}
+    gaz.role_words = frozenset(w.lower() for w in grammar.get("role_words", ()))
+    gaz.government_nouns = frozenset(w.lower() for w in grammar.get("government_nouns", ()))
+    gaz.org_roles = frozenset(w.lower() for w in grammar.get("org_roles", ()))
+    gaz.titles = frozenset(grammar.get("titles", ()))
+    return gaz
+
+
+@cache
+def _load(paths: tuple[Path, ...]) -> Gazetteer:
+    records: dict[str, dict[str, Any]] = {}
+    grammar: dict[str, set[str]] = {}
+    for path in paths:
+        _read_actor_file(path, records, grammar)
+    return _compile(records, grammar)
+
+
+def load_gazetteer(extra: list[Path] | tuple[Path, ...] = ()) -> Gazetteer:
+    """The shipped gazetteer plus the user's files (same format), compiled once per set of files."""
+    return _load((DEFAULT_ACTORS, *(Path(p).resolve() for p in extra)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Mentions in one sentence.
+
+
+def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool = True) -> tuple[int, bool]:
+    """Extend a mention ending at j over role words and a following name.
+
+    "German government spokesman Steffen Hebestreit", "Kremlin spokesman Dmitry Peskov",
+    "Canada's new government", "Hungary's Viktor Orban". Returns (new end, possessive-without-role).
+    """
+    n = len(tokens)
+    k = j
+    possessive = False
+    if k < n and tokens[k].norm in ("'s", "'"):
+        k += 1
+        possessive = True
+        while k < n and tokens[k].norm in _ROLE_MODIFIERS and k - j < 3:
+            k += 1
+    roles_seen = 0
+    while k < n and (
+        tokens[k].norm in gaz.role_words
+        or (tokens[k].norm == "of" and roles_seen and k + 1 < n and tokens[k + 1].norm in gaz.role_words)
+    ):
+        k += 1
+        roles_seen += 1
+    if allow_name and (roles_seen or possessive):
+        name_len = 0
+        while (
+            k + name_len < n
+            and name_len < 4
+            and tokens[k + name_len].is_capitalised
+            and tokens[k + name_len].is_word
+            and tokens[k + name_len].norm not in gaz.role_words
+            and gaz.match_alias(tokens, k + name_len) is None
+        ):
+            name_len += 1
+        if name_len == 0 and k < n and gaz.match_alias(tokens, k):
+            # "U.S. President Joe Biden": the person is in the gazetteer too; take them in.
+            found = gaz.match_alias(tokens, k)
+            assert found is not None
+            length, canonical = found
+            if gaz.actors[canonical].kind == "person":
+                name_len = length
+        k += name_len
+        if possessive and not roles_seen and not name_len:
+            return j, True
+    elif possessive:
+        return j, True
+    return k, False
+
+
+def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
+    """End of the run of capitalised words starting at i (joined by "of", "for", "de" ...)."""
+    n = len(tokens)
+    k = i
+    while k < n:
+        tok = tokens[k]
+        if k > i and gaz.match_alias(tokens, k) is not None:
+            break
+        if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
+            k += 1
+            continue
+        if (
+            tok.norm
+            in ("of", "for", "de", "del", "da", "von", "van", "der", "al", "bin", "la", "le", "&", "and")
+            and k > i
+            and k + 1 < n
+            and tokens[k + 1].is_capitalised
+            and tokens[k + 1].is_word
+            and gaz.match_alias(tokens, k + 1) is None
+            and (tok.norm != "and" or tokens[k - 1].norm in _ORG_WORDS or tokens[k + 1].norm in _ORG_WORDS)
+        ):
+            k += 1
+            continue
+        break
+    # a trailing connector is not part of the name
+    while k > i and tokens[k - 1].norm in ("of", "for", "de", "and", "&"):
+        k -= 1
+    return k
+
+
+def find_mentions(
+    tokens: list[Token], gaz: Gazetteer, verbish: frozenset[int] = frozenset(), demonym_ok: bool = True
+) -> list[Mention]:
+    """Actor mentions in one sentence, left to right, not overlapping.
+
+    `verbish` holds token indices where a stance cue or reporting verb starts: a sentence-initial
+    capitalised word followed by one is taken as a name ("Ryanair rejects ...").
+    """
+    mentions: list[Mention] = []
+    n = len(tokens)
+    i = 0
+    sentence_start = 0
+    while i < n:
+        tok = tokens[i]
+        if not tok.is_word:
+            if tok.text in "\"“‘'(":
+                sentence_start = i + 1
+            i += 1
+            continue
+        found = gaz.match_alias(tokens, i)
+        if found:
+            length, canonical = found
+            actor = gaz.actors[canonical]
+            j = i + length
+            if j < n and tokens[j].text in "-–" and tokens[j].start == tokens[j - 1].end:
+                mentions.append(
+                    Mention(
+                        i,
+                        j,
+                        _text(tokens, i, j),
+                        actor.kind,
+                        canonical,
+                        gaz.stance_actor(canonical),
+                        modifier=True,
+                    )
+                )
+                i = j
+                continue
+            if (
+                actor.kind == "country"
+                and j < n
+                and tokens[j].is_capitalised
+                and tokens[j].is_word
+                and tokens[j].norm not in gaz.role_words
+                and tokens[j].fold not in gaz.titles
+                and gaz.match_alias(tokens, j) is None
+            ):
+                # "Washington Post", "Canada Carbon Rebate": the place names something else.
+                end = _capital_span(tokens, j, gaz)
+                mentions.append(
+                    Mention(
+                        i,
+                        end,
+                        _text(tokens, i, end),
+                        "unknown_org",
+                        _text(tokens, i, end),
+                        _text(tokens, i, end),
+                    )
+                )
+                i = end
+                continue
+            end, possessive = _extend_roles(tokens, j, gaz)
+            mentions.append(
+                Mention(
+                    i,
+                    end,
+                    _text(tokens, i, end),
+                    actor.kind,
+                    canonical,
+                    gaz.stance_actor(canonical),
+                    possessive=possessive,
+                )
+            )
+            i = end
+            continue
+        if demonym_ok:
+            dem = gaz.match_demonym(tokens, i)
+            if dem:
+                length, canonical = dem
+                j = i + length
+                if j < n and tokens[j].norm in gaz.role_words:
+                    end, _ = _extend_roles(tokens, j, gaz)
+                    mentions.append(Mention(i, end, _text(tokens, i, end), "country", canonical, canonical))
+                    i = end
+                    continue
+        pronoun = PRONOUNS.get(tok.norm)
+        if pronoun and (tok.norm != "i" or tok.text == "I"):
+            mentions.append(Mention(i, i + 1, tok.text, "pronoun", role=tok.norm))
+            i += 1
+            continue
+        if tok.norm in ("the", "this") and i + 1 < n:
+            # "the agency", "the federal government", "the league", "the country"
+            k = i + 1
+            while k < n and k - i <= 2 and tokens[k].norm in _ROLE_MODIFIERS:
+                k += 1
+            if (
+                k < n
+                and not tokens[k].is_capitalised
+                and (tokens[k].norm in gaz.org_roles or tokens[k].norm in gaz.government_nouns)
+            ):
+                mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm))
+                i = k + 1
+                continue
+        if tok.norm in ("officials", "spokesperson", "spokesman", "spokeswoman") and (
+            i == 0 or not tokens[i - 1].is_capitalised
+        ):
+            start = (
+                i - 1 if i > 0 and tokens[i - 1].norm in ("a", "an", "the", "its", "their", "senior") else i
+            )
+            mentions.append(Mention(start, i + 1, _text(tokens, start, i + 1), "role", role="official"))
+            i += 1
+            continue
+        if tok.is_capitalised and tok.norm not in _NOT_ACTORS:
+            end = _capital_span(tokens, i, gaz)
+            if end > i:
+                mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
+                if mention is not None:
+                    mentions.append(mention)
+                i = end
+                continue
+        i += 1
+    return mentions
+
+
+def _text(tokens: list[Token], i: int, j: int) -> str:
+    out = tokens[i].text
+    for k in range(i + 1, j):
+        out += (" " if tokens[k].start > tokens[k - 1].end else "") + tokens[k].text
+    return out
+
+
+def _unknown(
+    tokens: list[Token],
+    i: int,
+    end: int,
+    gaz: Gazetteer,
+    sentence_start: int,
+    verbish: frozenset[int],
+    mentions: list[Mention],
+) -> Mention | None:
+    """A name the gazetteer does not know, or None when the capitalised run is not an actor."""
+    n = len(tokens)
+    start = i
+    if start == sentence_start:
+        while start < end and tokens[start].norm in _COMMON_OPENERS:
+            start += 1
+    titled = False
+    while start < end and tokens[start].fold in gaz.titles:
+        start += 1
+        titled = True
+    if start >= end:
+        # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role
+        return None
+    span = tokens[start:end]
+    if end < n and (
+        tokens[end].norm[:1].isdigit()
+        or (tokens[end].text == "-" and end + 1 < n and tokens[end + 1].norm[:1].isdigit())
+    ):
+        return None  # a model or product: "Leopard 2", "Phase 3"
+    if end < n and tokens[end].text in "-–" and tokens[end].start == tokens[end - 1].end:
+        return None  # a compound modifier: "German-made" style
+    if all(t.norm in _NOT_ACTORS or gaz.match_demonym(tokens, start + k) for k, t in enumerate(span)):
+        return None
+    if start == sentence_start and end - start == 1:
+        nxt = tokens[end] if end < n else None
+        if nxt is None or not (nxt.norm in _VERBISH or end in verbish or nxt.norm in ("'s", ",")):
+            return None
+    # a token that repeats an earlier person's surname refers to that person
+    if end - start == 1:
+        for earlier in reversed(mentions):
+            if earlier.kind == "unknown_person" and earlier.name and earlier.name.split()[-1] == span[0].text:
+                return Mention(i, end, _text(tokens, i, end), "unknown_person", earlier.name, earlier.actor)
+    text = _text(tokens, start, end)
+    words = [t.norm for t in span]
+    is_org = any(w in _ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
+    if not is_org and (titled or 2 <= len(span) <= 4):
+        return Mention(i, end, _text(tokens, i, end), "unknown_person", text, text)
+    if text.lower().startswith("the "):
+        text = text[4:]
+    return Mention(i, end, _text(tokens, i, end), "unknown_org", text, text)

@@ -1,0 +1,868 @@
+"""Text -> claims: the extraction pipeline.
+
+For each sentence (see sentences.py): tokens -> stance cues (lexicon.py) -> actor mentions (actors.py)
+-> pronouns and role nouns resolved -> for each cue chain: the holder (the grammatical subject, a
+passive agent, or the speaker for impersonal cues), negation / hedging / "no longer", whether it is
+history recalled (background), hypothetical, or a third party's claim (attribution), then the
+proposition, its topic concepts (topics.py), qualifiers and the sentence's numbers (numbers.py).
+
+Everything is pure and linear in the text length: each sentence is scanned a constant number of times
+and looks back at most a few sentences for pronouns and anaphoric topics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from monitor.claims import stance as st
+from monitor.claims.actors import Gazetteer, Mention, find_mentions
+from monitor.claims.lexicon import Cue, Lexicon
+from monitor.claims.numbers import extract_quantities
+from monitor.claims.sentences import Sentence, split_sentences
+from monitor.claims.tokens import Token, tokenize
+from monitor.claims.topics import ANAPHORIC, TopicModel, concepts, qualifiers, topic_key
+from monitor.model import Claim, Quantity
+
+# Words the subject search walks over, leftwards from a verb, to reach its subject.
+_SKIP = frozenset(
+    """has have had having is are was were be been being will would could can may might should must shall
+    do does did not never no longer also still now long already yet again so far then jointly together
+    both all each until recently previously once initially originally formally publicly even just only
+    further too 'd 've 're 'll itself themselves himself herself repeatedly""".split()
+)
+_TIME_NOUNS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday week month year weekend morning evening
+    night afternoon now today tonight far time january february march april may june july august
+    september october november december""".split()
+)
+_TIME_PREPS = frozenset("on this last next for so earlier later in at by".split())
+_PREPOSITIONS = frozenset(
+    """to with against on for into at over about toward towards than by from between among under within
+    across via upon onto in beyond behind near around through throughout despite without inside outside
+    along amid like""".split()
+)
+_LIST_INTROS = frozenset("including as like from".split())
+_COLLECTIVES = frozenset(
+    """countries nations states governments ministers allies members leaders officials those capitals
+    partners others some several many""".split()
+)
+_OBJECT_VERBS = frozenset(
+    """allow allows allowed allowing let lets letting permit permits permitted permitting help helps helped
+    force forces forced tell tells told telling persuade persuaded convince convinced invite invited
+    enable enabled get got getting want wants wanted expect expects expected leave leaves left""".split()
+)
+_BOUNDARY_WORDS = frozenset(
+    """but while whereas although though because as after before when since if unless and or so saying
+    arguing adding despite whether nor""".split()
+)
+_STRONG_PUNCT = frozenset(';:—–"“”()')
+_QUOTES = frozenset('"“”')
+_BACKGROUND_RE = re.compile(
+    r"\bin (?:its|their|his|her|the company's|the country's) (?:[\w-]+ ){0,4}history\b|\bhad (?:long|previously|"
+    r"initially|earlier|until now|until recently)\b|\bonce (?:said|vowed|called|declared|insisted|promised)\b",
+    re.I,
+)
+_PERSONISH = frozenset("person unknown_person".split())
+_PARTICIPLE_ENDINGS = ("ed", "en")
+_IRREGULAR_PARTICIPLES = frozenset(
+    "sought held given taken thrown shot withdrawn forbidden won made kept told".split()
+)
+_PRONOUN_EXTRA = {
+    "we're": "we",
+    "we've": "we",
+    "we'll": "we",
+    "i'm": "i",
+    "i've": "i",
+    "they're": "they",
+    "it's": "it",
+}
+
+
+@dataclass(slots=True)
+class _Context:
+    """What earlier sentences leave behind for later ones: resolvable actors, the last topic."""
+
+    recent: list[list[Mention]] = field(default_factory=list)  # resolved mentions per recent sentence
+    subjects: list[Mention] = field(default_factory=list)  # main subjects, most recent last
+    speaker: Mention | None = None
+    last_concepts: list[str] = field(default_factory=list)
+    prev_concepts: list[str] = field(default_factory=list)
+    country_counts: Counter[str] = field(default_factory=Counter)
+    dateline_country: str | None = None
+    persons: dict[str, str] = field(default_factory=dict)  # surname -> full name (unknown people)
+
+
+@dataclass(slots=True)
+class _Chain:
+    cues: list[Cue]
+
+    @property
+    def start(self) -> int:
+        return self.cues[0].start
+
+    @property
+    def end(self) -> int:
+        return self.cues[-1].end
+
+
+def extract_claims_with(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> list[Claim]:
+    ctx = _Context()
+    claims: list[Claim] = []
+    for sentence in split_sentences(text):
+        if sentence.kind == "dateline":
+            _note_dateline(sentence, gaz, ctx)
+            continue
+        if sentence.kind == "boilerplate":
+            continue
+        claims.extend(_analyse(sentence, gaz, lex, model, ctx))
+    return claims
+
+
+def _note_dateline(sentence: Sentence, gaz: Gazetteer, ctx: _Context) -> None:
+    place = re.split(r"[,/(]", sentence.text)[0].strip().title()
+    found = gaz.resolve(place)
+    if found and gaz.kind_of(found) == "country" and ctx.dateline_country is None:
+        ctx.dateline_country = found
+
+
+def _is_title_case(tokens: list[Token]) -> bool:
+    word_tokens = [t for t in tokens if t.is_word and len(t.norm) > 3]
+    if len(word_tokens) < 4:
+        return False
+    return sum(1 for t in word_tokens if t.is_capitalised) / len(word_tokens) > 0.7
+
+
+def _analyse(
+    sentence: Sentence, gaz: Gazetteer, lex: Lexicon, model: TopicModel, ctx: _Context
+) -> list[Claim]:
+    tokens = tokenize(sentence.text)
+    n = len(tokens)
+    numbers = extract_quantities(sentence.text)
+    heading = sentence.kind == "heading"
+    if not tokens:
+        return []
+    cues = [c for c in lex.find_cues(tokens) if c.stance is not None]
+    reporting = [
+        i for i, t in enumerate(tokens) if lex.is_reporting(t) and not any(c.start <= i < c.end for c in cues)
+    ]
+    verbish = frozenset([c.start for c in cues] + reporting)
+    mentions = find_mentions(tokens, gaz, verbish, demonym_ok=True)
+    if _is_title_case(tokens):
+        mentions = [m for m in mentions if m.kind not in ("unknown_org", "unknown_person")]
+    _extend_collectives(tokens, mentions)
+    by_end = {m.end - 1: m for m in mentions}
+    by_start = {m.start: m for m in mentions}
+    for m in mentions:
+        _resolve(m, tokens, mentions, gaz, ctx)
+        if m.kind == "unknown_person" and m.name:
+            surname = m.name.split()[-1]
+            if len(m.name.split()) > 1:
+                ctx.persons[surname] = m.name
+            elif surname in ctx.persons:
+                m.name = m.actor = ctx.persons[surname]
+    for m in mentions:
+        if m.actor and gaz.kind_of(m.actor) == "country":
+            ctx.country_counts[m.actor] += 1
+
+    quotes = _quote_mask(tokens)
+    main_subject = _main_subject(tokens, cues, reporting, by_end, lex)
+    speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject)
+
+    claims: list[Claim] = []
+    sentence_concepts: list[str] = []
+    chains = _chains(tokens, cues, frozenset(by_end))
+    for chain_index, chain in enumerate(chains):
+        head = chain.cues[0]
+        holder, how = _holder(tokens, chain, by_end, by_start, main_subject, lex)
+        leading = max(
+            (r for r in speakers if r < chain.start and _governs(tokens, r, chain.start)), default=None
+        )
+        trailing = min(
+            (r for r in speakers if r > chain.end and _governs(tokens, chain.end, r)), default=None
+        )
+        speaker = (
+            speakers[leading]
+            if leading is not None
+            else (speakers[trailing] if trailing is not None else None)
+        )
+        if holder is not None and holder.role in ("we", "our", "i", "we're", "we've", "i'm"):
+            holder = speaker if speaker is not None else ctx.speaker
+            how = "speaker"
+        if head.kind == "impersonal" and (holder is None or holder.kind in ("pronoun",) or how != "subject"):
+            holder = speaker if speaker is not None else (main_subject if quotes[chain.start] else None)
+            how = "speaker"
+        if (
+            holder is None
+            and quotes[chain.start]
+            and speaker is None
+            and ctx.speaker is not None
+            and head.kind == "impersonal"
+        ):
+            holder = ctx.speaker
+        if holder is None or holder.actor is None:
+            continue
+        members = _list_members(tokens, holder, by_end) if how == "subject" else [holder]
+        stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, leading is not None)
+        if stance_value is None or flags.get("hypothetical"):
+            continue
+        attribution = None
+        actor: str | None = holder.actor
+        if speaker is not None and speaker.actor and speaker.actor != holder.actor and how != "speaker":
+            attribution = speaker.actor
+            if leading is not None:
+                actor = None  # a third party's claim about the holder, not the holder's own stance
+        prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
+        region_end = chains[chain_index + 1].start if chain_index + 1 < len(chains) else n
+        region_text = (
+            sentence.text[tokens[chain.end - 1].end : tokens[region_end - 1].end]
+            if chain.end <= region_end
+            else ""
+        )
+        quals = [q for _, _, q in qualifiers(region_text)] if region_text else []
+        qual_tokens = _qualifier_tokens(tokens, chain.end, region_end, region_text, sentence.text)
+        skip = set(range(chain.start, chain.end)) | qual_tokens
+        for m in mentions:
+            if m.kind not in ("unknown_org", "unknown_person") or m is holder:
+                skip.update(range(m.start, m.end))
+        own = concepts(tokens, prop_start, prop_end, skip, gaz, model)
+        anaphoric = _is_anaphoric(tokens, prop_start, prop_end)
+        topic_concepts = list(own)
+        if anaphoric or len(own) < 1:
+            context = sentence_concepts or ctx.last_concepts or ctx.prev_concepts
+            topic_concepts += [c for c in context if c not in topic_concepts]
+        if own and not anaphoric:
+            sentence_concepts = own
+        elif topic_concepts:
+            sentence_concepts = topic_concepts
+        background = flags.get("background", False) or bool(_BACKGROUND_RE.search(sentence.text))
+        confidence = _confidence(head, how, heading, stance_value)
+        for member in reversed(members):
+            if member.actor is None:
+                continue
+            member_actor = member.actor if actor is not None else None
+            member_attribution = attribution if (attribution != member.actor) else None
+            claims.append(
+                Claim(
+                    text=sentence.text,
+                    start=sentence.start,
+                    end=sentence.end,
+                    index=sentence.index,
+                    actor=member_actor,
+                    actor_text=member.text,
+                    stance=stance_value,  # type: ignore[arg-type]
+                    cue=cue_words,
+                    proposition=_span_text(sentence.text, tokens, prop_start, prop_end),
+                    topic=topic_key(topic_concepts),
+                    qualifiers=tuple(dict.fromkeys(quals)),
+                    attribution=member_attribution,
+                    numbers=numbers,
+                    background=background,
+                    confidence=confidence,
+                )
+            )
+
+    if not claims:
+        claims.append(
+            _bare_claim(sentence, tokens, mentions, main_subject, speakers, numbers, gaz, model, heading)
+        )
+    _remember(ctx, mentions, main_subject, speakers, claims, tokens, gaz, model)
+    return claims
+
+
+# ------------------------------------------------------------------------------------------------------
+# Mentions: extension and resolution
+
+
+_COLLECTIVE_NOUNS = frozenset(
+    "clubs teams members executives officials leaders bosses owners shareholders staff players lawmakers"
+    " ministers representatives delegates negotiators".split()
+)
+
+
+def _extend_collectives(tokens: list[Token], mentions: list[Mention]) -> None:
+    """ "Premier League clubs": an unknown body followed by a collective noun speaks as that body."""
+    for m in mentions:
+        if m.kind == "unknown_org" and m.end < len(tokens) and tokens[m.end].norm in _COLLECTIVE_NOUNS:
+            if not any(o.start == m.end for o in mentions):
+                m.end += 1
+                m.text = f"{m.text} {tokens[m.end - 1].text}"
+
+
+def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gazetteer, ctx: _Context) -> None:
+    if m.kind not in ("pronoun", "role"):
+        return
+    earlier = [o for o in mentions if o.end <= m.start and o.actor and o.kind not in ("pronoun",)]
+    recent = [o for sentence in reversed(ctx.recent) for o in reversed(sentence) if o.actor]
+    if m.kind == "pronoun":
+        role = m.role or ""
+        role = _PRONOUN_EXTRA.get(role, role)
+        m.role = role
+        if role in ("we", "our", "i"):
+            return  # the speaker: resolved per claim
+        if role in ("he", "his", "she", "her"):
+            for o in reversed(earlier):
+                if _is_personish(o, gaz) and not _object_position(tokens, o.start):
+                    m.actor, m.name = o.actor, o.name
+                    return
+            for o in reversed(ctx.subjects):
+                if _is_personish(o, gaz):
+                    m.actor, m.name = o.actor, o.name
+                    return
+            return
+        if role in ("it", "its"):
+            subjects = [
+                o for o in earlier if not _is_personish(o, gaz) and not _object_position(tokens, o.start)
+            ]
+            if subjects:
+                m.actor, m.name = subjects[-1].actor, subjects[-1].name
+                return
+            if not earlier and ctx.subjects and not _is_personish(ctx.subjects[-1], gaz):
+                m.actor, m.name = ctx.subjects[-1].actor, ctx.subjects[-1].name
+            return
+        return  # they/their: too often ambiguous to resolve safely
+    role = (m.role or "").lower()
+    if role == "official":
+        source = [o for o in earlier if not _object_position(tokens, o.start)] or list(
+            reversed(ctx.subjects)
+        )[:1]
+        if source:
+            m.actor, m.name = source[-1].actor, source[-1].name
+        return
+    if role in gaz.government_nouns or role == "country":
+        for o in [*reversed(earlier), *recent]:
+            if gaz.kind_of(o.actor) == "country":
+                m.actor, m.name = o.actor, o.actor
+                return
+        fallback = ctx.dateline_country or (
+            ctx.country_counts.most_common(1)[0][0] if ctx.country_counts else None
+        )
+        m.actor = m.name = fallback
+        return
+    for o in [*reversed(earlier), *recent]:
+        name = (o.name or o.actor or "").lower()
+        entry = gaz.actors.get(o.name or "") or gaz.actors.get(o.actor or "")
+        if role in name.split() or (entry is not None and role in entry.roles):
+            m.actor, m.name = o.actor, o.name
+            return
+    for candidate in gaz.role_index.get(role, ()):
+        if any(o.actor == gaz.stance_actor(candidate) for o in recent + earlier):
+            m.actor = m.name = gaz.stance_actor(candidate)
+            return
+    for o in [*reversed(earlier), *recent]:
+        kind = gaz.kind_of(o.actor) or o.kind
+        if kind in ("org", "unknown_org"):
+            m.actor, m.name = o.actor, o.name
+            return
+
+
+def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
+    if m.kind in _PERSONISH:
+        return True
+    return (
+        m.name is not None
+        and gaz.kind_of(m.name) == "person"
+        or (m.end - m.start > 2 and m.kind == "country")
+    )
+
+
+def _object_position(tokens: list[Token], start: int) -> bool:
+    k = start - 1
+    while k >= 0 and tokens[k].norm in ("the", "a", "an", "its", "their", "his", "her", "fellow", "chief"):
+        k -= 1
+    if k < 0:
+        return False
+    word = tokens[k].norm
+    if word == "of":
+        return not (
+            k > 0 and tokens[k - 1].norm in _COLLECTIVES | {"government", "administration", "leadership"}
+        )
+    return word in _PREPOSITIONS or word in _OBJECT_VERBS
+
+
+# ------------------------------------------------------------------------------------------------------
+# Subjects, speakers, holders
+
+
+def _subject(
+    tokens: list[Token], position: int, by_end: dict[int, Mention], lex: Lexicon, limit: int = 0
+) -> tuple[Mention | None, str]:
+    """The actor mention that is the subject of the verb at `position`, found by walking left.
+
+    Returns (mention, how): how is "subject", "relative" (via which/who), or "" when none.
+    """
+    j = position - 1
+    commas = 0
+    while j >= limit:
+        tok = tokens[j]
+        if j in by_end:
+            m = by_end[j]
+            group_start = _list_start(tokens, m, by_end)
+            if m.modifier:
+                return None, ""
+            if _object_position(tokens, group_start) or _requested(tokens, group_start, lex):
+                if j + 1 < len(tokens) and tokens[j + 1].text == "," and commas < 2:
+                    k = _previous_comma(tokens, group_start, limit)
+                    if k is not None:
+                        j = k - 1
+                        commas += 1
+                        continue
+                return None, ""
+            if m.possessive:
+                return None, ""
+            return m, "subject"
+        norm = tok.norm
+        if norm in _SKIP or (
+            norm.endswith("ly") and tok.is_word and not tok.is_capitalised and len(norm) > 3
+        ):
+            j -= 1
+            continue
+        if norm in _TIME_NOUNS and j - 1 >= limit and tokens[j - 1].norm in _TIME_PREPS:
+            j -= 2
+            continue
+        if norm in ("which", "who", "that"):
+            k = j - 1
+            if k >= limit and tokens[k].text == ",":
+                k -= 1
+            if k >= limit and k in by_end and (norm != "that" or tokens[j - 1].text != ","):
+                m = by_end[k]
+                return (m, "relative") if not m.modifier else (None, "")
+            return None, ""
+        if tok.text == ",":
+            if j - 1 >= limit and (j - 1) in by_end:
+                j -= 1
+                continue
+            k = _previous_comma(tokens, j, limit)
+            if k is None or commas >= 2:
+                return None, ""
+            j = k - 1
+            commas += 1
+            continue
+        return None, ""
+    return None, ""
+
+
+def _previous_comma(tokens: list[Token], before: int, limit: int) -> int | None:
+    k = before - 1
+    while k >= limit and before - k <= 16:
+        if tokens[k].text == ",":
+            return k
+        if tokens[k].text in _STRONG_PUNCT:
+            return None
+        k -= 1
+    return None
+
+
+def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> int:
+    """Start of a coordinated list ending in `m`: "the United States and Germany", "Poland, Finland and ..."."""
+    start = m.start
+    while start - 2 >= 0 and tokens[start - 1].norm in (",", "and", "or", "&") and (start - 2) in by_end:
+        start = by_end[start - 2].start
+    k = start - 1
+    if k >= 0 and tokens[k].norm in _LIST_INTROS:
+        # "countries including Britain and the Netherlands", "ministers, including those from ..."
+        j = k - 1
+        if tokens[k].norm == "from" and j >= 0 and tokens[j].norm == "those":
+            j -= 1
+        if tokens[k].norm == "as" and j >= 0 and tokens[j].norm == "such":
+            j -= 1
+        while j >= 0 and tokens[j].text == ",":
+            j -= 1
+        if j >= 0 and tokens[j].norm in _COLLECTIVES:
+            # the list is the subject; report its start as after the intro so no preposition check fires
+            return start
+    return start
+
+
+def _list_members(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> list[Mention]:
+    members = [m]
+    start = m.start
+    while start - 2 >= 0 and tokens[start - 1].norm in (",", "and", "or", "&") and (start - 2) in by_end:
+        other = by_end[start - 2]
+        members.append(other)
+        start = other.start
+    return members
+
+
+def _requested(tokens: list[Token], start: int, lex: Lexicon) -> bool:
+    k = start - 1
+    while k >= 0 and tokens[k].norm in ("the", "a", "an", "its", "their"):
+        k -= 1
+    return k >= 0 and tokens[k].norm in lex.request_forms
+
+
+def _governs(tokens: list[Token], left: int, right: int) -> bool:
+    """No clause boundary between a reporting verb and a claim: "said X, while Britain pledged" is not."""
+    return not any(t.norm in _CLAUSE_BREAKS or t.text == ";" for t in tokens[left:right])
+
+
+_CLAUSE_BREAKS = frozenset("while whereas but although though however meanwhile".split())
+
+
+def _reporting_subjects(
+    tokens: list[Token],
+    reporting: list[int],
+    by_end: dict[int, Mention],
+    by_start: dict[int, Mention],
+    lex: Lexicon,
+    main_subject: Mention | None = None,
+) -> dict[int, Mention]:
+    out: dict[int, Mention] = {}
+    for r in reporting:
+        if tokens[r].norm.endswith("ing") and r > 0 and tokens[r - 1].text == ",":
+            # a participle ("..., saying ...") reports for the sentence's subject
+            if main_subject is not None and main_subject.actor:
+                out[r] = main_subject
+            continue
+        subject, _ = _subject(tokens, r, by_end, lex)
+        if subject is None and r + 1 < len(tokens) and (r + 1) in by_start:
+            subject = by_start[r + 1]  # "..., said Peskov"
+        if subject is None and tokens[r].norm == "according" and r + 2 < len(tokens) and (r + 2) in by_start:
+            subject = by_start[r + 2]
+        if subject is not None and subject.actor is not None:
+            out[r] = subject
+    return out
+
+
+def _main_subject(
+    tokens: list[Token], cues: list[Cue], reporting: list[int], by_end: dict[int, Mention], lex: Lexicon
+) -> Mention | None:
+    anchors = sorted([c.start for c in cues] + reporting)
+    for anchor in anchors[:2]:
+        subject, _ = _subject(tokens, anchor, by_end, lex)
+        if subject is not None and subject.actor:
+            return subject
+    return None
+
+
+def _holder(
+    tokens: list[Token],
+    chain: _Chain,
+    by_end: dict[int, Mention],
+    by_start: dict[int, Mention],
+    main_subject: Mention | None,
+    lex: Lexicon,
+) -> tuple[Mention | None, str]:
+    head = chain.cues[0]
+    subject, how = _subject(tokens, head.start, by_end, lex)
+    if subject is not None:
+        return subject, how
+    # participial adjunct: ", saying it would ...", ", backing a system ..." -> the sentence's subject
+    before = tokens[head.start - 1] if head.start > 0 else None
+    first = tokens[head.start].norm
+    if before is not None and before.text == "," and first.endswith("ing") and main_subject is not None:
+        return main_subject, "participle"
+    # passive with an agent: "opposed for now by its chief backer Washington", "objections voiced by Ankara"
+    agent = _agent(tokens, chain.end, by_start)
+    if agent is not None and _looks_passive(tokens, head):
+        return agent, "agent"
+    return None, ""
+
+
+def _looks_passive(tokens: list[Token], head: Cue) -> bool:
+    words = [t.norm for t in tokens[head.start : head.end]]
+    return (
+        any(w.endswith(_PARTICIPLE_ENDINGS) or w in _IRREGULAR_PARTICIPLES for w in words)
+        or head.kind == "noun"
+    )
+
+
+def _agent(tokens: list[Token], end: int, by_start: dict[int, Mention]) -> Mention | None:
+    n = len(tokens)
+    k = end
+    steps = 0
+    while k < n and steps < 5 and tokens[k].norm != "by":
+        if not tokens[k].is_word or tokens[k].norm in ("and", "but", "that", "which"):
+            return None
+        k += 1
+        steps += 1
+    if k >= n or tokens[k].norm != "by":
+        return None
+    for j in range(k + 1, min(n, k + 5)):
+        if j in by_start:
+            return by_start[j]
+        if not tokens[j].is_word:
+            break
+    return None
+
+
+# ------------------------------------------------------------------------------------------------------
+# Chains and stance
+
+
+def _ends_mention(tokens: list[Token], index: int, mention_ends: frozenset[int]) -> bool:
+    return index in mention_ends
+
+
+def _chains(tokens: list[Token], cues: list[Cue], mention_ends: frozenset[int] = frozenset()) -> list[_Chain]:
+    """Group cues so that a cue inside the complement of the one before it composes with it.
+
+    Not across punctuation or a conjunction, and not when the later cue has a subject of its own
+    ("the clearest sign yet that Washington is considering").
+    """
+    chains: list[_Chain] = []
+    for cue in cues:
+        if chains:
+            last = chains[-1]
+            gap = tokens[last.end : cue.start]
+            if (
+                cue.start - last.end <= 5
+                and cue.kind != "impersonal"
+                and not any(
+                    t.text in _STRONG_PUNCT or t.text == "," or t.norm in _BOUNDARY_WORDS for t in gap
+                )
+                and not (cue.start == last.end and cue.kind == "noun")
+                and not any(t.norm == "that" for t in gap)
+                and not (cue.start - 1 >= last.end and _ends_mention(tokens, cue.start - 1, mention_ends))
+            ):
+                last.cues.append(cue)
+                continue
+        chains.append(_Chain([cue]))
+    return chains
+
+
+def _stance(
+    tokens: list[Token], chain: _Chain, holder: Mention, how: str, lex: Lexicon, reported: bool
+) -> tuple[str | None, str, dict[str, bool]]:
+    head = chain.cues[0]
+    flags: dict[str, bool] = {}
+    # the words between the holder (or the clause start) and the cue decide negation, hedging, tense
+    left = head.start
+    floor = (
+        holder.end if how in ("subject", "relative") and holder.end <= head.start else max(0, head.start - 6)
+    )
+    while left > floor and tokens[left - 1].text not in _STRONG_PUNCT and tokens[left - 1].text != ",":
+        left -= 1
+        if head.start - left > 8:
+            break
+    window = tokens[left : head.start]
+    norms = [t.norm for t in window]
+    stance_value = head.stance
+    for cue in chain.cues[1:]:
+        stance_value = st.compose(stance_value, cue.stance)
+    cue_words = [" ".join(t.text for t in tokens[c.start : c.end]) for c in chain.cues]
+    negated = any(w in lex.negators or w.endswith("n't") for w in norms)
+    no_longer = any(_contains(norms, phrase) for phrase in lex.no_longer)
+    if no_longer:
+        stance_value = _compose_chain_from(chain, st.reverse(head.stance))
+        cue_words.insert(0, "no longer")
+    elif negated:
+        stance_value = _compose_chain_from(chain, st.negate(head.stance))
+        cue_words.insert(0, next(t.text for t in window if t.norm in lex.negators or t.norm.endswith("n't")))
+    if any(w in lex.hedges for w in norms):
+        stance_value = st.hedge(stance_value)
+        cue_words.insert(0, next(t.text for t in window if t.norm in lex.hedges))
+    # hypothetical: "if Western countries approve", "asked whether he would lift"
+    scan = head.start - 1
+    while (
+        scan >= 0
+        and head.start - scan <= 10
+        and tokens[scan].text not in (",", ";")
+        and tokens[scan].text not in _QUOTES
+    ):
+        word = tokens[scan].norm
+        if word in lex.hypothetical:
+            flags["hypothetical"] = True
+            break
+        if word == "have" and scan > 0 and tokens[scan - 1].norm in ("would", "could", "might"):
+            flags["hypothetical"] = True
+            break
+        scan -= 1
+    if "must" in norms and _looks_passive(tokens, head):
+        flags["hypothetical"] = True  # a requirement ("must be approved by"), not a position
+    # history recalled: main-clause past perfect ("had resisted", "had until now refused")
+    if (
+        ("had" in norms or "'d" in norms)
+        and not reported
+        and tokens[head.start].norm.endswith(("ed", "en", "d", "t"))
+    ):
+        flags["background"] = True
+    if any(_contains(norms, phrase) for phrase in lex.background):
+        flags["background"] = True
+    return stance_value, " ".join(cue_words), flags
+
+
+def _compose_chain_from(chain: _Chain, head_stance: str | None) -> str | None:
+    value = head_stance
+    for cue in chain.cues[1:]:
+        value = st.compose(value, cue.stance)
+    return value
+
+
+def _contains(norms: list[str], phrase: tuple[str, ...]) -> bool:
+    length = len(phrase)
+    if not length:
+        return False
+    return any(tuple(norms[k : k + length]) == phrase for k in range(len(norms) - length + 1))
+
+
+def _confidence(head: Cue, how: str, heading: bool, stance_value: str) -> float:
+    base = {
+        "verb": 0.85,
+        "phrase": 0.9,
+        "fixed": 0.85,
+        "noun": 0.85,
+        "impersonal": 0.75,
+        "commitment": 0.7,
+        "request": 0.7,
+    }.get(head.kind, 0.8)
+    if how in ("participle", "agent", "speaker"):
+        base -= 0.05
+    if how == "relative":
+        base -= 0.02
+    if heading:
+        base -= 0.15
+    if stance_value == st.UNDECIDED and head.kind in ("verb", "phrase") and head.stance != st.UNDECIDED:
+        base -= 0.1  # undecided only because of a hedge
+    return round(max(0.3, min(base, 0.99)), 3)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Propositions and topics
+
+
+_PROP_BREAKS = _BOUNDARY_WORDS - {"and", "or"}
+
+
+def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], how: str) -> tuple[int, int]:
+    n = len(tokens)
+    start = chain.end
+    stop = later[0].start if later else n
+    end = start
+    while end < min(stop, n, start + 25):
+        tok = tokens[end]
+        if tok.text in _STRONG_PUNCT or tok.text in (",", ".") or (tok.norm in _PROP_BREAKS and end > start):
+            break
+        if tok.norm == "by" and how == "agent":
+            break
+        end += 1
+    if end > start and any(
+        t.is_word and t.norm not in ("for", "now", "on", "by", "the") for t in tokens[start:end]
+    ):
+        return start, end
+    if how != "agent":
+        return start, start  # nothing to go on: the topic comes from the context
+    # nothing after the cue (passive, reduced relative): the proposition is what comes before it
+    left = chain.start
+    while left > 0 and chain.start - left < 20 and tokens[left - 1].text not in _STRONG_PUNCT:
+        left -= 1
+    return left, chain.start
+
+
+def _is_anaphoric(tokens: list[Token], start: int, end: int) -> bool:
+    k = start
+    while k < end and not tokens[k].is_word:
+        k += 1
+    if k >= end:
+        return True
+    first = tokens[k].norm
+    if first in ("it", "this", "that", "them", "so", "such"):
+        return True
+    if first in ("the", "this", "that", "such", "its", "their", "these", "those"):
+        j = k + 1
+        while j < end and j - k <= 3:
+            if tokens[j].norm in ANAPHORIC:
+                return True
+            if not tokens[j].is_word:
+                break
+            j += 1
+    return False
+
+
+def _qualifier_tokens(tokens: list[Token], start: int, end: int, region_text: str, text: str) -> set[int]:
+    if not region_text or start >= len(tokens):
+        return set()
+    base = tokens[start - 1].end if start > 0 else 0
+    covered: set[int] = set()
+    for q_start, q_end, _ in qualifiers(region_text):
+        lo, hi = base + q_start, base + q_end
+        covered.update(k for k in range(start, min(end, len(tokens))) if lo <= tokens[k].start < hi)
+    return covered
+
+
+def _span_text(text: str, tokens: list[Token], start: int, end: int) -> str:
+    if start >= end:
+        return ""
+    return text[tokens[start].start : tokens[end - 1].end]
+
+
+def _quote_mask(tokens: list[Token]) -> list[bool]:
+    inside = False
+    mask: list[bool] = []
+    for tok in tokens:
+        if tok.text in ("“",):
+            inside = True
+        elif tok.text in ("”",):
+            inside = False
+        elif tok.text == '"':
+            inside = not inside
+        mask.append(inside)
+    return mask
+
+
+def _bare_claim(
+    sentence: Sentence,
+    tokens: list[Token],
+    mentions: list[Mention],
+    main_subject: Mention | None,
+    speakers: dict[int, Mention],
+    numbers: tuple[Quantity, ...],
+    gaz: Gazetteer,
+    model: TopicModel,
+    heading: bool,
+) -> Claim:
+    """A sentence without a stance: kept for alignment, numbers and as elaboration of an actor's stance."""
+    holder = main_subject or next(iter(speakers.values()), None)
+    skip: set[int] = set()
+    for m in mentions:
+        if m.kind not in ("unknown_org", "unknown_person"):
+            skip.update(range(m.start, m.end))
+    topic = concepts(tokens, 0, len(tokens), skip, gaz, model)
+    return Claim(
+        text=sentence.text,
+        start=sentence.start,
+        end=sentence.end,
+        index=sentence.index,
+        actor=holder.actor if holder else None,
+        actor_text=holder.text if holder else None,
+        topic=topic_key(topic),
+        qualifiers=tuple(dict.fromkeys(q for _, _, q in qualifiers(sentence.text))),
+        numbers=numbers,
+        background=bool(_BACKGROUND_RE.search(sentence.text)),
+        confidence=0.5 if heading else 0.6,
+    )
+
+
+def _remember(
+    ctx: _Context,
+    mentions: list[Mention],
+    main_subject: Mention | None,
+    speakers: dict[int, Mention],
+    claims: list[Claim],
+    tokens: list[Token],
+    gaz: Gazetteer,
+    model: TopicModel,
+) -> None:
+    resolved = [m for m in mentions if m.actor and not m.modifier]
+    ctx.recent.append(resolved)
+    if len(ctx.recent) > 3:
+        ctx.recent.pop(0)
+    if main_subject is not None:
+        ctx.subjects.append(main_subject)
+        ctx.subjects = ctx.subjects[-4:]
+    if speakers:
+        ctx.speaker = list(speakers.values())[-1]
+    elif main_subject is not None:
+        ctx.speaker = main_subject
+    merged: list[str] = []
+    for claim in claims:
+        if claim.stance and claim.topic:
+            merged += [w for w in claim.topic.split() if w not in merged]
+    if merged:
+        ctx.last_concepts = merged
+    skip: set[int] = set()
+    for m in mentions:
+        if m.kind not in ("unknown_org", "unknown_person"):
+            skip.update(range(m.start, m.end))
+    ctx.prev_concepts = concepts(tokens, 0, len(tokens), skip, gaz, model)

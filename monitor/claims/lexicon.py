@@ -1,0 +1,428 @@
+"""The stance lexicon (data file `monitor/data/stance.toml`) compiled for fast matching.
+
+Entries become token patterns indexed by their first word, so matching a sentence costs one dict
+lookup per token plus a few short comparisons: linear in the sentence length, whatever the lexicon size.
+Verbs are inflected here (-s/-ed/-ing, with an irregular table from the data file), so the data lists
+base forms only. See the header of stance.toml for the entry syntax.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from monitor.claims.tokens import Token, words
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_STANCE = DATA_DIR / "stance.toml"
+
+GAP = "..."
+GAP_MAX = 4
+_POSS = frozenset("its their his her the a an our my your this that these those own".split())
+_BE = frozenset(
+    "be is are was were been being 's 're am remain remains remained remaining stay stays stayed staying"
+    " seem seems seemed appear appears appeared".split()
+)
+_DET = frozenset(
+    "a an the staunch vocal fierce strong leading key main longtime long-time prominent outspoken harsh"
+    " fervent avid early chief firm ardent big major fellow".split()
+)
+_ADVERB_FILLERS = frozenset(
+    "still also now firmly strongly largely broadly clearly so far very totally fully".split()
+)
+_VOWELS = set("aeiou")
+
+
+def inflect(base: str, irregular: dict[str, list[str]]) -> set[str]:
+    """All forms of a verb: base, third person, past (and participle), gerund."""
+    forms = {base}
+    if base in irregular:
+        forms.update(irregular[base])
+        return forms
+    if "-" in base and base.split("-")[0] in irregular:
+        head, rest = base.split("-", 1)
+        forms.update(f"{form}-{rest}" for form in irregular[head])
+        return forms
+    if base.endswith("e"):
+        forms |= {base + "s", base + "d", base[:-1] + "ing"}
+    elif base.endswith("y") and len(base) > 2 and base[-2] not in _VOWELS:
+        forms |= {base[:-1] + "ies", base[:-1] + "ied", base + "ing"}
+    elif base.endswith(("s", "x", "z", "ch", "sh")):
+        forms |= {base + "es", base + "ed", base + "ing"}
+    elif (
+        len(base) >= 3
+        and base[-1] not in _VOWELS | {"w", "x", "y"}
+        and base[-2] in _VOWELS
+        and base[-3] not in _VOWELS
+        and sum(1 for ch in base if ch in _VOWELS) == 1
+    ):
+        forms |= {base + "s", base + base[-1] + "ed", base + base[-1] + "ing"}
+    else:
+        forms |= {base + "s", base + "ed", base + "ing"}
+    return forms
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled entry: one atom per position; an atom is a set of words or a slot marker."""
+
+    atoms: tuple[frozenset[str] | str, ...]
+    stance: str | None  # support | oppose | undecided | None (neutral: blocks, states nothing)
+    kind: str  # verb | phrase | fixed | impersonal | neutral | request
+    entry: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A lexicon match in a sentence: tokens [start, end)."""
+
+    start: int
+    end: int
+    stance: str | None
+    kind: str
+    entry: str
+    light: int | None = None  # noun cues: index of the light verb that licenses them
+    reversed_noun: bool = False
+
+
+@dataclass(slots=True)
+class Lexicon:
+    index: dict[str, list[Pattern]] = field(default_factory=dict)
+    nouns: dict[tuple[str, ...], str] = field(default_factory=dict)
+    noun_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    light_assert: set[tuple[str, ...]] = field(default_factory=set)
+    light_reverse: set[tuple[str, ...]] = field(default_factory=set)
+    light_deny: set[tuple[str, ...]] = field(default_factory=set)
+    commitment_forms: frozenset[str] = frozenset()
+    commitment_markers: frozenset[str] = frozenset()
+    commitment_to_heads: frozenset[str] = frozenset()
+    request_forms: frozenset[str] = frozenset()
+    negators: frozenset[str] = frozenset()
+    no_longer: tuple[tuple[str, ...], ...] = ()
+    hedges: frozenset[str] = frozenset()
+    hypothetical: frozenset[str] = frozenset()
+    background: tuple[tuple[str, ...], ...] = ()
+    reporting_forms: frozenset[str] = frozenset()
+    irregular: dict[str, list[str]] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------------------------------
+
+    def _match(self, tokens: list[Token], i: int, atoms: tuple[frozenset[str] | str, ...], a: int) -> int:
+        """End index when atoms[a:] match tokens from i, else -1. Gaps try the shortest fill first."""
+        n = len(tokens)
+        while a < len(atoms):
+            atom = atoms[a]
+            if atom == GAP:
+                for skip in range(0, GAP_MAX + 1):
+                    if i + skip > n:
+                        break
+                    if skip and not tokens[i + skip - 1].is_word:
+                        break
+                    end = self._match(tokens, i + skip, atoms, a + 1)
+                    if end >= 0:
+                        return end
+                return -1
+            if i >= n:
+                return -1
+            if isinstance(atom, frozenset):
+                if tokens[i].norm not in atom:
+                    # adverbs and time phrases may sit inside a phrase: "voted unanimously on Thursday to"
+                    skipped = _filler_length(tokens, i) if a > 0 else 0
+                    if not skipped or i + skipped >= n or tokens[i + skipped].norm not in atom:
+                        return -1
+                    i += skipped
+                i += 1
+            elif atom == "{det}":
+                if tokens[i].norm not in _DET:
+                    return -1
+                i += 1
+                if i < n and tokens[i].norm in _DET and tokens[i].norm not in ("a", "an", "the"):
+                    i += 1
+            else:  # {poss} / {be}
+                allowed = _POSS if atom == "{poss}" else _BE
+                if tokens[i].norm not in allowed:
+                    return -1
+                i += 1
+                if atom == "{be}":
+                    while i < n and (
+                        tokens[i].norm in _ADVERB_FILLERS
+                        or (tokens[i].norm.endswith("ly") and tokens[i].is_word)
+                    ):
+                        i += 1
+            a += 1
+        return i
+
+    def find_cues(self, tokens: list[Token]) -> list[Cue]:
+        """Non-overlapping cues, longest match first at each position, then stance nouns."""
+        cues: list[Cue] = []
+        n = len(tokens)
+        taken = [False] * n
+        i = 0
+        while i < n:
+            best: tuple[int, Pattern] | None = None
+            for pattern in self.index.get(tokens[i].norm, ()):
+                end = self._match(tokens, i + 1, pattern.atoms, 1)
+                if end > i and (
+                    best is None or end > best[0] or (end == best[0] and _rank(pattern) > _rank(best[1]))
+                ):
+                    best = (end, pattern)
+            if best is None and tokens[i].norm in self.commitment_forms and self._committed(tokens, i):
+                cues.append(Cue(i, i + 1, "support", "commitment", tokens[i].norm))
+                taken[i] = True
+                i += 1
+                continue
+            if best is None:
+                i += 1
+                continue
+            end, pattern = best
+            cues.append(Cue(i, end, pattern.stance, pattern.kind, pattern.entry))
+            for k in range(i, end):
+                taken[k] = True
+            i = end
+        return self._noun_cues(tokens, cues, taken)
+
+    def _committed(self, tokens: list[Token], i: int) -> bool:
+        k = i - 1
+        while k >= 0 and (tokens[k].norm in _ADVERB_FILLERS or tokens[k].norm.endswith("ly")) and i - k < 3:
+            k -= 1
+        if k < 0:
+            return False
+        marker = tokens[k].norm
+        if marker == "to":
+            return k > 0 and tokens[k - 1].norm in self.commitment_to_heads
+        return marker in self.commitment_markers
+
+    def _noun_cues(self, tokens: list[Token], cues: list[Cue], taken: list[bool]) -> list[Cue]:
+        n = len(tokens)
+        cue_at = {c.start: c for c in cues}
+        out = list(cues)
+        for i in range(n):
+            keys = self.noun_first.get(tokens[i].norm)
+            if not keys:
+                continue
+            for key in keys:
+                end = i + len(key)
+                if end > n or any(tokens[i + k].norm != key[k] for k in range(len(key))):
+                    continue
+                inside = next((c for c in out if c.start <= i < c.end), None)
+                if inside is not None and (
+                    inside.end - inside.start > 1 or inside.start == i and inside.kind != "verb"
+                ):
+                    break  # part of a longer entry ("reiterated its opposition") or a neutral phrase
+                light = self._light_verb(tokens, i)
+                if light is None:
+                    break
+                where, mode = light
+                stance = self.nouns[key]
+                if mode == "reverse":
+                    stance = {"support": "oppose", "oppose": "support", "undecided": "undecided"}[stance]
+                elif mode == "deny":
+                    stance = "oppose" if stance == "support" else stance
+                # the light verb may have been read as a verb cue of its own ("dropped"): the noun wins
+                out = [c for c in out if not (c.start >= where and c.end <= end) and c is not inside]
+                cue_at.pop(where, None)
+                out.append(
+                    Cue(
+                        where,
+                        end,
+                        stance,
+                        "noun",
+                        " ".join(t.text for t in tokens[where:end]),
+                        light=where,
+                        reversed_noun=mode == "reverse",
+                    )
+                )
+                break
+        out.sort(key=lambda c: c.start)
+        return out
+
+    def _light_verb(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
+        """(index, mode) of a light verb within three words before token i, or None."""
+        for back in range(1, 5):
+            start = i - back
+            if start < 0:
+                break
+            between = tokens[start + 1 : i]
+            if any(not t.is_word for t in between):
+                break
+            for length in (3, 2, 1):
+                if start - length + 1 < 0:
+                    continue
+                key = tuple(t.norm for t in tokens[start - length + 1 : start + 1])
+                for table, mode in (
+                    (self.light_reverse, "reverse"),
+                    (self.light_deny, "deny"),
+                    (self.light_assert, "assert"),
+                ):
+                    if key in table:
+                        return start - length + 1, mode
+        return None
+
+    def is_reporting(self, token: Token) -> bool:
+        return token.norm in self.reporting_forms
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _filler_length(tokens: list[Token], i: int) -> int:
+    """Length of an adverb or time phrase at i ("unanimously", "on Thursday", "this week"), else 0."""
+    n = len(tokens)
+    k = i
+    while k < n and k - i < 4:
+        norm = tokens[k].norm
+        if (norm.endswith("ly") and len(norm) > 4 and tokens[k].is_word) or norm in _ADVERB_FILLERS:
+            k += 1
+        elif (
+            norm in ("on", "this", "last", "next", "earlier", "later")
+            and k + 1 < n
+            and (tokens[k + 1].norm in _WEEKDAYS or tokens[k + 1].norm in ("week", "month", "year", "day"))
+        ):
+            k += 2
+        else:
+            break
+    return k - i
+
+
+def _rank(pattern: Pattern) -> int:
+    return {"neutral": 5, "impersonal": 4, "fixed": 3, "phrase": 2, "request": 1}.get(pattern.kind, 0)
+
+
+def _atoms(
+    entry: str, inflect_first: bool, irregular: dict[str, list[str]]
+) -> list[tuple[frozenset[str] | str, ...]]:
+    """Compile one entry; the first atom expands to all verb forms when `inflect_first`."""
+    parts = entry.split()
+    atoms: list[frozenset[str] | str] = []
+    for position, part in enumerate(parts):
+        if part == GAP or part in ("{poss}", "{be}", "{det}"):
+            atoms.append(part)
+            continue
+        options: set[str] = set()
+        for option in part.split("|"):
+            forms = words(option)
+            word = " ".join(forms) if len(forms) > 1 else (forms[0] if forms else option)
+            if " " in word:
+                # an apostrophe splits a word ("'ll"): keep it as written
+                word = option
+            if position == 0 and inflect_first:
+                options |= inflect(word, irregular)
+            elif position > 0 and word.isalpha() and len(word) > 2:
+                options |= {word, word + "s", word + "es"}
+            else:
+                options.add(word)
+        atoms.append(frozenset(options))
+    return [tuple(atoms)]
+
+
+def _add(lex: Lexicon, entry: str, stance: str | None, kind: str, inflect_first: bool) -> None:
+    entry = entry.strip().lower()
+    if not entry:
+        return
+    for atoms in _atoms(entry, inflect_first, lex.irregular):
+        pattern = Pattern(atoms, stance, kind, entry)
+        first = atoms[0]
+        if isinstance(first, frozenset):
+            keys: frozenset[str] = first
+        elif first == "{be}":
+            keys = _BE
+        elif first == "{det}":
+            keys = _DET
+        elif first == "{poss}":
+            keys = _POSS
+        else:
+            continue
+        for key in keys:
+            lex.index.setdefault(key, []).append(pattern)
+
+
+def _phrases(values: Any) -> list[str]:
+    return [str(v) for v in values or []]
+
+
+def _build(datasets: list[dict[str, Any]]) -> Lexicon:
+    lex = Lexicon()
+    for data in datasets:
+        for base, forms in (data.get("irregular") or {}).items():
+            lex.irregular.setdefault(base.lower(), []).extend(f.lower() for f in forms)
+    for data in datasets:
+        for stance in ("support", "oppose", "undecided"):
+            section = data.get(stance) or {}
+            for verb in _phrases(section.get("verbs")):
+                _add(lex, verb, stance, "verb" if " " not in verb.strip() else "phrase", True)
+            for phrase in _phrases(section.get("phrases")):
+                _add(lex, phrase, stance, "phrase", True)
+            for phrase in _phrases(section.get("fixed")):
+                _add(lex, phrase, stance, "fixed", False)
+            for noun in _phrases(section.get("nouns")):
+                key = tuple(words(noun))
+                if key:
+                    for variant in {key, (*key[:-1], key[-1] + "s")}:
+                        lex.nouns[variant] = stance
+                        lex.noun_first.setdefault(variant[0], []).append(variant)
+        impersonal = data.get("impersonal") or {}
+        for stance in ("support", "oppose", "undecided"):
+            for phrase in _phrases(impersonal.get(stance)):
+                _add(lex, phrase, stance, "impersonal", False)
+        for phrase in _phrases((data.get("neutral") or {}).get("fixed")):
+            _add(lex, phrase, None, "neutral", False)
+        request = data.get("request") or {}
+        forms: set[str] = set(lex.request_forms)
+        for verb in _phrases(request.get("verbs")):
+            _add(lex, verb, "support", "request", True)
+            forms |= inflect(words(verb)[0], lex.irregular)
+        lex.request_forms = frozenset(forms)
+        commitment = data.get("commitment") or {}
+        lex.commitment_forms = lex.commitment_forms | frozenset(
+            w.lower() for w in _phrases(commitment.get("verbs"))
+        )
+        lex.commitment_markers = lex.commitment_markers | frozenset(
+            w.lower() for w in _phrases(commitment.get("markers"))
+        )
+        lex.commitment_to_heads = lex.commitment_to_heads | frozenset(
+            w.lower() for w in _phrases(commitment.get("to_heads"))
+        )
+        light = data.get("light_verbs") or {}
+        for name, table in (
+            ("assert", lex.light_assert),
+            ("reverse", lex.light_reverse),
+            ("deny", lex.light_deny),
+        ):
+            for verb in _phrases(light.get(name)):
+                parts = words(verb)
+                if not parts:
+                    continue
+                for form in inflect(parts[0], lex.irregular):
+                    table.add((form, *parts[1:]))
+        modifiers = data.get("modifiers") or {}
+        lex.negators = lex.negators | frozenset(_phrases(modifiers.get("negators")))
+        lex.no_longer = lex.no_longer + tuple(tuple(words(p)) for p in _phrases(modifiers.get("no_longer")))
+        lex.hedges = lex.hedges | frozenset(_phrases(modifiers.get("hedges")))
+        lex.hypothetical = lex.hypothetical | frozenset(_phrases(modifiers.get("hypothetical")))
+        lex.background = lex.background + tuple(
+            tuple(words(p)) for p in _phrases(modifiers.get("background"))
+        )
+        reporting: set[str] = set(lex.reporting_forms)
+        for verb in _phrases(modifiers.get("reporting")):
+            parts = words(verb)
+            if len(parts) == 1:
+                reporting |= inflect(parts[0], lex.irregular)
+        lex.reporting_forms = frozenset(reporting)
+    return lex
+
+
+@cache
+def _load(paths: tuple[Path, ...]) -> Lexicon:
+    datasets = []
+    for path in paths:
+        with path.open("rb") as handle:
+            datasets.append(tomllib.load(handle))
+    return _build(datasets)
+
+
+def load_lexicon(extra: list[Path] | tuple[Path, ...] = ()) -> Lexicon:
+    """The shipped stance lexicon plus the user's files, compiled once per set of files."""
+    return _load((DEFAULT_STANCE, *(Path(p).resolve() for p in extra)))

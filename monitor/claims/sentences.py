@@ -1,0 +1,203 @@
+"""News-aware sentence splitting.
+
+News copy is not prose: it opens with a headline and a dateline ("WASHINGTON, Sept 10, 2024",
+"BRUSSELS (AP) —"), carries page furniture (share rows, newsletter and donation banners), uses
+abbreviations that end in a full stop ("U.S.", "Gen.", "Dec. 20", "p.m.") and lets quotes end
+sentences. `split_sentences` returns every line's sentences with offsets into the original text and a
+`kind`: "body", "heading" (a headline or crosshead: no closing punctuation), "dateline" or
+"boilerplate". The claim extractor reads body and heading sentences only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+SentenceKind = Literal["body", "heading", "dateline", "boilerplate"]
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?"
+_DATE = (
+    rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}-\d{{2}}-\d{{2}})"
+)
+# "WASHINGTON", "MOSCOW/KIEV", "LAHAINA, Hawaii", "ST. LOUIS": an upper-case place, maybe a region.
+_PLACE = r"[A-Z][A-Z.'’-]+(?:[ /][A-Z][A-Z.'’-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+_AGENCY = (
+    r"(?:\s*\((?:AP|AFP|Reuters|UPI|dpa|DPA|ANSA|EFE|Xinhua|TASS|Bloomberg|CNN|BBC|[A-Z][A-Za-z]{1,12})\))"
+)
+
+# A whole line that is only a dateline or a date stamp.
+_DATELINE_LINE = re.compile(
+    rf"^\s*(?:{_PLACE}{_AGENCY}?(?:,\s*{_DATE})?|{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?:\s*[A-Z]{{2,4}})?)?"
+    rf"|{_WEEKDAY}\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}(?:\s+\d{{1,2}}:\d{{2}}(?:\s*[A-Z]{{2,4}})?)?"
+    rf"|{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})\s*[.:—–-]*\s*$"
+)
+# A dateline in front of the first sentence: "LONDON, Aug 1, 2024 — The Bank ...", "BRUSSELS: NATO ...".
+_DATELINE_PREFIX = re.compile(
+    rf"^\s*(?:{_PLACE}{_AGENCY}?(?:,\s*{_DATE})?\s*(?:[—–]|--|-|:)\s+|{_PLACE}{_AGENCY}\s+"
+    r"|date\s+\d{4}-\d{2}-\d{2}\s+)(?=[A-Z\"“‘'])"
+)
+
+# Page furniture: share rows, banners, appeals, log-in prompts. Matched anywhere in a line.
+_BOILERPLATE = re.compile(
+    r"(?i)(?:\bsign up (?:for|to)\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b|share this (?:article|story|page)"
+    r"|\bcopy link\b|^\s*advertisement\s*$|^\s*ad\s*$|^\s*sponsored\b|^\s*read more\b|^\s*related (?:topics|articles|stories|content)"
+    r"|\byour support\b|\bsupport (?:our|independent|quality) journalism\b|\bdonat(?:e|ion)\b|\bthank you for registering\b"
+    r"|\brefresh (?:the|your) (?:page|browser)\b|\blogged in\b|\blog in\b|\bnotifications (?:from|can be)\b"
+    r"|\bbrowser preferences\b|\bicon-(?:facebook|twitter|whatsapp|linkedin|email)\b|\bfacebook\s*\|"
+    r"|\|\s*(?:x|twitter|whatsapp|linkedin|email)\b|\bcookies?\b.*\b(?:accept|consent|policy)\b|\bpaywalls?\b"
+    r"|\ball rights reserved\b|©|\bclick here\b|\bfollow us on\b|\bdownload (?:our|the) app\b|^\s*most read\b"
+    r"|^\s*recommended (?:for you|stories|reading)\b|^\s*(?:reporting|editing|additional reporting|writing) by\b"
+    r"|^\s*(?:image|photo|video|watch|listen)\s*:|\bgetty images\b|\bskip to (?:main )?content\b"
+    r"|^\s*(?:share|tweet|email|print|comments?)\s*$|\bour (?:reporters|journalists|journalism|reporting)\b"
+    r"|\bsupport us\b|\bbecome a (?:member|subscriber|supporter)\b|\bunlock (?:this|unlimited)\b)"
+)
+_FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|our|us)\b", re.I)
+_QUOTE_CHARS = re.compile(r"[\"“”]")
+_SECOND_PERSON = re.compile(r"\b(?:we|our|us|you|your)\b", re.I)
+
+# Abbreviations that never end a sentence, whatever follows them.
+_NEVER_FINAL = frozenset(
+    "mr mrs ms dr gen lt col sgt capt cmdr adm gov sen rep rev hon prof st mt ft fr sr jr vs no nos"
+    " jan feb mar apr jun jul aug sep sept oct nov dec approx est dept univ maj brig corp".split()
+)
+# Abbreviations that end a sentence only when an ordinary sentence opener follows.
+_SOMETIMES_FINAL = frozenset("u.s u.k u.n e.u a.m p.m etc inc ltd co plc llc u.s.a d.c".split())
+_OPENERS = frozenset(
+    "the a an it its he she they we i in on at for but and however this that these those there his her"
+    " their our as after before while when since if some many most officials mr ms".split()
+)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    index: int
+    paragraph: int
+    kind: SentenceKind = "body"
+
+
+def _is_boilerplate(line: str) -> bool:
+    if _BOILERPLATE.search(line):
+        return True
+    # An outlet talking about itself ("we know how important it is ...") outside any quotation.
+    return not _QUOTE_CHARS.search(line) and len(_FIRST_PERSON_PLURAL.findall(line)) >= 2
+
+
+def _split_body(line: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) inside one body line."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(line):
+        cut = match.end()
+        stop = match.start()
+        word_start = stop
+        while word_start > start and not line[word_start - 1].isspace():
+            word_start -= 1
+        last_word = line[word_start:stop].strip("\"'“‘(").lower()
+        following = line[cut:].lstrip("\"“‘'([").split(" ", 1)[0].strip(",;:").lower()
+        if last_word in _NEVER_FINAL or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        if last_word in _SOMETIMES_FINAL and following not in _OPENERS:
+            continue
+        if line[cut : cut + 1].isdigit() and last_word[:3] in {
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        }:
+            continue
+        end = len(line[:cut].rstrip())
+        if line[start:end].strip():
+            spans.append((start, end))
+        start = cut
+    if line[start:].strip():
+        spans.append((start, len(line.rstrip())))
+    return spans
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """All sentences of `text`, in order, with offsets into `text` and their kind."""
+    out: list[Sentence] = []
+    kinds: list[SentenceKind] = []
+    lines: list[tuple[int, str]] = []
+    position = 0
+    for raw in text.splitlines(keepends=True):
+        stripped = raw.strip()
+        if stripped:
+            lines.append((position + raw.index(stripped[0]), stripped))
+        position += len(raw)
+
+    # First pass: classify lines. Then an unquoted line that addresses the reader ("you", "we") between two
+    # boilerplate lines is boilerplate too: the middle of a multi-paragraph appeal.
+    line_kinds: list[str] = []
+    for _, line in lines:
+        if _is_boilerplate(line):
+            line_kinds.append("boilerplate")
+        elif _DATELINE_LINE.match(line):
+            line_kinds.append("dateline")
+        else:
+            line_kinds.append("text")
+    for i in range(1, len(lines) - 1):
+        if (
+            line_kinds[i] == "text"
+            and line_kinds[i - 1] == "boilerplate"
+            and line_kinds[i + 1] == "boilerplate"
+            and _SECOND_PERSON.search(lines[i][1])
+            and not _QUOTE_CHARS.search(lines[i][1])
+        ):
+            line_kinds[i] = "boilerplate"
+
+    for paragraph, ((offset, line), line_kind) in enumerate(zip(lines, line_kinds, strict=True)):
+        if line_kind in ("boilerplate", "dateline"):
+            kind: SentenceKind = "boilerplate" if line_kind == "boilerplate" else "dateline"
+            out.append(Sentence(line, offset, offset + len(line), len(out), paragraph, kind))
+            kinds.append(kind)
+            continue
+        body = line
+        prefix = _DATELINE_PREFIX.match(line)
+        if prefix:
+            dateline = line[: prefix.end()].rstrip(" —–-:")
+            if dateline.strip():
+                out.append(
+                    Sentence(
+                        dateline.strip(),
+                        offset,
+                        offset + len(dateline.rstrip()),
+                        len(out),
+                        paragraph,
+                        "dateline",
+                    )
+                )
+            offset += prefix.end()
+            body = line[prefix.end() :]
+        if not _TERMINAL.search(body) and len(body.split()) <= 25:
+            out.append(Sentence(body, offset, offset + len(body), len(out), paragraph, "heading"))
+            continue
+        for start, end in _split_body(body):
+            piece = body[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if piece:
+                out.append(
+                    Sentence(
+                        piece, offset + start + lead, offset + start + lead + len(piece), len(out), paragraph
+                    )
+                )
+    return out

@@ -1,0 +1,246 @@
+"""Propositions, normalised topics and qualifiers.
+
+A topic is a short bag of concepts from the proposition's words, so that paraphrases of one question
+share concepts: words are lightly stemmed, synonyms map to one group name (weapons/arms/munitions ->
+"weapon"; strike/hit/attack -> "strike"), places become one concept ("inside Russia", "on Russian
+soil", "Russian territory" -> "inside-russia", which also counts as "cross-border"), and actor names,
+stance words and generic words are left out. `topic_similarity` compares two topics.
+
+Qualifiers are the limits a stance comes with: purpose ("for the limited purpose of defending
+Kharkiv"), condition ("provided they set up committees ..."), scope ("only in patients who ..."),
+time ("from April 1").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from monitor.claims.actors import Gazetteer
+from monitor.claims.tokens import Token, words
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_TOPICS = DATA_DIR / "topics.toml"
+
+# Nouns that point back to something said before ("backed the levy", "opposed the move"): the topic is
+# completed from the context.
+ANAPHORIC = frozenset(
+    """move step decision plan plans proposal request idea measure measures policy deal agreement levy tax
+    charge scheme bill law change arrangement compromise restrictions restriction strategy system technology
+    drug treatment opinion outcome it this that them these those such so one initiative option options
+    offer demand demands call calls bid effort package programme program project reform reforms rule rules
+    ruling verdict decree order legislation motion resolution application""".split()
+)
+_DETERMINERS = frozenset("the this that such its their these those his her our a an".split())
+
+
+@cache
+def stem(word: str) -> str:
+    """A light, deterministic stemmer: enough to equate strike/strikes/striking, tax/taxes."""
+    w = word.lower().strip("'’")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) <= 3 or "-" in w:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ied") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) > 4:
+        w = w[:-2]
+    elif w.endswith(("sses", "shes", "ches", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        w = w[:-1]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
+
+
+@dataclass(slots=True)
+class TopicModel:
+    groups: dict[str, str] = field(default_factory=dict)  # stem -> group name
+    generic: frozenset[str] = frozenset()  # stems
+    before_country: tuple[tuple[str, ...], ...] = ()
+    after_adjective: frozenset[str] = frozenset()
+    border: tuple[tuple[str, ...], ...] = ()
+
+
+@cache
+def _load(paths: tuple[Path, ...]) -> TopicModel:
+    model = TopicModel()
+    generic: set[str] = set()
+    before: list[tuple[str, ...]] = []
+    after: set[str] = set()
+    border: list[tuple[str, ...]] = []
+    for path in paths:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        for group, members in (data.get("groups") or {}).items():
+            for member in [group, *members]:
+                parts = words(member)
+                if len(parts) == 1:
+                    model.groups.setdefault(stem(parts[0]), group)
+        generic |= {stem(w) for w in (data.get("generic") or {}).get("words", [])}
+        places = data.get("places") or {}
+        before += [tuple(words(p)) for p in places.get("before_country", [])]
+        after |= {w.lower() for w in places.get("after_adjective", [])}
+        border += [tuple(words(p)) for p in places.get("border", [])]
+    model.generic = frozenset(generic)
+    model.before_country = tuple(sorted(set(before), key=len, reverse=True))
+    model.after_adjective = frozenset(after)
+    model.border = tuple(sorted(set(border), key=len, reverse=True))
+    return model
+
+
+def load_topic_model(extra: list[Path] | tuple[Path, ...] = ()) -> TopicModel:
+    return _load((DEFAULT_TOPICS, *(Path(p).resolve() for p in extra)))
+
+
+def concepts(
+    tokens: list[Token], start: int, end: int, skip: set[int], gaz: Gazetteer, model: TopicModel
+) -> list[str]:
+    """Concept words of tokens[start:end], in order, without the tokens in `skip`."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(concept: str) -> None:
+        if concept not in seen:
+            seen.add(concept)
+            out.append(concept)
+
+    i = start
+    while i < end:
+        if i in skip and not _place_start(tokens, i, end, gaz, model):
+            i += 1
+            continue
+        place = _place(tokens, i, end, gaz, model)
+        if place is not None:
+            concept, length = place
+            add(concept)
+            if concept != "cross-border":
+                add("cross-border")
+            i += length
+            continue
+        tok = tokens[i]
+        i += 1
+        if not tok.is_word or tok.norm[:1].isdigit() or len(tok.norm) < 3:
+            continue
+        s = stem(tok.norm)
+        if s in model.generic or tok.norm in model.generic:
+            continue
+        group = model.groups.get(s)
+        if group:
+            add(group)
+        else:
+            add(tok.norm if not tok.is_capitalised else tok.fold)
+    return out
+
+
+def _place_start(tokens: list[Token], i: int, end: int, gaz: Gazetteer, model: TopicModel) -> bool:
+    return _place(tokens, i, end, gaz, model) is not None
+
+
+def _place(
+    tokens: list[Token], i: int, end: int, gaz: Gazetteer, model: TopicModel
+) -> tuple[str, int] | None:
+    """("inside-russia", length) for "inside Russia" / "on Russian soil"; ("cross-border", n) for border phrases."""
+    for phrase in model.border:
+        if i + len(phrase) <= end and all(tokens[i + k].norm == phrase[k] for k in range(len(phrase))):
+            return "cross-border", len(phrase)
+    for phrase in model.before_country:
+        length = len(phrase)
+        if i + length < end and all(tokens[i + k].norm == phrase[k] for k in range(length)):
+            j = i + length
+            if j < end and tokens[j].norm == "the":
+                j += 1
+            country = _country_at(tokens, j, end, gaz)
+            if country:
+                name, used = country
+                extra = 1 if j + used < end and tokens[j + used].norm in model.after_adjective else 0
+                return f"inside-{name.lower().replace(' ', '-')}", j + used + extra - i
+    country = _country_at(tokens, i, end, gaz)
+    if country:
+        name, used = country
+        if i + used < end and tokens[i + used].norm in model.after_adjective:
+            return f"inside-{name.lower().replace(' ', '-')}", used + 1
+    return None
+
+
+def _country_at(tokens: list[Token], i: int, end: int, gaz: Gazetteer) -> tuple[str, int] | None:
+    if i >= end or not tokens[i].is_capitalised:
+        return None
+    for length in (3, 2, 1):
+        if i + length > end:
+            continue
+        key = " ".join(t.norm for t in tokens[i : i + length])
+        country = gaz.place_names.get(key)
+        if country:
+            return country, length
+    return None
+
+
+def topic_key(concept_list: list[str], limit: int = 8) -> str:
+    return " ".join(concept_list[:limit])
+
+
+def topic_stems(topic: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in topic.split() if w)
+
+
+def topic_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Overlap of two topics relative to the smaller one; 0 when they share nothing."""
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    if not shared:
+        return 0.0
+    smaller = min(len(a), len(b))
+    if shared < 2 and smaller > 2:
+        return shared / (smaller + 1)
+    return shared / smaller
+
+
+# --------------------------------------------------------------------------------------------------
+# Qualifiers
+
+_MONTH_WORDS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_QUALIFIER_RE = re.compile(
+    r"\b(?:"
+    r"for the (?:limited |sole |specific |express |narrow |single )?purposes? of"
+    r"|in order to|in a bid to|so as to|with the aim of|aimed at|with a view to"
+    r"|provided(?: that)?|on (?:the )?condition that|as long as|so long as|subject to|only if|conditional on"
+    r"|in exchange for|in return for|unless|once"
+    r"|only (?:in|for|to|on|against|within|near|at|with|when|after|where|if|as)"
+    r"|limited to|restricted to|confined to"
+    r"|for (?:a|an) (?:restricted|limited|small|narrow|specific|select|defined) (?:group|number|set|range|subset|category) of"
+    r"|excluding|except(?: for)?|with the exception of|but not"
+    rf"|from (?:next |this )?(?:{_MONTH_WORDS})\b|until|by the end of|starting (?:from|on|in)|as of"
+    r"|within \d+ (?:days|weeks|months|years)|during the"
+    r")\b[^,;.()\"“”]*",
+)
+_QUALIFIER_MAX_WORDS = 22
+
+
+def qualifiers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, phrase) of each qualifier in `text`."""
+    out: list[tuple[int, int, str]] = []
+    for match in _QUALIFIER_RE.finditer(text):
+        phrase = match.group().strip()
+        parts = phrase.split()
+        if len(parts) < 2:
+            continue
+        if len(parts) > _QUALIFIER_MAX_WORDS:
+            phrase = " ".join(parts[:_QUALIFIER_MAX_WORDS])
+        out.append((match.start(), match.start() + len(phrase), phrase))
+    return out

@@ -1,0 +1,60 @@
+"""Word-level diffs with diff-match-patch.
+
+diff-match-patch diffs characters. To diff words, each distinct word (and each run of whitespace or
+punctuation) is mapped to one private character, the two character strings are diffed, and the result
+is mapped back: the same trick diff-match-patch uses for lines, applied to words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diff_match_patch import diff_match_patch
+
+_WORD_RE = re.compile(r"\s+|\w+(?:['’.-]\w+)*|[^\w\s]")
+_FIRST_CODE = 0xF0000  # a supplementary private-use plane: never present in news text
+
+
+def _encode(text: str, table: dict[str, str], words: list[str]) -> str:
+    out = []
+    for word in _WORD_RE.findall(text):
+        code = table.get(word)
+        if code is None:
+            code = chr(_FIRST_CODE + len(words))
+            table[word] = code
+            words.append(word)
+        out.append(code)
+    return "".join(out)
+
+
+def word_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """(op, text) pairs: op -1 deleted, 0 kept, 1 inserted; whole words only."""
+    table: dict[str, str] = {}
+    words: list[str] = []
+    old_codes = _encode(old, table, words)
+    new_codes = _encode(new, table, words)
+    engine = diff_match_patch()
+    engine.Diff_Timeout = 0.2
+    diffs = engine.diff_main(old_codes, new_codes, False)
+    engine.diff_cleanupSemantic(diffs)
+    out: list[tuple[int, str]] = []
+    for op, codes in diffs:
+        text = "".join(words[ord(ch) - _FIRST_CODE] for ch in codes)
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif text:
+            out.append((op, text))
+    return out
+
+
+def render_word_diff(diff: list[tuple[int, str]] | tuple[tuple[int, str], ...]) -> str:
+    """ "kept [-deleted-]{+inserted+} kept": the plain-text form the report and the CLI show."""
+    parts = []
+    for op, text in diff:
+        if op < 0:
+            parts.append(f"[-{text}-]")
+        elif op > 0:
+            parts.append(f"{{+{text}+}}")
+        else:
+            parts.append(text)
+    return "".join(parts)
