@@ -12,6 +12,7 @@ sources) is decided by `monitor.alerts.outbox`, which needs the store.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -112,6 +113,7 @@ class Rule:
         """A flat summary for `claimwatch rules check`."""
         return {
             "id": self.id,
+            "description": self.description,
             "file": self.where,
             "enabled": self.enabled,
             "kinds": sorted(self.kinds),
@@ -199,7 +201,7 @@ def _stamp(path: Path, files: Sequence[Path]) -> tuple[tuple[str, int, int], ...
     return tuple(out)
 
 
-def default_actor_resolver() -> Callable[[str], str]:
+def default_actor_resolver(extra: Sequence[Path] = ()) -> Callable[[str], str]:
     """Canonical, case-folded actor names through the shipped gazetteer ("Washington" -> "united states").
 
     Falls back to case-insensitive equality when the claim engine or an alias is unknown.
@@ -207,7 +209,7 @@ def default_actor_resolver() -> Callable[[str], str]:
     try:
         from monitor.claims import load_gazetteer  # type: ignore[attr-defined]
 
-        gazetteer = load_gazetteer()
+        gazetteer = load_gazetteer(list(extra))
     except Exception as exc:  # the claim engine is optional for matching: equality still works
         log.debug("no gazetteer for rule actors (%s); matching actor names exactly", exc)
         return str.casefold
@@ -224,6 +226,7 @@ def gazetteer_resolver(gazetteer: Any) -> Callable[[str], str]:
     if lookup is None and hasattr(gazetteer, "get"):
         lookup = gazetteer.get
 
+    @functools.lru_cache(maxsize=4096)
     def resolve(name: str) -> str:
         found: Any = None
         if lookup is not None:

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from slackserver import SlackServer, SmtpServer, channel_id
@@ -162,7 +162,7 @@ def test_email_server_down_is_transient() -> None:
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], dict[str, Any]]] = []
+    received: ClassVar[list[tuple[dict[str, str], dict[str, Any]]]] = []
     status = 200
 
     def log_message(self, *args: Any) -> None:

@@ -1,1 +1,187 @@
-"""CLI commands (being written; registers on monitor.cli._common.app)."""
+"""`claimwatch alerts`: list deliveries by status; `alerts retry ID` / `--dead` requeue failed ones;
+`alerts deliver` sends what is due now."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import or_, update
+from sqlmodel import select
+
+from monitor.cli._common import (
+    ConfigOption,
+    FormatOption,
+    OutputFormat,
+    app,
+    console,
+    emit,
+    get_config,
+    handle_errors,
+)
+from monitor.errors import InputError
+from monitor.timeutil import ensure_utc, utcnow
+
+alerts_app = typer.Typer(help="List alert deliveries; requeue failed ones; deliver what is due.")
+app.add_typer(alerts_app, name="alerts")
+
+
+class Status(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"
+    held = "held"
+    suppressed = "suppressed"
+
+
+def _when(moment: Any) -> str:
+    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+@alerts_app.callback(invoke_without_command=True)
+@handle_errors
+def list_alerts(
+    ctx: typer.Context,
+    status: Annotated[
+        Status | None, typer.Option("--status", "-s", help="Only alerts in this state.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many, newest first.")] = 50,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List alert deliveries, newest first: pending, sent, dead (gave up), held (digest or waiting for
+    sources), suppressed (cooldown)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from monitor.store import open_store
+    from monitor.store.tables import AlertRow, ChangeRow
+
+    settings = get_config(config)
+    store = open_store(settings.database_url)
+    try:
+        with store.session(write=False) as session:
+            query = select(AlertRow, ChangeRow).join(
+                ChangeRow, AlertRow.change_id == ChangeRow.id, isouter=True
+            )
+            if status is not None:
+                query = query.where(AlertRow.status == status.value)
+            rows = session.exec(query.order_by(AlertRow.id.desc()).limit(max(1, limit))).all()  # type: ignore[union-attr]
+    finally:
+        store.close()
+    out = []
+    for alert, change in rows:
+        response = alert.response or {}
+        if change is not None:
+            headline = change.headline
+        else:
+            headline = f"digest of {len(response.get('members', []))} alert(s)"
+        when = alert.sent_at if alert.status == "sent" else alert.next_attempt_at
+        out.append(
+            {
+                "id": alert.id,
+                "status": alert.status,
+                "channel": alert.channel,
+                "rule": alert.rule_id,
+                "severity": alert.severity,
+                "change_id": alert.change_id,
+                "attempts": alert.attempts,
+                "created": _when(alert.created_at),
+                "when": _when(when),
+                "last_error": alert.last_error,
+                "headline": headline,
+                "key": alert.key,
+                "ref": response.get("ref"),
+            }
+        )
+    columns = [
+        "id",
+        "status",
+        "channel",
+        "rule",
+        "severity",
+        "change_id",
+        "attempts",
+        "when",
+        "headline",
+        "last_error",
+    ]
+    if fmt is not OutputFormat.table:
+        columns = [*columns, "created", "key", "ref"]
+    emit(out, fmt, columns, json_key="alerts", title="alerts", empty="no alerts")
+
+
+@alerts_app.command("retry")
+@handle_errors
+def retry(
+    alert_id: Annotated[int | None, typer.Argument(help="The alert to requeue.", show_default=False)] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Requeue every dead alert.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Put a dead (or suppressed) alert back in the queue with fresh attempts; the daemon, or
+    `claimwatch alerts deliver`, sends it."""
+    from monitor.store import open_store
+    from monitor.store.tables import AlertRow
+
+    if (alert_id is None) == (not dead):
+        raise InputError("give an alert ID or --dead (not both)")
+    settings = get_config(config)
+    store = open_store(settings.database_url)
+    values = {
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": None,
+    }
+    try:
+        with store.session() as session:
+            if alert_id is not None:
+                row = session.get(AlertRow, alert_id)
+                if row is None:
+                    raise InputError(f"no alert with id {alert_id}")
+                if row.status == "sent":
+                    raise InputError(f"alert {alert_id} was already sent; it is not sent twice")
+                if row.status == "held":
+                    raise InputError(
+                        f"alert {alert_id} is held (digest or waiting for sources); it goes out by itself"
+                    )
+                query = update(AlertRow).where(AlertRow.id == alert_id)
+            else:
+                # Members of a dead digest go out again with their digest, not one by one.
+                query = update(AlertRow).where(
+                    AlertRow.status == "dead",
+                    or_(AlertRow.digest_key.is_(None), AlertRow.change_id.is_(None)),  # type: ignore[union-attr]
+                )
+            count = session.exec(query.values(**values).execution_options(synchronize_session=False)).rowcount
+    finally:
+        store.close()
+    console.print(
+        f"requeued {count} alert(s); the daemon sends them, or run `claimwatch alerts deliver`", markup=False
+    )
+
+
+@alerts_app.command("deliver")
+@handle_errors
+def deliver(
+    wait: Annotated[
+        float, typer.Option("--wait", help="Wait up to this many seconds for retries due soon.")
+    ] = 30,
+    config: ConfigOption = None,
+) -> None:
+    """Send every due alert now (what the daemon does every `alerts.dispatch_every`)."""
+    from monitor.alerts.dispatch import deliver_pending
+    from monitor.store import open_store
+
+    settings = get_config(config)
+    store = open_store(settings.database_url)
+    try:
+        report = deliver_pending(settings, store, max_wait=wait)
+    finally:
+        store.close()
+    console.print(report.summary(), markup=False)
+    for line in report.errors:
+        console.print(f"  {line}", markup=False)
+    if report.dead:
+        raise typer.Exit(1)

@@ -1,0 +1,155 @@
+"""The `claimwatch rules` and `claimwatch alerts` commands, run as the user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alerthelpers import add_change, shift, write_config
+from slackserver import SlackServer
+from sqlmodel import select
+
+from monitor.config import parse_config
+from monitor.rules import load_rules
+from monitor.store import open_store
+from monitor.store.tables import AlertRow
+from monitor.timeutil import utcnow
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})},
+        timeout=120,
+    )
+
+
+def test_rules_check_lists_the_example_rules() -> None:
+    result = cli("rules", "check", "--config", "config.example.toml", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rules = json.loads(result.stdout)["rules"]
+    assert [r["id"] for r in rules] == ["strike-policy-shift", "strike-policy-softening"]
+    assert rules[0]["channels"] == ["desk-slack", "desk-email"]
+    table = cli("rules", "check", "rules/example.toml", "--config", "config.example.toml")
+    assert table.returncode == 0 and "2 rule(s) OK in 1 file(s)" in table.stderr
+    assert "strike-policy-shift" in table.stdout
+
+
+def test_rules_check_reports_file_line_and_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\nchannels = ["desk-slack"]\n\ntopic = "(unclosed"\n', encoding="utf-8")
+    result = cli("rules", "check", str(bad), "--config", "config.example.toml")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"claimwatch: error: {bad}:5:")
+    assert "bad regular expression in 'topic'" in result.stderr
+    assert "Traceback" not in result.stderr
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('[[rule]]\nid = "x"\nchannels = ["pager"]\n', encoding="utf-8")
+    result = cli("rules", "check", str(unknown), "--config", "config.example.toml")
+    assert (
+        result.returncode == 2
+        and f"{unknown}:3:" in result.stderr
+        and "unknown channel 'pager'" in result.stderr
+    )
+
+
+@pytest.fixture
+def populated(tmp_path: Path, db_url: str, slack_server: SlackServer) -> Path:
+    """A config with a Slack channel on the local server, rules, and stored changes with their alerts."""
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "r.toml").write_text(
+        '[[rule]]\nid = "shift"\nkinds = ["stance_shift"]\nchannels = ["desk-slack"]\ncooldown = "6h"\n',
+        encoding="utf-8",
+    )
+    config_path = write_config(tmp_path, db_url, slack_url=slack_server.url, rules=rules_dir)
+    config = parse_config(config_path)
+    store = open_store(config.database_url)
+    ruleset = load_rules(config.rules_path, set(config.channels), resolve_actor=str.casefold)
+    now = utcnow()
+    try:
+        with store.session() as s:
+            add_change(s, ruleset, shift(), now=now - timedelta(hours=3))
+            add_change(s, ruleset, shift(after="undecided"), now=now - timedelta(hours=2))
+            add_change(s, ruleset, shift("Germany"), now=now - timedelta(hours=1))
+    finally:
+        store.close()
+    return config_path
+
+
+def test_rules_test_replays_history_and_sends_nothing(populated: Path, slack_server: SlackServer) -> None:
+    result = cli("rules", "test", "--since", "2000-01-01", "--config", str(populated), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["alerts"]
+    assert [(r["rule"], r["channel"], r["outcome"]) for r in rows] == [
+        ("shift", "desk-slack", "send"),
+        ("shift", "desk-slack", "suppressed"),
+        ("shift", "desk-slack", "send"),
+    ]
+    assert "cooldown 6h" in rows[1]["reason"]
+    table = cli("rules", "test", "--since", "2000-01-01", "--config", str(populated))
+    assert table.returncode == 0 and "2 alert(s) would be sent, 1 held back" in table.stderr
+    assert slack_server.posted == []
+
+
+def test_alerts_list_deliver_and_retry(populated: Path, slack_server: SlackServer) -> None:
+    listed = json.loads(cli("alerts", "--config", str(populated), "--format", "json").stdout)["alerts"]
+    assert sorted(a["status"] for a in listed) == ["pending", "pending", "suppressed"]
+    pending = json.loads(cli("alerts", "--status", "pending", "-c", str(populated), "-f", "json").stdout)[
+        "alerts"
+    ]
+    assert len(pending) == 2
+
+    # The Slack token goes missing: deliveries fail, and with max_attempts = 1 they are dead at once.
+    config_text = populated.read_text().replace("max_attempts = 30", "max_attempts = 1")
+    populated.write_text(config_text)
+    failed = cli("alerts", "deliver", "--config", str(populated), env={"SLACK_BOT_TOKEN": ""})
+    assert (
+        failed.returncode == 1 and "2 dead" in failed.stdout and "SLACK_BOT_TOKEN is not set" in failed.stdout
+    )
+    dead = json.loads(cli("alerts", "-s", "dead", "-c", str(populated), "-f", "json").stdout)["alerts"]
+    assert len(dead) == 2 and all(a["attempts"] == 1 for a in dead)
+    csv_out = cli("alerts", "-s", "dead", "-c", str(populated), "-f", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("id,status,channel,rule") and len(csv_out) == 3
+
+    one = cli("alerts", "retry", str(dead[0]["id"]), "--config", str(populated))
+    assert one.returncode == 0 and "requeued 1 alert(s)" in one.stdout
+    rest = cli("alerts", "retry", "--dead", "--config", str(populated))
+    assert rest.returncode == 0 and "requeued 1 alert(s)" in rest.stdout
+    sent = cli("alerts", "deliver", "--config", str(populated))
+    assert sent.returncode == 0 and "2 sent" in sent.stdout, sent.stdout + sent.stderr
+    assert len(slack_server.posted) == 2
+    # Sent alerts are never requeued.
+    again = cli("alerts", "retry", str(dead[0]["id"]), "--config", str(populated))
+    assert again.returncode == 2 and "already sent" in again.stderr
+    table = cli("alerts", "--config", str(populated))
+    assert table.returncode == 0 and "United States" in table.stdout
+
+
+def test_alerts_retry_needs_an_id_or_dead(populated: Path) -> None:
+    result = cli("alerts", "retry", "--config", str(populated))
+    assert result.returncode == 2 and "give an alert ID or --dead" in result.stderr
+    missing = cli("alerts", "retry", "999", "--config", str(populated))
+    assert missing.returncode == 2 and "no alert with id 999" in missing.stderr
+
+
+def test_alert_rows_hold_no_secrets(populated: Path, slack_server: SlackServer) -> None:
+    assert cli("alerts", "deliver", "--config", str(populated)).returncode == 0
+    config = parse_config(populated)
+    store = open_store(config.database_url)
+    try:
+        with store.session(write=False) as s:
+            dumped = json.dumps([r.model_dump(mode="json") for r in s.exec(select(AlertRow)).all()])
+    finally:
+        store.close()
+    assert "xoxb-" not in dumped
