@@ -77,7 +77,8 @@ _VERBISH = frozenset(
 _NOT_ACTORS = frozenset(
     """i christmas easter ramadan eid new year monday tuesday wednesday thursday friday saturday sunday
     western eastern northern southern european nordic arab african asian latin islamic christian muslim
-    jewish catholic covid covid-19 internet web mr mrs ms dr prof""".split()
+    jewish catholic covid covid-19 internet web mr mrs ms dr prof europe asia africa antarctica oceania
+    americas balkans caucasus scandinavia gulf atlantic pacific mediterranean arctic""".split()
 )
 _ORG_WORDS = frozenset(
     """council committee association union party league agency ministry bank commission court parliament

@@ -168,19 +168,25 @@ def _analyse(
 
     quotes = _quote_mask(tokens)
     main_subject = _main_subject(tokens, cues, reporting, by_end, lex)
-    speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject)
+    chains = _chains(tokens, cues, frozenset(by_end))
+    holders = [_holder(tokens, chain, by_end, by_start, main_subject, lex) for chain in chains]
+    speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject, chains, holders)
 
     claims: list[Claim] = []
     sentence_concepts: list[str] = []
-    chains = _chains(tokens, cues, frozenset(by_end))
     for chain_index, chain in enumerate(chains):
         head = chain.cues[0]
-        holder, how = _holder(tokens, chain, by_end, by_start, main_subject, lex)
+        holder, how = holders[chain_index]
         leading = max(
             (r for r in speakers if r < chain.start and _governs(tokens, r, chain.start)), default=None
         )
         trailing = min(
-            (r for r in speakers if r > chain.end and _governs(tokens, chain.end, r)), default=None
+            (
+                r
+                for r in speakers
+                if r > chain.end and _governs(tokens, chain.end, r) and _sourcing(tokens, r)
+            ),
+            default=None,
         )
         speaker = (
             speakers[leading]
@@ -190,7 +196,8 @@ def _analyse(
         if holder is not None and holder.role in ("we", "our", "i", "we're", "we've", "i'm"):
             holder = speaker if speaker is not None else ctx.speaker
             how = "speaker"
-        if head.kind == "impersonal" and (holder is None or holder.kind in ("pronoun",) or how != "subject"):
+        if head.kind == "impersonal":
+            # "Macron said Ukraine should be allowed to ...": the subject is who the stance is about
             holder = speaker if speaker is not None else (main_subject if quotes[chain.start] else None)
             how = "speaker"
         if (
@@ -203,7 +210,12 @@ def _analyse(
             holder = ctx.speaker
         if holder is None or holder.actor is None:
             continue
-        members = _list_members(tokens, holder, by_end) if how == "subject" else [holder]
+        own_sentence = any(holder is m for m in mentions)
+        members = (
+            _list_members(tokens, holder, by_end)
+            if own_sentence and how in ("subject", "speaker")
+            else [holder]
+        )
         stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, leading is not None)
         if stance_value is None or flags.get("hypothetical"):
             continue
@@ -294,7 +306,12 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
     if m.kind not in ("pronoun", "role"):
         return
     earlier = [o for o in mentions if o.end <= m.start and o.actor and o.kind not in ("pronoun",)]
-    recent = [o for sentence in reversed(ctx.recent) for o in reversed(sentence) if o.actor]
+    # earlier sentences' subjects first: "the airline" is what the story is about, not a place it named
+    subject_ids = {id(o) for o in ctx.subjects}
+    recent_all = [o for sentence in reversed(ctx.recent) for o in reversed(sentence) if o.actor]
+    recent = [o for o in reversed(ctx.subjects) if o.actor] + [
+        o for o in recent_all if id(o) not in subject_ids
+    ]
     if m.kind == "pronoun":
         role = m.role or ""
         role = _PRONOUN_EXTRA.get(role, role)
@@ -401,7 +418,10 @@ def _subject(
             group_start = _list_start(tokens, m, by_end)
             if m.modifier:
                 return None, ""
-            if _object_position(tokens, group_start) or _requested(tokens, group_start, lex):
+            collective = _collective_list(tokens, group_start)
+            if not collective and (
+                _object_position(tokens, group_start) or _requested(tokens, group_start, lex)
+            ):
                 if j + 1 < len(tokens) and tokens[j + 1].text == "," and commas < 2:
                     k = _previous_comma(tokens, group_start, limit)
                     if k is not None:
@@ -454,6 +474,23 @@ def _previous_comma(tokens: list[Token], before: int, limit: int) -> int | None:
     return None
 
 
+def _collective_list(tokens: list[Token], start: int) -> bool:
+    """The list starting at `start` names members of a collective subject: "countries including X"."""
+    k = start - 1
+    while k >= 0 and tokens[k].norm in ("the", "a", "an"):
+        k -= 1
+    if k < 0 or tokens[k].norm not in _LIST_INTROS:
+        return False
+    j = k - 1
+    if tokens[k].norm == "from" and j >= 0 and tokens[j].norm == "those":
+        j -= 1
+    if tokens[k].norm == "as" and j >= 0 and tokens[j].norm == "such":
+        j -= 1
+    while j >= 0 and tokens[j].text == ",":
+        j -= 1
+    return j >= 0 and (tokens[j].norm in _COLLECTIVES or tokens[j].norm == "including")
+
+
 def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> int:
     """Start of a coordinated list ending in `m`: "the United States and Germany", "Poland, Finland and ..."."""
     start = m.start
@@ -492,6 +529,16 @@ def _requested(tokens: list[Token], start: int, lex: Lexicon) -> bool:
     return k >= 0 and tokens[k].norm in lex.request_forms
 
 
+def _sourcing(tokens: list[Token], r: int) -> bool:
+    """A reporting verb that closes the sentence's claim: ", officials said", '," Biden told reporters'."""
+    if tokens[r].norm.endswith("ing"):
+        return False
+    k = r - 1
+    while k >= 0 and tokens[k].is_word and r - k <= 6:
+        k -= 1
+    return k < 0 or tokens[k].text in (",", '"', "”", "’", "'")
+
+
 def _governs(tokens: list[Token], left: int, right: int) -> bool:
     """No clause boundary between a reporting verb and a claim: "said X, while Britain pledged" is not."""
     return not any(t.norm in _CLAUSE_BREAKS or t.text == ";" for t in tokens[left:right])
@@ -507,13 +554,21 @@ def _reporting_subjects(
     by_start: dict[int, Mention],
     lex: Lexicon,
     main_subject: Mention | None = None,
+    chains: list[_Chain] | None = None,
+    holders: list[tuple[Mention | None, str]] | None = None,
 ) -> dict[int, Mention]:
     out: dict[int, Mention] = {}
     for r in reporting:
         if tokens[r].norm.endswith("ing") and r > 0 and tokens[r - 1].text == ",":
-            # a participle ("..., saying ...") reports for the sentence's subject
-            if main_subject is not None and main_subject.actor:
-                out[r] = main_subject
+            # a participle ("..., saying ...") reports for the subject of the clause before it
+            before = [
+                h
+                for c, (h, _) in zip(chains or [], holders or [], strict=True)
+                if c.end <= r and h is not None
+            ]
+            subject = before[-1] if before else main_subject
+            if subject is not None and subject.actor:
+                out[r] = subject
             continue
         subject, _ = _subject(tokens, r, by_end, lex)
         if subject is None and r + 1 < len(tokens) and (r + 1) in by_start:
@@ -579,8 +634,8 @@ def _agent(tokens: list[Token], end: int, by_start: dict[int, Mention]) -> Menti
         steps += 1
     if k >= n or tokens[k].norm != "by":
         return None
-    for j in range(k + 1, min(n, k + 5)):
-        if j in by_start:
+    for j in range(k + 1, min(n, k + 6)):
+        if j in by_start and by_start[j].kind != "pronoun":
             return by_start[j]
         if not tokens[j].is_word:
             break
@@ -722,7 +777,7 @@ def _confidence(head: Cue, how: str, heading: bool, stance_value: str) -> float:
 # Propositions and topics
 
 
-_PROP_BREAKS = _BOUNDARY_WORDS - {"and", "or"}
+_PROP_BREAKS = (_BOUNDARY_WORDS - {"and", "or"}) | {"out", "due", "amid", "fearing", "citing"}
 
 
 def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], how: str) -> tuple[int, int]:

@@ -133,6 +133,8 @@ def concepts(
         i += 1
         if not tok.is_word or tok.norm[:1].isdigit() or len(tok.norm) < 3:
             continue
+        if tok.is_capitalised and gaz.match_demonym(tokens, i - 1):
+            continue  # "American munitions": the owner, not the question
         s = stem(tok.norm)
         if s in model.generic or tok.norm in model.generic:
             continue

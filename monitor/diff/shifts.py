@@ -52,10 +52,16 @@ def side_of(claim: Claim, qualifiers: tuple[str, ...] | None = None) -> ChangeSi
     )
 
 
+# A hedge next to a firm position ("still opposed ..., though Blinken hinted that could change") is a
+# signal, not the position: it counts for less when choosing which stance was given up.
+UNDECIDED_WEIGHT = 0.6
+
+
 def _weights(claims: list[Claim]) -> dict[str, float]:
     weights: dict[str, float] = defaultdict(float)
     for claim in claims:
-        weights[claim.stance or ""] += claim.confidence
+        factor = UNDECIDED_WEIGHT if claim.stance == "undecided" else 1.0
+        weights[claim.stance or ""] += claim.confidence * factor
     return weights
 
 
@@ -128,7 +134,11 @@ def _qualifiers(
             out += [q for q in claim.qualifiers if q not in out]
     for claim in new:
         if claim.actor == actor and claim.stance is None and not claim.background and claim.qualifiers:
-            if topic_similarity(topic_stems(claim.topic), cluster_stems) >= QUALIFIER_TOPIC_THRESHOLD:
+            stems = topic_stems(claim.topic)
+            if (
+                len(stems & cluster_stems) >= 2
+                or topic_similarity(stems, cluster_stems) >= QUALIFIER_TOPIC_THRESHOLD
+            ):
                 out += [q for q in claim.qualifiers if q not in out]
     return tuple(out)
 
