@@ -7,8 +7,10 @@ Rules (also in docs/store.md):
 - Topics are matched per actor: the exact topic key first, else the most similar known topic of that
   actor by rapidfuzz `token_set_ratio` >= TOPIC_MATCH_THRESHOLD. A topic matching none starts a new
   position, *established* by its first observation (no change is recorded for it).
-- One version states one stance per position: when its claims disagree, the most confident claim wins,
-  the earliest in the text on a tie (news copy leads with the newest development).
+- One version states one stance per position. When its claims disagree, a decided stance (support,
+  oppose) outranks "undecided" (a hint that a stated position could change does not replace it);
+  among the rest the stance with the larger summed confidence wins, the earliest in the text on a tie
+  (news copy leads with the newest development). Its most confident claim is the evidence.
 - The established stance moves only on an observation strictly newer than the latest observation
   already filed for the position. An older one (ingested late) or one at the same instant is kept in
   the timeline but never moves the position, so late copy cannot flip it backwards.
@@ -180,7 +182,15 @@ def _already_reported(
 
 
 def _representative(claims: list[Claim]) -> Claim:
-    return min(claims, key=lambda c: (-c.confidence, c.start, c.index))
+    """The claim that states the version's stance on one position (rules in the module docstring)."""
+    decided = [c for c in claims if c.stance != "undecided"] or claims
+    weight: dict[str | None, float] = {}
+    first: dict[str | None, int] = {}
+    for order, claim in enumerate(sorted(decided, key=lambda c: (c.start, c.index))):
+        weight[claim.stance] = weight.get(claim.stance, 0.0) + claim.confidence
+        first.setdefault(claim.stance, order)
+    stance = max(weight, key=lambda s: (weight[s], -first[s]))
+    return min((c for c in decided if c.stance == stance), key=lambda c: (-c.confidence, c.start, c.index))
 
 
 def observe(
@@ -333,8 +343,6 @@ def change_row(change: Change, where: Provenance, *, origin: str, old_version_id
 def _word_diff(old: str, new: str) -> tuple[tuple[int, str], ...]:
     if not old or not new:
         return ()
-    try:
-        from monitor.diff import word_diff  # type: ignore[attr-defined]
-    except ImportError:  # TODO(claims): the differ's word diff has not landed yet
-        return ()
+    from monitor.diff import word_diff
+
     return tuple(word_diff(old, new))

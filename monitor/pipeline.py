@@ -128,7 +128,11 @@ def row_claim(row: ClaimRow) -> Claim:
 
 
 def stored_claims(session: Session, version_id: int) -> list[Claim]:
-    query = select(ClaimRow).where(ClaimRow.version_id == version_id).order_by(col(ClaimRow.idx))
+    query = (
+        select(ClaimRow)
+        .where(ClaimRow.version_id == version_id)
+        .order_by(col(ClaimRow.idx), col(ClaimRow.id))
+    )
     return [row_claim(row) for row in session.exec(query).all()]
 
 

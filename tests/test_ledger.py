@@ -189,20 +189,32 @@ def test_background_unattributed_and_other_claims_are_not_observations(store: St
         assert session.exec(select(PositionRow)).all() == []
 
 
-def test_one_version_one_stance_most_confident_then_earliest(store: Store) -> None:
-    file(store, "wire", MAY30, [claim("Germany", "oppose")])
+def test_one_version_one_stance(store: Store) -> None:
+    """Decided beats undecided; then summed confidence; the most confident claim is the evidence."""
+    hint = claim("Germany", "undecided", index=2, confidence=0.95, text="A minister hinted it could change.")
+    file(
+        store,
+        "wire",
+        MAY30,
+        [claim("Germany", "oppose", index=1, confidence=0.8, text="Germany opposes it."), hint],
+    )
+    assert position(store, "Germany").stance == "oppose"
     rows = file(
         store,
         "paper",
         MAY31,
         [
-            claim("Germany", "oppose", index=0, confidence=0.4, text="Some say Germany still objects."),
-            claim("Germany", "support", index=1, confidence=0.9, text="Germany now allows it."),
+            claim("Germany", "oppose", index=0, confidence=0.5, text="Some say Germany still objects."),
+            claim("Germany", "support", index=1, confidence=0.6, text="Germany now allows it."),
+            claim("Germany", "support", index=3, confidence=0.9, text="Berlin gave its approval."),
+            claim("Germany", "undecided", index=4, confidence=0.99, text="Germany is reviewing it."),
         ],
     )
-    assert len(rows) == 1 and Change.from_dict(rows[0].payload).after.text == "Germany now allows it."  # type: ignore[union-attr]
+    (row,) = rows
+    assert row.payload["after"]["text"] == "Berlin gave its approval."
+    assert row.payload["before"]["text"] == "Germany opposes it."
     with store.session(write=False) as session:
-        assert len(session.exec(select(ObservationRow)).all()) == 3  # every stance claim is kept
+        assert len(session.exec(select(ObservationRow)).all()) == 6  # every stance claim is kept
 
 
 def test_shift_already_reported_by_the_version_differ_is_not_repeated(store: Store) -> None:

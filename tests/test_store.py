@@ -335,3 +335,48 @@ def test_positions_and_timeline_queries(store: Store) -> None:
         assert record["topic"] == "strike inside russia" and record["stance"] == "support"
         assert q.timeline(s, actor="Nobody", gazetteer=_NoGazetteer()) == []
         assert [r.name for r in q.source_status(s)] == ["paper", "tv", "wire"]
+
+
+def test_upgrade_from_0001_backfills_topics_and_the_trigger_keeps_them(db_url: str) -> None:
+    from alembic import command
+
+    from monitor.store import create_store_engine
+    from monitor.store.migrate import alembic_config
+    from monitor.store.tables import TopicRow
+
+    engine = create_store_engine(db_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(
+            text(
+                "INSERT INTO changes (kind, topic, confidence, headline, origin, payload) "
+                "VALUES ('claim_added', 'old topic', 1, '', 'version', '{}')"
+            )
+        )
+    engine.dispose()
+    store = open_store(db_url)
+    assert store.info().revision == head_revision() != "0001"
+    with store.session() as session:
+        session.add(ChangeRow(kind="claim_added", topic="new topic", payload={}))
+        session.add(ChangeRow(kind="claim_added", topic="old topic", payload={}))
+        session.add(ChangeRow(kind="number_changed", topic=None, payload={}))
+    with store.session(write=False) as session:
+        assert sorted(session.exec(select(TopicRow.topic)).all()) == ["new topic", "old topic"]
+        assert [r.topic for r in q.history(session, topic="old")] == ["old topic", "old topic"]
+    store.close()
+
+
+def test_history_topic_matching_many_topics(store: Store) -> None:
+    """More topics match than are read one by one: the same answer, through the other plan."""
+    with store.session() as session:
+        for i in range(q.PER_TOPIC_MAX + 8):
+            at = T0 + timedelta(minutes=i)
+            session.add(ChangeRow(kind="claim_added", topic=f"bulk topic {i}", observed_at=at, payload={}))
+        session.add(
+            ChangeRow(kind="claim_added", topic="other", observed_at=T0 + timedelta(days=1), payload={})
+        )
+    with store.session(write=False) as session:
+        rows = q.history(session, topic="bulk", limit=5)
+        assert [r.topic for r in rows] == [f"bulk topic {i}" for i in range(39, 34, -1)]
+        few = q.history(session, topic="bulk topic 3[0-9]", limit=3)
+        assert [r.topic for r in few] == ["bulk topic 39", "bulk topic 38", "bulk topic 37"]

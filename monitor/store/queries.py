@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -18,10 +18,11 @@ from sqlmodel import Session, col, select
 
 from monitor.errors import InputError
 from monitor.model import ChangeKind
-from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow
+from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, TopicRow
 from monitor.timeutil import ensure_utc
 
 _REGEX_HINT = re.compile(r"[|^$()\[\]*+?\\{}]")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def canonical_actor(name: str, gazetteer: Any = None) -> str:
@@ -63,6 +64,18 @@ def source_id(session: Session, name: str) -> int:
     return found
 
 
+# A topic pattern matching at most this many topics is read topic by topic through the
+# (topic, observed_at) index and merged; more topics than that are common enough to find by walking
+# the newest changes.
+PER_TOPIC_MAX = 32
+
+
+def matching_topics(session: Session, pattern: str) -> list[str]:
+    """The known change topics that `pattern` matches (substring, or regex; case-insensitive)."""
+    query = select(TopicRow.topic).where(_topic_clause([col(TopicRow.topic)], pattern))
+    return list(session.exec(query).all())
+
+
 def history(
     session: Session,
     *,
@@ -75,13 +88,14 @@ def history(
     limit: int | None = 50,
     gazetteer: Any = None,
 ) -> list[ChangeRow]:
-    """Changes matching every filter given, newest (by observed time) first."""
+    """Changes matching every filter given, newest (by observed time) first.
+
+    `topic` matches the change's topic key (substring, or a regex when it uses regex syntax).
+    """
     query = select(ChangeRow)
     if actor:
         wanted = canonical_actor(actor, gazetteer).lower()
         query = query.where(func.lower(ChangeRow.actor) == wanted)
-    if topic:
-        query = query.where(_topic_clause([col(ChangeRow.topic), col(ChangeRow.proposition)], topic))
     kinds = [str(ChangeKind(kind)) for kind in kinds]
     if len(kinds) == 1:
         query = query.where(ChangeRow.kind == kinds[0])
@@ -96,7 +110,16 @@ def history(
     query = query.order_by(col(ChangeRow.observed_at).desc(), col(ChangeRow.id).desc())
     if limit is not None:
         query = query.limit(limit)
-    return list(session.exec(query).all())
+    if not topic:
+        return list(session.exec(query).all())
+    topics = matching_topics(session, topic)
+    if len(topics) > PER_TOPIC_MAX:
+        return list(session.exec(query.where(col(ChangeRow.topic).in_(topics))).all())
+    merged = [row for t in topics for row in session.exec(query.where(ChangeRow.topic == t)).all()]
+    merged.sort(
+        key=lambda row: (ensure_utc(row.observed_at) if row.observed_at else _EPOCH, row.id), reverse=True
+    )
+    return merged[:limit] if limit is not None else merged
 
 
 def get_change(session: Session, change_id: int) -> ChangeRow | None:

@@ -138,6 +138,7 @@ class ChangeRow(SQLModel, table=True):
         Index("ix_changes_kind_observed", "kind", "observed_at", "id"),
         Index("ix_changes_actor_observed", text("lower(actor)"), "observed_at", "id"),
         Index("ix_changes_source_observed", "source_id", "observed_at", "id"),
+        Index("ix_changes_topic_observed", "topic", "observed_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     kind: str
@@ -243,6 +244,14 @@ class ThreadRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
+class TopicRow(SQLModel, table=True):
+    """Every distinct change topic, kept by a database trigger on `changes` (migration 0002), so
+    `history --topic` matches its pattern against a few thousand topics instead of every change."""
+
+    __tablename__ = "topics"
+    topic: str = Field(primary_key=True)
+
+
 ALL_TABLES = (
     SourceRow,
     DocumentRow,
@@ -253,4 +262,5 @@ ALL_TABLES = (
     PositionRow,
     AlertRow,
     ThreadRow,
+    TopicRow,
 )
