@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from alerthelpers import add_change, shift, write_config
-from slackserver import SlackServer
+from slackserver import SlackServer, SmtpServer
 from sqlmodel import select
 
 from monitor.config import parse_config
@@ -153,3 +153,82 @@ def test_alert_rows_hold_no_secrets(populated: Path, slack_server: SlackServer) 
     finally:
         store.close()
     assert "xoxb-" not in dumped
+
+
+SEED_DATES = [
+    "2024-05-30T08:00",
+    "2024-05-30T10:00",
+    "2024-05-30T12:00",
+    "2024-05-30T14:00",
+    "2024-05-31T09:04",
+]
+
+
+def _ingest_seeds(seeds: Path, config: Path, *extra: str) -> None:
+    for seed, date in zip(sorted(seeds.glob("*.txt")), SEED_DATES, strict=True):
+        result = cli("ingest", str(seed), "--published", date, "--config", str(config), *extra)
+        assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.shared
+def test_seed_story_one_slack_message_and_one_email_per_shift(
+    tmp_path: Path, slack_server: SlackServer, smtp_server: SmtpServer, seeds: Path
+) -> None:
+    """rules/example.toml on seeds 000..004 in date order: the United States (Kharkiv) and Germany
+    shifts, once each on Slack and by email; `rules test` lists the same alerts before any is sent."""
+    dry_dir, live_dir = tmp_path / "dry", tmp_path / "live"
+    dry_dir.mkdir()
+    live_dir.mkdir()
+    example = REPO / "rules" / "example.toml"
+
+    dry = write_config(
+        dry_dir,
+        f"sqlite:///{dry_dir}/cw.db",
+        slack_url=slack_server.url,
+        smtp_port=smtp_server.port,
+        rules=example,
+    )
+    _ingest_seeds(seeds, dry, "--no-alerts")
+    listed = cli("rules", "test", "--since", "3650d", "--config", str(dry), "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    would = [a for a in json.loads(listed.stdout)["alerts"] if a["outcome"] == "send"]
+    assert slack_server.posted == [] and smtp_server.messages == []
+
+    live = write_config(
+        live_dir,
+        f"sqlite:///{live_dir}/cw.db",
+        slack_url=slack_server.url,
+        smtp_port=smtp_server.port,
+        rules=example,
+    )
+    _ingest_seeds(seeds, live)
+    posted = slack_server.posted
+    assert len(posted) == 2, [p.text for p in posted]
+    us = [p for p in posted if "United States: oppose -&gt; support" in p.text]
+    germany = [p for p in posted if "Germany: oppose -&gt; support" in p.text]
+    assert len(us) == 1 and len(germany) == 1
+    assert "Kharkiv" in us[0].all_text()
+    subjects = sorted(str(m["Subject"]) for m in smtp_server.messages)
+    assert len(subjects) == 2
+    assert any("United States: oppose -> support" in s for s in subjects)
+    assert any("Germany: oppose -> support" in s for s in subjects)
+    assert (
+        "Kharkiv"
+        in next(m for m in smtp_server.messages if "United States" in str(m["Subject"]))
+        .get_body(("plain",))
+        .get_content()
+    )
+
+    # The dry run listed exactly these: one per shift and channel.
+    assert sorted((a["channel"], a["headline"].split(" on ")[0]) for a in would) == [
+        ("desk-email", "Germany: oppose -> support"),
+        ("desk-email", "United States: oppose -> support"),
+        ("desk-slack", "Germany: oppose -> support"),
+        ("desk-slack", "United States: oppose -> support"),
+    ]
+    sent = json.loads(cli("alerts", "--status", "sent", "--config", str(live), "--format", "json").stdout)[
+        "alerts"
+    ]
+    assert sorted((a["channel"], a["headline"].split(" on ")[0]) for a in sent) == sorted(
+        (a["channel"], a["headline"].split(" on ")[0]) for a in would
+    )

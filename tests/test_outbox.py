@@ -458,3 +458,102 @@ def test_deliver_pending_waits_for_a_short_retry(
     report = deliver_pending(config, store, dispatcher=dispatcher, max_wait=10)
     assert report.sent == 1 and report.retrying == 2
     assert len(slack_server.posted) == 1
+
+
+# --- the real daemon (`claimwatch run`) killed with SIGKILL ------------------------------------------
+
+
+def _daemon_config(tmp_path: Path, db_url: str, slack: SlackServer, story: Path, dispatch_every: str) -> Path:
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "rules" / "r.toml").write_text(
+        '[[rule]]\nid = "shift"\nkinds = ["stance_shift"]\nchannels = ["desk-slack"]\n', encoding="utf-8"
+    )
+    path = write_config(
+        tmp_path,
+        db_url,
+        slack_url=slack.url,
+        rules=tmp_path / "rules",
+        alerts={"lease": "2s", "dispatch_every": dispatch_every},
+    )
+    path.write_text(
+        path.read_text()
+        + f'\n[scheduler]\nstartup_spread = "0s"\njitter = 0\n\n[[sources]]\nname = "story"\ntype = "file"\n'
+        f'path = "{story}"\ninterval = "1s"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _run_daemon(config: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    stop = time.monotonic() + timeout
+    while time.monotonic() < stop:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def _alert_rows(db_url: str) -> list[AlertRow]:
+    from monitor.store import open_store
+
+    store = open_store(db_url)
+    try:
+        with store.session(write=False) as s:
+            return alerts(s)
+    finally:
+        store.close()
+
+
+@pytest.mark.shared
+def test_daemon_killed_after_storing_a_change_delivers_once_after_restart(
+    db_url: str, tmp_path: Path, slack_server: SlackServer, seeds: Path
+) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text((seeds / "001_952d20a1df1d568e.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    config = _daemon_config(tmp_path, db_url, slack_server, story, dispatch_every="1h")
+    daemon = _run_daemon(config)
+    try:
+        _wait_for(lambda: _versions(db_url) >= 1)
+        story.write_text((seeds / "004_9b2bdd491e12736c.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        _wait_for(lambda: any(a.status == "pending" for a in _alert_rows(db_url)))
+    finally:
+        daemon.send_signal(signal.SIGKILL)  # stored, queued, not sent (the next dispatch is an hour away)
+        daemon.wait(10)
+    assert slack_server.posted == []
+    queued = [a for a in _alert_rows(db_url) if a.status == "pending"]
+    config.write_text(
+        config.read_text().replace('dispatch_every = "1h"', 'dispatch_every = "1s"'), encoding="utf-8"
+    )
+    daemon = _run_daemon(config)
+    try:
+        _wait_for(lambda: all(a.status == "sent" for a in _alert_rows(db_url)))
+        time.sleep(2)  # a few more dispatch rounds: nothing more goes out
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+    assert sorted(p.alert_key for p in slack_server.posted) == sorted(a.key for a in queued)
+    assert any("Kharkiv" in p.all_text() and "United States" in p.text for p in slack_server.posted)
+
+
+def _versions(db_url: str) -> int:
+    from monitor.store import open_store
+    from monitor.store.tables import VersionRow
+
+    store = open_store(db_url)
+    try:
+        with store.session(write=False) as s:
+            return len(s.exec(select(VersionRow)).all())
+    finally:
+        store.close()
