@@ -59,7 +59,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ClaimwatchError as exc:
-            err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False)
+            err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

@@ -1,1 +1,523 @@
-"""CLI commands (being written; registers on monitor.cli._common.app)."""
+"""`claimwatch ingest`, `history`, `show`, `positions` and `db upgrade`: feed the store by hand and ask it
+what changed, who moved, and since when."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import typer
+from rich.markup import escape
+
+from monitor.cli._common import (
+    ConfigOption,
+    FormatOption,
+    OutputFormat,
+    app,
+    console,
+    emit,
+    get_config,
+    handle_errors,
+)
+from monitor.config import Config
+from monitor.errors import ExtractError, FetchError, InputError
+from monitor.model import ChangeKind
+from monitor.store import Store, open_store
+from monitor.timeutil import ensure_utc, parse_moment, utcnow
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_moment(value)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+def _short(moment: Any) -> str:
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _gazetteer(config: Config) -> Any:
+    from monitor.claims import load_gazetteer
+
+    return load_gazetteer([config.resolve(p) for p in config.actors])
+
+
+def _open(config: Config) -> Store:
+    return open_store(config.database_url)
+
+
+# --- ingest -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    url: str  # the document's identity: the URL, or the file's file:// URI
+    body: bytes
+    content_type: str | None
+    default_source: str
+    source_type: str
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _fetch(url: str, config: Config) -> _Input:
+    import httpx
+
+    timeout = httpx.Timeout(
+        config.fetch.timeout.total_seconds(), connect=config.fetch.connect_timeout.total_seconds()
+    )
+    headers = {"User-Agent": config.fetch.user_agent}
+    try:
+        with httpx.Client(
+            timeout=timeout, headers=headers, follow_redirects=True, max_redirects=config.fetch.max_redirects
+        ) as client:
+            response = client.get(url)
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{url}: {exc.__class__.__name__}: {exc}") from None
+    if response.status_code >= 400:
+        raise FetchError(f"{url}: HTTP {response.status_code}", status=response.status_code)
+    if len(response.content) > config.fetch.max_bytes:
+        raise FetchError(f"{url}: body larger than fetch.max_bytes ({config.fetch.max_bytes} bytes)")
+    host = urlsplit(url).hostname or "web"
+    return _Input(url, response.content, response.headers.get("content-type"), host, "page")
+
+
+def _read(value: str) -> _Input:
+    path = Path(value)
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    resolved = path.resolve()
+    return _Input(resolved.as_uri(), body, None, path.stem, "file")
+
+
+def alert_hook(config: Config, enabled: bool) -> Any:
+    """The pipeline's `on_change` hook: queue the alerts the rules ask for (None with --no-alerts)."""
+    if not enabled:
+        return None
+    from monitor.alerts.outbox import make_on_change
+    from monitor.rules import load_rules
+
+    return make_on_change(load_rules(config.rules_path, config.channels))
+
+
+def deliver_alerts(config: Config, store: Store, enabled: bool) -> None:
+    """Send what this ingest queued before exiting; the daemon retries anything left over."""
+    if not enabled:
+        return
+    try:
+        from monitor.alerts.dispatch import deliver_pending
+    except ModuleNotFoundError as exc:  # the alerts work not installed: nothing to send with
+        if exc.name != "monitor.alerts.dispatch":
+            raise
+        return
+    deliver_pending(config, store)
+
+
+@app.command()
+@handle_errors
+def ingest(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Files (text or HTML) or http(s) URLs, oldest first.", show_default=False),
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="Source name (default: the file name, or the URL's host).",
+            show_default=False,
+        ),
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            "--published",
+            help="Publication time of these documents (2024-05-31, 2024-05-31T09:04).",
+            show_default=False,
+        ),
+    ] = None,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    config: ConfigOption = None,
+) -> None:
+    """Add documents by hand: each becomes a version; changes, positions and alerts follow as in a pass."""
+    from monitor.extract import extract_article
+    from monitor.pipeline import ensure_source, record_version
+
+    settings = get_config(config)
+    published_at = _moment(published, "--published")
+    store = _open(settings)
+    gazetteer = _gazetteer(settings)
+    on_change = alert_hook(settings, not no_alerts)
+    rows: list[dict[str, Any]] = []
+    try:
+        for value in inputs:
+            item = _fetch(value, settings) if _is_url(value) else _read(value)
+            try:
+                article = extract_article(item.body, item.content_type, item.url)
+            except ExtractError as exc:
+                raise InputError(f"{value}: {exc}") from None
+            name = source or item.default_source
+            with store.session() as session:
+                configured = next((s for s in settings.sources if s.name == name), None)
+                source_row = ensure_source(
+                    session,
+                    name,
+                    type=configured.type if configured else item.source_type,
+                    location=configured.location if configured else value,
+                )
+                outcome = record_version(
+                    session,
+                    source=source_row,
+                    url=item.url,
+                    text=article.text,
+                    raw=item.body,
+                    title=article.title,
+                    published_at=published_at or article.published,
+                    fetched_at=utcnow(),
+                    on_change=on_change,
+                    gazetteer=gazetteer,
+                    min_text_ratio=settings.articles.min_text_ratio,
+                )
+            kinds: dict[str, int] = {}
+            for change in outcome.changes:
+                kinds[str(change.kind)] = kinds.get(str(change.kind), 0) + 1
+            rows.append(
+                {
+                    "input": value,
+                    "source": name,
+                    "status": outcome.status,
+                    "version_id": outcome.version_id,
+                    "changes": len(outcome.changes),
+                    "kinds": ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=_kind_order)),
+                    "change_ids": list(outcome.change_ids),
+                    "error": outcome.error,
+                }
+            )
+        deliver_alerts(settings, store, not no_alerts)
+    finally:
+        store.close()
+    emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
+
+
+def _kind_order(item: tuple[str, int]) -> int:
+    return list(ChangeKind).index(ChangeKind(item[0]))
+
+
+# --- history ------------------------------------------------------------------------------------------
+
+
+def _kinds(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                out.append(str(ChangeKind(part)))
+            except ValueError:
+                known = ", ".join(k.value for k in ChangeKind)
+                raise InputError(f"--kind: unknown change kind {part!r} (one of: {known})") from None
+    return out
+
+
+def _summary(record: dict[str, Any]) -> str:
+    before, after = record.get("before") or {}, record.get("after") or {}
+    if record["kind"] == "stance_shift":
+        text = f"{before.get('stance')} -> {after.get('stance')}"
+        if after.get("qualifiers"):
+            text += f" ({'; '.join(after['qualifiers'])})"
+        return text
+    if record["kind"] == "number_changed":
+        return f"{before.get('value')} -> {after.get('value')}"
+    if record["kind"] == "qualifier_changed":
+        was = "; ".join(before.get("qualifiers") or []) or "none"
+        now = "; ".join(after.get("qualifiers") or []) or "none"
+        return f"{was} -> {now}"
+    side = after or before
+    return str(side.get("text", ""))[:120]
+
+
+@app.command()
+@handle_errors
+def history(
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", "-a", help="Actor, by name or alias (Washington).", show_default=False),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic", "-t", help="Words in the topic, or a regular expression.", show_default=False
+        ),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Change kind (repeat, or comma-separate): stance_shift, ...",
+            show_default=False,
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Source name.", show_default=False)
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this date or age (2024-05-30, 7d, 12h).", show_default=False),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this date or age.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many changes.")] = 50,
+    fmt: FormatOption = OutputFormat.table,
+    config: ConfigOption = None,
+) -> None:
+    """What changed, newest first: position shifts, moved numbers, edited claims."""
+    from monitor.store import queries
+
+    settings = get_config(config)
+    kinds = _kinds(kind)
+    since_at, until_at = _moment(since, "--since"), _moment(until, "--until")
+    gazetteer = _gazetteer(settings) if actor else None
+    store = _open(settings)
+    try:
+        with store.session(write=False) as session:
+            rows = queries.history(
+                session,
+                actor=actor,
+                topic=topic,
+                kinds=kinds,
+                source=source,
+                since=since_at,
+                until=until_at,
+                limit=limit,
+                gazetteer=gazetteer,
+            )
+            records = queries.change_records(session, rows)
+    finally:
+        store.close()
+    if fmt is OutputFormat.json:
+        emit(records, fmt, [], json_key="changes")
+        return
+    table = [
+        {
+            "id": r["id"],
+            "observed": _short(r["observed_at"]) if fmt is OutputFormat.table else r["observed_at"],
+            "kind": r["kind"],
+            "actor": r.get("actor"),
+            "topic": r.get("topic") or r.get("counts"),
+            "change": _summary(r),
+            "source": ", ".join(r["sources"]),
+        }
+        for r in records
+    ]
+    emit(
+        table,
+        fmt,
+        ["id", "observed", "kind", "actor", "topic", "change", "source"],
+        empty="No changes match.",
+    )
+
+
+# --- show ---------------------------------------------------------------------------------------------
+
+
+class ShowFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _side_lines(label: str, side: dict[str, Any] | None) -> list[str]:
+    if not side:
+        return [f"{label}: (none)"]
+    head = [side.get("stance"), side.get("value") and f"value {side['value']}"]
+    lines = [f"{label}: " + ", ".join(str(h) for h in head if h) if any(head) else f"{label}:"]
+    lines.append(f"  text:       {side.get('text', '')}")
+    for key, name in (
+        ("cue", "cue words"),
+        ("qualifiers", "qualifiers"),
+        ("attribution", "attributed"),
+        ("source", "source"),
+        ("url", "url"),
+        ("observed_at", "observed"),
+    ):
+        value = side.get(key)
+        if value:
+            shown = "; ".join(value) if isinstance(value, list) else value
+            lines.append(f"  {name + ':':<11} {shown}")
+    return lines
+
+
+@app.command()
+@handle_errors
+def show(
+    change_id: Annotated[
+        int, typer.Argument(help="A change id from `claimwatch history`.", show_default=False)
+    ],
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="text (readable) or json.")
+    ] = ShowFormat.text,
+    config: ConfigOption = None,
+) -> None:
+    """One change with its evidence: both sentences, sources, cue words, qualifiers and the word diff."""
+    from monitor.cli.diff import colourise
+    from monitor.diff import render_word_diff, word_diff
+    from monitor.store import queries
+
+    settings = get_config(config)
+    store = _open(settings)
+    try:
+        with store.session(write=False) as session:
+            row = queries.get_change(session, change_id)
+            if row is None:
+                raise InputError(f"no change with id {change_id}")
+            (record,) = queries.change_records(session, [row])
+            headline = row.headline
+    finally:
+        store.close()
+    if fmt is ShowFormat.json:
+        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        return
+    lines = [f"{record['kind']}  #{record['id']}: {headline}"]
+    for key in ("actor", "topic", "proposition", "counts"):
+        if record.get(key):
+            lines.append(f"{key + ':':<12} {record[key]}")
+    lines.append(f"{'confidence:':<12} {record.get('confidence')}")
+    how = (
+        "the position ledger (across documents)" if record["origin"] == "ledger" else "comparing two versions"
+    )
+    lines.append(f"{'found by:':<12} {how}")
+    lines.append(f"{'observed:':<12} {record['observed_at']}   detected: {record['detected_at']}")
+    lines.append("")
+    lines += _side_lines("before", record.get("before"))
+    lines += _side_lines("after", record.get("after"))
+    before, after = record.get("before") or {}, record.get("after") or {}
+    pairs = [(op, words) for op, words in record.get("word_diff") or ()]
+    if not pairs and before.get("text") and after.get("text"):
+        pairs = word_diff(before["text"], after["text"])
+    if pairs:
+        lines += ["", "word diff:", "  " + render_word_diff(pairs)]
+    report = "\n".join(lines) + "\n"
+    if console.is_terminal:
+        console.print(colourise(report), end="")
+    else:
+        sys.stdout.write(report)
+
+
+# --- positions ----------------------------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def positions(
+    actor: Annotated[
+        str | None, typer.Option("--actor", "-a", help="Actor, by name or alias.", show_default=False)
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic", "-t", help="Words in the topic, or a regular expression.", show_default=False
+        ),
+    ] = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="Every observation over time, and where the position moved.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    config: ConfigOption = None,
+) -> None:
+    """Each actor's current stance on each topic, and when it last moved."""
+    from monitor.store import queries
+
+    settings = get_config(config)
+    gazetteer = _gazetteer(settings) if actor else None
+    store = _open(settings)
+    try:
+        with store.session(write=False) as session:
+            if timeline:
+                records = [
+                    e.record()
+                    for e in queries.timeline(session, actor=actor, topic=topic, gazetteer=gazetteer)
+                ]
+            else:
+                records = [
+                    queries.position_record(p)
+                    for p in queries.positions(session, actor=actor, topic=topic, gazetteer=gazetteer)
+                ]
+    finally:
+        store.close()
+    if fmt is OutputFormat.json:
+        emit(records, fmt, [], json_key="timeline" if timeline else "positions")
+        return
+    short = fmt is OutputFormat.table
+    if timeline:
+        rows = [
+            {
+                **r,
+                "observed_at": _short(r["observed_at"]) if short else r["observed_at"],
+                "moved": f"shift #{r['change_id']}" if r["moved"] else "",
+            }
+            for r in records
+        ]
+        columns = ["observed_at", "actor", "topic", "stance", "moved", "qualifiers", "source", "text"]
+    else:
+        rows = [
+            {
+                **r,
+                "since": _short(r["since"]) if short else r["since"],
+                "last_observed_at": _short(r["last_observed_at"]) if short else r["last_observed_at"],
+            }
+            for r in records
+        ]
+        columns = ["actor", "topic", "stance", "qualifiers", "since", "last_observed_at", "last_change_id"]
+    emit(rows, fmt, columns, empty="No positions recorded yet.")
+
+
+# --- db -----------------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply pending schema migrations (claimwatch also does this on start) and print the revision."""
+    settings = get_config(config)
+    store = open_store(settings.database_url, migrate=False)
+    try:
+        before = store.info().revision
+        revision = store.upgrade()
+        url = store.url
+    finally:
+        store.close()
+    if before == revision:
+        console.print(f"database {escape(url)} is at revision {revision} (up to date)")
+    else:
+        console.print(f"database {escape(url)} upgraded from {before or 'empty'} to revision {revision}")

@@ -114,7 +114,9 @@ def history(
         return list(session.exec(query).all())
     topics = matching_topics(session, topic)
     if len(topics) > PER_TOPIC_MAX:
-        return list(session.exec(query.where(col(ChangeRow.topic).in_(topics))).all())
+        # Wrapped in coalesce so no planner reads every change of all those topics through the topic
+        # index and sorts them: it walks the newest changes (by the other filters' index) instead.
+        return list(session.exec(query.where(func.coalesce(ChangeRow.topic, "").in_(topics))).all())
     merged = [row for t in topics for row in session.exec(query.where(ChangeRow.topic == t)).all()]
     merged.sort(
         key=lambda row: (ensure_utc(row.observed_at) if row.observed_at else _EPOCH, row.id), reverse=True
