@@ -22,40 +22,246 @@ from monitor.claims.lexicon import Cue, Lexicon
 from monitor.claims.numbers import extract_quantities
 from monitor.claims.sentences import Sentence, split_sentences
 from monitor.claims.tokens import Token, tokenize
-from monitor.claims.topics import ANAPHORIC, TopicModel, concepts, qualifiers, topic_key
+from monitor.claims.topics import ANAPHORIC, TopicModel, concepts, place_map, qualifiers, topic_key
 from monitor.model import Claim, Quantity
 
 # Words the subject search walks over, leftwards from a verb, to reach its subject.
 _SKIP = frozenset(
-    """has have had having is are was were be been being will would could can may might should must shall
-    do does did not never no longer also still now long already yet again so far then jointly together
-    both all each until recently previously once initially originally formally publicly even just only
-    further too 'd 've 're 'll itself themselves himself herself repeatedly""".split()
+    [
+        "has",
+        "have",
+        "had",
+        "having",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "could",
+        "can",
+        "may",
+        "might",
+        "should",
+        "must",
+        "shall",
+        "do",
+        "does",
+        "did",
+        "not",
+        "never",
+        "no",
+        "longer",
+        "also",
+        "still",
+        "now",
+        "long",
+        "already",
+        "yet",
+        "again",
+        "so",
+        "far",
+        "then",
+        "jointly",
+        "together",
+        "both",
+        "all",
+        "each",
+        "until",
+        "recently",
+        "previously",
+        "once",
+        "initially",
+        "originally",
+        "formally",
+        "publicly",
+        "even",
+        "just",
+        "only",
+        "further",
+        "too",
+        "'d",
+        "'ve",
+        "'re",
+        "'ll",
+        "itself",
+        "themselves",
+        "himself",
+        "herself",
+        "repeatedly",
+    ]
 )
 _TIME_NOUNS = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday week month year weekend morning evening
-    night afternoon now today tonight far time january february march april may june july august
-    september october november december""".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "week",
+        "month",
+        "year",
+        "weekend",
+        "morning",
+        "evening",
+        "night",
+        "afternoon",
+        "now",
+        "today",
+        "tonight",
+        "far",
+        "time",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
-_TIME_PREPS = frozenset("on this last next for so earlier later in at by".split())
+_TIME_PREPS = frozenset(["on", "this", "last", "next", "for", "so", "earlier", "later", "in", "at", "by"])
 _PREPOSITIONS = frozenset(
-    """to with against on for into at over about toward towards than by from between among under within
-    across via upon onto in beyond behind near around through throughout despite without inside outside
-    along amid like""".split()
+    [
+        "to",
+        "with",
+        "against",
+        "on",
+        "for",
+        "into",
+        "at",
+        "over",
+        "about",
+        "toward",
+        "towards",
+        "than",
+        "by",
+        "from",
+        "between",
+        "among",
+        "under",
+        "within",
+        "across",
+        "via",
+        "upon",
+        "onto",
+        "in",
+        "beyond",
+        "behind",
+        "near",
+        "around",
+        "through",
+        "throughout",
+        "despite",
+        "without",
+        "inside",
+        "outside",
+        "along",
+        "amid",
+        "like",
+    ]
 )
-_LIST_INTROS = frozenset("including as like from".split())
+_LIST_INTROS = frozenset(["including", "as", "like", "from"])
 _COLLECTIVES = frozenset(
-    """countries nations states governments ministers allies members leaders officials those capitals
-    partners others some several many""".split()
+    [
+        "countries",
+        "nations",
+        "states",
+        "governments",
+        "ministers",
+        "allies",
+        "members",
+        "leaders",
+        "officials",
+        "those",
+        "capitals",
+        "partners",
+        "others",
+        "some",
+        "several",
+        "many",
+    ]
 )
 _OBJECT_VERBS = frozenset(
-    """allow allows allowed allowing let lets letting permit permits permitted permitting help helps helped
-    force forces forced tell tells told telling persuade persuaded convince convinced invite invited
-    enable enabled get got getting want wants wanted expect expects expected leave leaves left""".split()
+    [
+        "allow",
+        "allows",
+        "allowed",
+        "allowing",
+        "let",
+        "lets",
+        "letting",
+        "permit",
+        "permits",
+        "permitted",
+        "permitting",
+        "help",
+        "helps",
+        "helped",
+        "force",
+        "forces",
+        "forced",
+        "tell",
+        "tells",
+        "told",
+        "telling",
+        "persuade",
+        "persuaded",
+        "convince",
+        "convinced",
+        "invite",
+        "invited",
+        "enable",
+        "enabled",
+        "get",
+        "got",
+        "getting",
+        "want",
+        "wants",
+        "wanted",
+        "expect",
+        "expects",
+        "expected",
+        "leave",
+        "leaves",
+        "left",
+    ]
 )
 _BOUNDARY_WORDS = frozenset(
-    """but while whereas although though because as after before when since if unless and or so saying
-    arguing adding despite whether nor""".split()
+    [
+        "but",
+        "while",
+        "whereas",
+        "although",
+        "though",
+        "because",
+        "as",
+        "after",
+        "before",
+        "when",
+        "since",
+        "if",
+        "unless",
+        "and",
+        "or",
+        "so",
+        "saying",
+        "arguing",
+        "adding",
+        "despite",
+        "whether",
+        "nor",
+    ]
 )
 _STRONG_PUNCT = frozenset(';:—–"“”()')
 _QUOTES = frozenset('"“”')
@@ -64,10 +270,23 @@ _BACKGROUND_RE = re.compile(
     r"initially|earlier|until now|until recently)\b|\bonce (?:said|vowed|called|declared|insisted|promised)\b",
     re.I,
 )
-_PERSONISH = frozenset("person unknown_person".split())
+_PERSONISH = frozenset(["person", "unknown_person"])
 _PARTICIPLE_ENDINGS = ("ed", "en")
 _IRREGULAR_PARTICIPLES = frozenset(
-    "sought held given taken thrown shot withdrawn forbidden won made kept told".split()
+    [
+        "sought",
+        "held",
+        "given",
+        "taken",
+        "thrown",
+        "shot",
+        "withdrawn",
+        "forbidden",
+        "won",
+        "made",
+        "kept",
+        "told",
+    ]
 )
 _PRONOUN_EXTRA = {
     "we're": "we",
@@ -107,17 +326,84 @@ class _Chain:
         return self.cues[-1].end
 
 
-def extract_claims_with(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> list[Claim]:
+@dataclass(slots=True)
+class _Static:
+    """What a sentence yields on its own, before any context: reusable for an identical sentence."""
+
+    tokens: list[Token]
+    numbers: tuple[Quantity, ...]
+    cues: list[Cue]
+    reporting: list[int]
+    mentions: list[Mention]  # templates: copied before pronouns and roles are resolved
+    quotes: list[bool]
+    places: dict[int, tuple[str, int]]
+    recalled: bool
+    actor_tokens: set[int]
+    topic: list[str]
+
+
+SentenceCache = dict[str, _Static]
+
+
+def extract_claims_with(
+    text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel, cache: SentenceCache | None = None
+) -> list[Claim]:
+    """Claims of `text`. `cache` may be shared between versions of one story: most of their sentences
+    are identical, and the context-free analysis of a sentence is then done once."""
     ctx = _Context()
     claims: list[Claim] = []
+    if cache is None:
+        cache = {}
     for sentence in split_sentences(text):
         if sentence.kind == "dateline":
             _note_dateline(sentence, gaz, ctx)
             continue
         if sentence.kind == "boilerplate":
             continue
-        claims.extend(_analyse(sentence, gaz, lex, model, ctx))
+        static = cache.get(sentence.text)
+        if static is None:
+            static = _static(sentence.text, gaz, lex, model)
+            cache[sentence.text] = static
+        claims.extend(_analyse(sentence, static, gaz, lex, model, ctx))
     return claims
+
+
+def _recalled(text: str) -> bool:
+    lowered = text.lower()
+    if "history" not in lowered and "had " not in lowered and "once " not in lowered:
+        return False
+    return bool(_BACKGROUND_RE.search(text))
+
+
+def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Static:
+    tokens = tokenize(text)
+    numbers = extract_quantities(text)
+    cues = [c for c in lex.find_cues(tokens) if c.stance is not None]
+    reporting_forms = lex.reporting_forms
+    covered = {k for c in cues for k in range(c.start, c.end)}
+    reporting = [i for i, t in enumerate(tokens) if t.norm in reporting_forms and i not in covered]
+    verbish = frozenset([c.start for c in cues] + reporting)
+    mentions = find_mentions(tokens, gaz, verbish, demonym_ok=True)
+    if _is_title_case(tokens):
+        mentions = [m for m in mentions if m.kind not in ("unknown_org", "unknown_person")]
+    _extend_collectives(tokens, mentions)
+    places = place_map(tokens, gaz, model)
+    actor_tokens: set[int] = set()
+    for m in mentions:
+        if m.kind not in ("unknown_org", "unknown_person"):
+            actor_tokens.update(range(m.start, m.end))
+    return _Static(
+        tokens=tokens,
+        numbers=numbers,
+        cues=cues,
+        reporting=reporting,
+        mentions=mentions,
+        quotes=_quote_mask(tokens),
+        places=places,
+        recalled=_recalled(text),
+        actor_tokens=actor_tokens,
+        topic=concepts(tokens, 0, len(tokens), actor_tokens, gaz, model, places),
+    )
 
 
 def _note_dateline(sentence: Sentence, gaz: Gazetteer, ctx: _Context) -> None:
@@ -135,23 +421,17 @@ def _is_title_case(tokens: list[Token]) -> bool:
 
 
 def _analyse(
-    sentence: Sentence, gaz: Gazetteer, lex: Lexicon, model: TopicModel, ctx: _Context
+    sentence: Sentence, static: _Static, gaz: Gazetteer, lex: Lexicon, model: TopicModel, ctx: _Context
 ) -> list[Claim]:
-    tokens = tokenize(sentence.text)
+    tokens = static.tokens
     n = len(tokens)
-    numbers = extract_quantities(sentence.text)
+    numbers = static.numbers
     heading = sentence.kind == "heading"
     if not tokens:
         return []
-    cues = [c for c in lex.find_cues(tokens) if c.stance is not None]
-    reporting = [
-        i for i, t in enumerate(tokens) if lex.is_reporting(t) and not any(c.start <= i < c.end for c in cues)
-    ]
-    verbish = frozenset([c.start for c in cues] + reporting)
-    mentions = find_mentions(tokens, gaz, verbish, demonym_ok=True)
-    if _is_title_case(tokens):
-        mentions = [m for m in mentions if m.kind not in ("unknown_org", "unknown_person")]
-    _extend_collectives(tokens, mentions)
+    cues = static.cues
+    reporting = static.reporting
+    mentions = [m.clone() for m in static.mentions]
     by_end = {m.end - 1: m for m in mentions}
     by_start = {m.start: m for m in mentions}
     for m in mentions:
@@ -166,7 +446,10 @@ def _analyse(
         if m.actor and gaz.kind_of(m.actor) == "country":
             ctx.country_counts[m.actor] += 1
 
-    quotes = _quote_mask(tokens)
+    quotes = static.quotes
+    places = static.places
+    recalled = static.recalled
+    sentence_topic = static.topic
     main_subject = _main_subject(tokens, cues, reporting, by_end, lex)
     chains = _chains(tokens, cues, frozenset(by_end))
     holders = [_holder(tokens, chain, by_end, by_start, main_subject, lex) for chain in chains]
@@ -238,7 +521,7 @@ def _analyse(
         for m in mentions:
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
                 skip.update(range(m.start, m.end))
-        own = concepts(tokens, prop_start, prop_end, skip, gaz, model)
+        own = concepts(tokens, prop_start, prop_end, skip, gaz, model, places)
         anaphoric = _is_anaphoric(tokens, prop_start, prop_end)
         topic_concepts = list(own)
         if anaphoric or len(own) < 1:
@@ -248,7 +531,7 @@ def _analyse(
             sentence_concepts = own
         elif topic_concepts:
             sentence_concepts = topic_concepts
-        background = flags.get("background", False) or bool(_BACKGROUND_RE.search(sentence.text))
+        background = flags.get("background", False) or recalled
         confidence = _confidence(head, how, heading, stance_value)
         for member in reversed(members):
             if member.actor is None:
@@ -277,9 +560,9 @@ def _analyse(
 
     if not claims:
         claims.append(
-            _bare_claim(sentence, tokens, mentions, main_subject, speakers, numbers, gaz, model, heading)
+            _bare_claim(sentence, tokens, mentions, main_subject, speakers, numbers, sentence_topic, heading)
         )
-    _remember(ctx, mentions, main_subject, speakers, claims, tokens, gaz, model)
+    _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
 
 
@@ -288,8 +571,24 @@ def _analyse(
 
 
 _COLLECTIVE_NOUNS = frozenset(
-    "clubs teams members executives officials leaders bosses owners shareholders staff players lawmakers"
-    " ministers representatives delegates negotiators".split()
+    [
+        "clubs",
+        "teams",
+        "members",
+        "executives",
+        "officials",
+        "leaders",
+        "bosses",
+        "owners",
+        "shareholders",
+        "staff",
+        "players",
+        "lawmakers",
+        "ministers",
+        "representatives",
+        "delegates",
+        "negotiators",
+    ]
 )
 
 
@@ -377,10 +676,8 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
 def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
     if m.kind in _PERSONISH:
         return True
-    return (
-        m.name is not None
-        and gaz.kind_of(m.name) == "person"
-        or (m.end - m.start > 2 and m.kind == "country")
+    return (m.name is not None and gaz.kind_of(m.name) == "person") or (
+        m.end - m.start > 2 and m.kind == "country"
     )
 
 
@@ -544,7 +841,7 @@ def _governs(tokens: list[Token], left: int, right: int) -> bool:
     return not any(t.norm in _CLAUSE_BREAKS or t.text == ";" for t in tokens[left:right])
 
 
-_CLAUSE_BREAKS = frozenset("while whereas but although though however meanwhile".split())
+_CLAUSE_BREAKS = frozenset(["while", "whereas", "but", "although", "though", "however", "meanwhile"])
 
 
 def _reporting_subjects(
@@ -863,17 +1160,11 @@ def _bare_claim(
     main_subject: Mention | None,
     speakers: dict[int, Mention],
     numbers: tuple[Quantity, ...],
-    gaz: Gazetteer,
-    model: TopicModel,
+    topic: list[str],
     heading: bool,
 ) -> Claim:
     """A sentence without a stance: kept for alignment, numbers and as elaboration of an actor's stance."""
     holder = main_subject or next(iter(speakers.values()), None)
-    skip: set[int] = set()
-    for m in mentions:
-        if m.kind not in ("unknown_org", "unknown_person"):
-            skip.update(range(m.start, m.end))
-    topic = concepts(tokens, 0, len(tokens), skip, gaz, model)
     return Claim(
         text=sentence.text,
         start=sentence.start,
@@ -884,7 +1175,7 @@ def _bare_claim(
         topic=topic_key(topic),
         qualifiers=tuple(dict.fromkeys(q for _, _, q in qualifiers(sentence.text))),
         numbers=numbers,
-        background=bool(_BACKGROUND_RE.search(sentence.text)),
+        background=_recalled(sentence.text),
         confidence=0.5 if heading else 0.6,
     )
 
@@ -895,9 +1186,7 @@ def _remember(
     main_subject: Mention | None,
     speakers: dict[int, Mention],
     claims: list[Claim],
-    tokens: list[Token],
-    gaz: Gazetteer,
-    model: TopicModel,
+    sentence_topic: list[str],
 ) -> None:
     resolved = [m for m in mentions if m.actor and not m.modifier]
     ctx.recent.append(resolved)
@@ -916,8 +1205,4 @@ def _remember(
             merged += [w for w in claim.topic.split() if w not in merged]
     if merged:
         ctx.last_concepts = merged
-    skip: set[int] = set()
-    for m in mentions:
-        if m.kind not in ("unknown_org", "unknown_person"):
-            skip.update(range(m.start, m.end))
-    ctx.prev_concepts = concepts(tokens, 0, len(tokens), skip, gaz, model)
+    ctx.prev_concepts = sentence_topic

@@ -21,17 +21,97 @@ DEFAULT_STANCE = DATA_DIR / "stance.toml"
 
 GAP = "..."
 GAP_MAX = 4
-_POSS = frozenset("its their his her the a an our my your this that these those own".split())
+_POSS = frozenset(
+    [
+        "its",
+        "their",
+        "his",
+        "her",
+        "the",
+        "a",
+        "an",
+        "our",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "own",
+    ]
+)
 _BE = frozenset(
-    "be is are was were been being 's 're am remain remains remained remaining stay stays stayed staying"
-    " seem seems seemed appear appears appeared".split()
+    [
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "been",
+        "being",
+        "'s",
+        "'re",
+        "am",
+        "remain",
+        "remains",
+        "remained",
+        "remaining",
+        "stay",
+        "stays",
+        "stayed",
+        "staying",
+        "seem",
+        "seems",
+        "seemed",
+        "appear",
+        "appears",
+        "appeared",
+    ]
 )
 _DET = frozenset(
-    "a an the staunch vocal fierce strong leading key main longtime long-time prominent outspoken harsh"
-    " fervent avid early chief firm ardent big major fellow".split()
+    [
+        "a",
+        "an",
+        "the",
+        "staunch",
+        "vocal",
+        "fierce",
+        "strong",
+        "leading",
+        "key",
+        "main",
+        "longtime",
+        "long-time",
+        "prominent",
+        "outspoken",
+        "harsh",
+        "fervent",
+        "avid",
+        "early",
+        "chief",
+        "firm",
+        "ardent",
+        "big",
+        "major",
+        "fellow",
+    ]
 )
 _ADVERB_FILLERS = frozenset(
-    "still also now firmly strongly largely broadly clearly so far very totally fully".split()
+    [
+        "still",
+        "also",
+        "now",
+        "firmly",
+        "strongly",
+        "largely",
+        "broadly",
+        "clearly",
+        "so",
+        "far",
+        "very",
+        "totally",
+        "fully",
+    ]
 )
 _VOWELS = set("aeiou")
 
@@ -73,6 +153,8 @@ class Pattern:
     stance: str | None  # support | oppose | undecided | None (neutral: blocks, states nothing)
     kind: str  # verb | phrase | fixed | impersonal | neutral | request
     entry: str
+    # words allowed right after the first one (None: anything): a cheap filter before full matching
+    second: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +212,9 @@ class Lexicon:
             if isinstance(atom, frozenset):
                 if tokens[i].norm not in atom:
                     # adverbs and time phrases may sit inside a phrase: "voted unanimously on Thursday to"
-                    skipped = _filler_length(tokens, i) if a > 0 else 0
+                    norm_i = tokens[i].norm
+                    maybe = a > 0 and (norm_i.endswith("ly") or norm_i in _FILLER_STARTS)
+                    skipped = _filler_length(tokens, i) if maybe else 0
                     if not skipped or i + skipped >= n or tokens[i + skipped].norm not in atom:
                         return -1
                     i += skipped
@@ -163,7 +247,13 @@ class Lexicon:
         i = 0
         while i < n:
             best: tuple[int, Pattern] | None = None
-            for pattern in self.index.get(tokens[i].norm, ()):
+            candidates = self.index.get(tokens[i].norm)
+            if candidates:
+                following = tokens[i + 1].norm if i + 1 < n else ""
+                flexible = following.endswith("ly") or following in _FILLER_STARTS
+            for pattern in candidates or ():
+                if pattern.second is not None and following not in pattern.second and not flexible:
+                    continue
                 end = self._match(tokens, i + 1, pattern.atoms, 1)
                 if end > i and (
                     best is None or end > best[0] or (end == best[0] and _rank(pattern) > _rank(best[1]))
@@ -209,7 +299,7 @@ class Lexicon:
                     continue
                 inside = next((c for c in out if c.start <= i < c.end), None)
                 if inside is not None and (
-                    inside.end - inside.start > 1 or inside.start == i and inside.kind != "verb"
+                    inside.end - inside.start > 1 or (inside.start == i and inside.kind != "verb")
                 ):
                     break  # part of a longer entry ("reiterated its opposition") or a neutral phrase
                 light = self._light_verb(tokens, i)
@@ -265,7 +355,8 @@ class Lexicon:
         return token.norm in self.reporting_forms
 
 
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+_FILLER_STARTS = _ADVERB_FILLERS | frozenset(("on", "this", "last", "next", "earlier", "later"))
 
 
 def _filler_length(tokens: list[Token], i: int) -> int:
@@ -323,7 +414,14 @@ def _add(lex: Lexicon, entry: str, stance: str | None, kind: str, inflect_first:
     if not entry:
         return
     for atoms in _atoms(entry, inflect_first, lex.irregular):
-        pattern = Pattern(atoms, stance, kind, entry)
+        second: frozenset[str] | None = None
+        if len(atoms) > 1:
+            follow = atoms[1]
+            if isinstance(follow, frozenset):
+                second = follow
+            elif follow in ("{be}", "{det}", "{poss}"):
+                second = {"{be}": _BE, "{det}": _DET, "{poss}": _POSS}[follow]
+        pattern = Pattern(atoms, stance, kind, entry, second)
         first = atoms[0]
         if isinstance(first, frozenset):
             keys: frozenset[str] = first

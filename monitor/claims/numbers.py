@@ -24,13 +24,39 @@ _UNIT = (
     r"|rupees?\b|degrees?\b|°C|°F|feet\b|ft\b|barrels?\b|bpd\b|MW\b|GW\b|TWh\b|hectares?\b|acres?\b"
     r"|litres?\b|liters?\b|gallons?\b|cents?\b|basis points?\b"
 )
-_NUMBER_RE = re.compile(
-    rf"(?P<approx>\b(?:{_APPROX})\s+)?(?P<cur>{_CURRENCY})?(?P<num>(?<![\w.,:-])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?!\d|,\d)"
-    rf"|(?<![\w.,:-])\d+(?:\.\d+)?(?![\d:]))"
-    rf"(?P<scale>\s?(?:million|billion|trillion|bn|mn|tn)\b|(?<=\d)(?:m|bn|k)\b)?"
-    rf"(?P<unit>\s?(?:{_UNIT}))?",
+# The figure itself; what stands around it (an approximation word, a currency, a scale, a unit) is read
+# from small windows next to it, which is much cheaper than one big pattern tried at every position.
+_CORE_RE = re.compile(r"(?<![\w.,:-])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d|,\d)|\d+(?:\.\d+)?(?![\d:]))")
+_APPROX_BEFORE = re.compile(rf"\b(?:{_APPROX})\s+$", re.IGNORECASE)
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})$")
+_AFTER = re.compile(
+    rf"(?P<scale>\s?(?:million|billion|trillion|bn|mn|tn)\b|(?:m|bn|k)\b)?(?P<unit>\s?(?:{_UNIT}))?",
     re.IGNORECASE,
 )
+
+
+class _Found:
+    """One figure and the words around it: the parts the rules below look at."""
+
+    __slots__ = ("approx", "cur", "end", "num", "num_end", "num_start", "scale", "start", "unit")
+
+    def __init__(self, text: str, core: re.Match[str]) -> None:
+        self.num = core.group()
+        self.num_start = core.start()
+        self.num_end = core.end()
+        before = text[max(0, self.num_start - 24) : self.num_start]
+        currency = _CURRENCY_BEFORE.search(before)
+        self.cur = currency.group() if currency else ""
+        head = before[: len(before) - len(self.cur)] if self.cur else before
+        approx = _APPROX_BEFORE.search(head)
+        self.approx = approx.group() if approx else ""
+        self.start = self.num_start - len(self.cur) - len(self.approx)
+        after = _AFTER.match(text, self.num_end)
+        self.scale = (after.group("scale") or "") if after else ""
+        self.unit = (after.group("unit") or "") if after else ""
+        self.end = after.end() if after else self.num_end
+
+
 _SCALES = {
     "million": 1e6,
     "mn": 1e6,
@@ -83,23 +109,96 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+_HAS_DIGIT = re.compile(r"\d")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
 _MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.I)
 _CAPITALISED_BEFORE = re.compile(r"\b([A-Z][A-Za-z]*|[A-Z]+\d*)[\s-]$")
 _EVENTS = {
-    "killed": "kill kills killed killing dead died die dies deaths death fatalities lives toll bodies perished".split(),
-    "injured": "injured injuring injuries wounded wounding hurt".split(),
-    "missing": "missing unaccounted".split(),
-    "displaced": "displaced homeless evacuated evacuees".split(),
-    "arrested": "arrested detained detentions arrests".split(),
-    "infected": "infected infections cases".split(),
-    "rescued": "rescued".split(),
+    "killed": [
+        "kill",
+        "kills",
+        "killed",
+        "killing",
+        "dead",
+        "died",
+        "die",
+        "dies",
+        "deaths",
+        "death",
+        "fatalities",
+        "lives",
+        "toll",
+        "bodies",
+        "perished",
+    ],
+    "injured": ["injured", "injuring", "injuries", "wounded", "wounding", "hurt"],
+    "missing": ["missing", "unaccounted"],
+    "displaced": ["displaced", "homeless", "evacuated", "evacuees"],
+    "arrested": ["arrested", "detained", "detentions", "arrests"],
+    "infected": ["infected", "infections", "cases"],
+    "rescued": ["rescued"],
 }
 _EVENT_OF = {word: event for event, words_ in _EVENTS.items() for word in words_}
 _FUNCTION = frozenset(
-    "of to from in on at and or with a an the its their his her our own by for as than that which who were was"
-    " is are have has had be been being more less about some other others after before since while when"
-    " into over under per against compared between during until within across".split()
+    [
+        "of",
+        "to",
+        "from",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "with",
+        "a",
+        "an",
+        "the",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "own",
+        "by",
+        "for",
+        "as",
+        "than",
+        "that",
+        "which",
+        "who",
+        "were",
+        "was",
+        "is",
+        "are",
+        "have",
+        "has",
+        "had",
+        "be",
+        "been",
+        "being",
+        "more",
+        "less",
+        "about",
+        "some",
+        "other",
+        "others",
+        "after",
+        "before",
+        "since",
+        "while",
+        "when",
+        "into",
+        "over",
+        "under",
+        "per",
+        "against",
+        "compared",
+        "between",
+        "during",
+        "until",
+        "within",
+        "across",
+    ]
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*|[^\sA-Za-z\d]")
 _SMALL_WORDS = {
@@ -193,15 +292,18 @@ def _counts(text: str, start: int, end: int, previous: Quantity | None) -> str |
 def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """Quantities in one sentence, offsets relative to `text`."""
     out: list[Quantity] = []
-    for match in _NUMBER_RE.finditer(text):
-        number = match.group("num")
-        start, end = match.start("num"), match.end()
+    if not _HAS_DIGIT.search(text):
+        return ()
+    for core in _CORE_RE.finditer(text):
+        match = _Found(text, core)
+        number = match.num
+        end = match.end
         digits = number.replace(",", "")
-        before_text = text[: match.start("num")]
-        after_text = text[match.end("num") :]
-        unit_text = (match.group("unit") or "").strip()
-        currency = (match.group("cur") or "").strip()
-        if after_text[:1].isalpha() and not match.group("scale") and not unit_text:
+        before_text = text[max(0, match.num_start - 40) : match.num_start]
+        after_text = text[match.num_end : match.num_end + 40]
+        unit_text = match.unit.strip()
+        currency = match.cur.strip()
+        if after_text[:1].isalpha() and not match.scale and not unit_text:
             continue  # ordinal or code: "75th", "10am"
         if re.match(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|BST|UTC)", after_text) or re.match(
             r"[-–]\d", after_text
@@ -209,7 +311,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             continue  # time, score or range ("5-4")
         if re.search(r"\d[-–]$", before_text):
             continue
-        if _MONTH_BEFORE.search(before_text) or (_MONTH_AFTER.match(after_text) and not currency):
+        if _MONTH_BEFORE.search(before_text[-14:]) or (_MONTH_AFTER.match(after_text) and not currency):
             continue  # a date: "April 1", "31 May"
         if (
             "." not in digits
@@ -219,7 +321,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             and not currency
             and not unit_text
         ):
-            following = _words_after(text, match.end("num"), 1)
+            following = _words_after(text, match.num_end, 1)
             if not following or following[0].lower() not in (
                 "people",
                 "troops",
@@ -229,7 +331,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 "jobs",
             ):
                 continue  # a year
-        if not currency and not match.group("approx") and _CAPITALISED_BEFORE.search(before_text[-30:]):
+        if not currency and not match.approx and _CAPITALISED_BEFORE.search(before_text[-30:]):
             word = _CAPITALISED_BEFORE.search(before_text[-30:])
             assert word is not None
             if word.group(1) not in (
@@ -247,13 +349,13 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             ) and not before_text.rstrip().endswith(("(", ",")):
                 continue  # a model or phase: "Leopard 2", "Phase 3", "M1"
         stripped = before_text.rstrip()
-        if stripped.endswith("(") and out and match.start() - out[-1].end < 4:
+        if stripped.endswith("(") and out and match.start - out[-1].end < 4:
             continue  # a unit conversion of the figure just before: "72 km (45 miles)"
         try:
             value = float(digits)
         except ValueError:
             continue
-        scale = (match.group("scale") or "").strip().lower()
+        scale = match.scale.strip().lower()
         value *= _SCALES.get(scale, 1.0)
         unit = None
         if currency:
@@ -266,7 +368,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
         if after_text[:1] == "-" and after_text[1:2].isalpha():
             unit = unit or re.match(r"-([A-Za-z]+)", after_text).group(1).lower()  # type: ignore[union-attr]
         previous = out[-1] if out else None
-        counts = _counts(text, match.start("num"), end, previous)
+        counts = _counts(text, match.num_start, end, previous)
         if unit and counts in (None, unit.lower()):
             counts = unit
         out.append(
@@ -275,9 +377,9 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 value=value,
                 unit=unit,
                 counts=counts,
-                start=match.start("num"),
+                start=match.num_start,
                 end=end,
-                approximate=bool(match.group("approx")),
+                approximate=bool(match.approx),
             )
         )
     return tuple(out)

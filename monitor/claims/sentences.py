@@ -44,18 +44,55 @@ _DATELINE_PREFIX = re.compile(
 )
 
 # Page furniture: share rows, banners, appeals, log-in prompts. Matched anywhere in a line.
+# Page furniture that opens a line ("ADVERTISEMENT", "Read more: ...", "Reporting by ...").
+_BOILERPLATE_START = re.compile(
+    r"(?i)\s*(?:advertisement\s*$|ad\s*$|sponsored\b|read more\b|related (?:topics|articles|stories|content)"
+    r"|most read\b|recommended (?:for you|stories|reading)\b|(?:reporting|editing|additional reporting|writing) by\b"
+    r"|(?:image|photo|video|watch|listen)\s*:|(?:share|tweet|email|print|comments?)\s*$)"
+)
+# Page furniture anywhere in a line: share rows, banners, appeals, log-in prompts.
 _BOILERPLATE = re.compile(
     r"(?i)(?:\bsign up (?:for|to)\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b|share this (?:article|story|page)"
-    r"|\bcopy link\b|^\s*advertisement\s*$|^\s*ad\s*$|^\s*sponsored\b|^\s*read more\b|^\s*related (?:topics|articles|stories|content)"
-    r"|\byour support\b|\bsupport (?:our|independent|quality) journalism\b|\bdonat(?:e|ion)\b|\bthank you for registering\b"
-    r"|\brefresh (?:the|your) (?:page|browser)\b|\blogged in\b|\blog in\b|\bnotifications (?:from|can be)\b"
-    r"|\bbrowser preferences\b|\bicon-(?:facebook|twitter|whatsapp|linkedin|email)\b|\bfacebook\s*\|"
-    r"|\|\s*(?:x|twitter|whatsapp|linkedin|email)\b|\bcookies?\b.*\b(?:accept|consent|policy)\b|\bpaywalls?\b"
-    r"|\ball rights reserved\b|©|\bclick here\b|\bfollow us on\b|\bdownload (?:our|the) app\b|^\s*most read\b"
-    r"|^\s*recommended (?:for you|stories|reading)\b|^\s*(?:reporting|editing|additional reporting|writing) by\b"
-    r"|^\s*(?:image|photo|video|watch|listen)\s*:|\bgetty images\b|\bskip to (?:main )?content\b"
-    r"|^\s*(?:share|tweet|email|print|comments?)\s*$|\bour (?:reporters|journalists|journalism|reporting)\b"
+    r"|\bcopy link\b|\byour support\b|\bsupport (?:our|independent|quality) journalism\b|\bdonat(?:e|ion)\b"
+    r"|\bthank you for registering\b|\brefresh (?:the|your) (?:page|browser)\b|\blogged in\b|\blog in\b"
+    r"|\bnotifications (?:from|can be)\b|\bbrowser preferences\b|\bicon-(?:facebook|twitter|whatsapp|linkedin|email)\b"
+    r"|\bfacebook\s*\||\|\s*(?:x|twitter|whatsapp|linkedin|email)\b|\bcookies?\b.*\b(?:accept|consent|policy)\b"
+    r"|\bpaywalls?\b|\ball rights reserved\b|©|\bclick here\b|\bfollow us on\b|\bdownload (?:our|the) app\b"
+    r"|\bgetty images\b|\bskip to (?:main )?content\b|\bour (?:reporters|journalists|journalism|reporting)\b"
     r"|\bsupport us\b|\bbecome a (?:member|subscriber|supporter)\b|\bunlock (?:this|unlimited)\b)"
+)
+# Substrings one of which every _BOILERPLATE alternative contains: a cheap test before the regex.
+_BOILERPLATE_HINTS = (
+    "sign up",
+    "newsletter",
+    "subscri",
+    "share this",
+    "copy link",
+    "your support",
+    "journalism",
+    "donat",
+    "registering",
+    "refresh",
+    "logged in",
+    "log in",
+    "notifications",
+    "browser pref",
+    "icon-",
+    "|",
+    "cookie",
+    "paywall",
+    "rights reserved",
+    "©",
+    "click here",
+    "follow us",
+    "download",
+    "getty",
+    "skip to",
+    "our report",
+    "our journalists",
+    "support us",
+    "become a",
+    "unlock",
 )
 _FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|our|us)\b", re.I)
 _QUOTE_CHARS = re.compile(r"[\"“”]")
@@ -63,14 +100,100 @@ _SECOND_PERSON = re.compile(r"\b(?:we|our|us|you|your)\b", re.I)
 
 # Abbreviations that never end a sentence, whatever follows them.
 _NEVER_FINAL = frozenset(
-    "mr mrs ms dr gen lt col sgt capt cmdr adm gov sen rep rev hon prof st mt ft fr sr jr vs no nos"
-    " jan feb mar apr jun jul aug sep sept oct nov dec approx est dept univ maj brig corp".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "prof",
+        "st",
+        "mt",
+        "ft",
+        "fr",
+        "sr",
+        "jr",
+        "vs",
+        "no",
+        "nos",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "approx",
+        "est",
+        "dept",
+        "univ",
+        "maj",
+        "brig",
+        "corp",
+    ]
 )
 # Abbreviations that end a sentence only when an ordinary sentence opener follows.
-_SOMETIMES_FINAL = frozenset("u.s u.k u.n e.u a.m p.m etc inc ltd co plc llc u.s.a d.c".split())
+_SOMETIMES_FINAL = frozenset(
+    ["u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "etc", "inc", "ltd", "co", "plc", "llc", "u.s.a", "d.c"]
+)
 _OPENERS = frozenset(
-    "the a an it its he she they we i in on at for but and however this that these those there his her"
-    " their our as after before while when since if some many most officials mr ms".split()
+    [
+        "the",
+        "a",
+        "an",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "in",
+        "on",
+        "at",
+        "for",
+        "but",
+        "and",
+        "however",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "his",
+        "her",
+        "their",
+        "our",
+        "as",
+        "after",
+        "before",
+        "while",
+        "when",
+        "since",
+        "if",
+        "some",
+        "many",
+        "most",
+        "officials",
+        "mr",
+        "ms",
+    ]
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
@@ -87,7 +210,10 @@ class Sentence:
 
 
 def _is_boilerplate(line: str) -> bool:
-    if _BOILERPLATE.search(line):
+    if _BOILERPLATE_START.match(line):
+        return True
+    lowered = line.lower()
+    if any(hint in lowered for hint in _BOILERPLATE_HINTS) and _BOILERPLATE.search(line):
         return True
     # An outlet talking about itself ("we know how important it is ...") outside any quotation.
     return not _QUOTE_CHARS.search(line) and len(_FIRST_PERSON_PLURAL.findall(line)) >= 2

@@ -43,28 +43,28 @@ def norm(word: str) -> str:
 
 
 class Token:
-    """One token of a sentence. Plain slotted class: tokens are created by the thousand per article."""
+    """One token of a sentence. Plain slotted class: tokens are created by the thousand per article.
 
-    __slots__ = ("end", "fold", "norm", "start", "text")
+    `is_capitalised` and `is_word` are computed once here because every stage asks for them.
+    """
+
+    __slots__ = ("end", "fold", "is_capitalised", "is_word", "norm", "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text = text
         self.start = start
         self.end = end
-        self.fold = fold(text)
-        self.norm = norm(text)
-
-    @property
-    def is_capitalised(self) -> bool:
-        first = self.fold[:1]
-        return first.isupper()
-
-    @property
-    def is_word(self) -> bool:
-        return self.fold[:1].isalpha()
+        self.fold, self.norm, self.is_capitalised, self.is_word = _spellings(text)
 
     def __repr__(self) -> str:
         return f"Token({self.text!r}@{self.start})"
+
+
+@lru_cache(maxsize=131072)
+def _spellings(text: str) -> tuple[str, str, bool, bool]:
+    folded = fold(text)
+    first = folded[:1]
+    return folded, folded.lower(), first.isupper(), first.isalpha()
 
 
 def tokenize(text: str) -> list[Token]:

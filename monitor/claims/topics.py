@@ -28,13 +28,78 @@ DEFAULT_TOPICS = DATA_DIR / "topics.toml"
 # Nouns that point back to something said before ("backed the levy", "opposed the move"): the topic is
 # completed from the context.
 ANAPHORIC = frozenset(
-    """move step decision plan plans proposal request idea measure measures policy deal agreement levy tax
-    charge scheme bill law change arrangement compromise restrictions restriction strategy system technology
-    drug treatment opinion outcome it this that them these those such so one initiative option options
-    offer demand demands call calls bid effort package programme program project reform reforms rule rules
-    ruling verdict decree order legislation motion resolution application""".split()
+    [
+        "move",
+        "step",
+        "decision",
+        "plan",
+        "plans",
+        "proposal",
+        "request",
+        "idea",
+        "measure",
+        "measures",
+        "policy",
+        "deal",
+        "agreement",
+        "levy",
+        "tax",
+        "charge",
+        "scheme",
+        "bill",
+        "law",
+        "change",
+        "arrangement",
+        "compromise",
+        "restrictions",
+        "restriction",
+        "strategy",
+        "system",
+        "technology",
+        "drug",
+        "treatment",
+        "opinion",
+        "outcome",
+        "it",
+        "this",
+        "that",
+        "them",
+        "these",
+        "those",
+        "such",
+        "so",
+        "one",
+        "initiative",
+        "option",
+        "options",
+        "offer",
+        "demand",
+        "demands",
+        "call",
+        "calls",
+        "bid",
+        "effort",
+        "package",
+        "programme",
+        "program",
+        "project",
+        "reform",
+        "reforms",
+        "rule",
+        "rules",
+        "ruling",
+        "verdict",
+        "decree",
+        "order",
+        "legislation",
+        "motion",
+        "resolution",
+        "application",
+    ]
 )
-_DETERMINERS = frozenset("the this that such its their these those his her our a an".split())
+_DETERMINERS = frozenset(
+    ["the", "this", "that", "such", "its", "their", "these", "those", "his", "her", "our", "a", "an"]
+)
 
 
 @cache
@@ -45,15 +110,11 @@ def stem(word: str) -> str:
         w = w[:-2]
     if len(w) <= 3 or "-" in w:
         return w
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("ied") and len(w) > 4:
+    if (w.endswith("ies") and len(w) > 4) or (w.endswith("ied") and len(w) > 4):
         w = w[:-3] + "y"
     elif w.endswith("ing") and len(w) > 5:
         w = w[:-3]
-    elif w.endswith("ed") and len(w) > 4:
-        w = w[:-2]
-    elif w.endswith(("sses", "shes", "ches", "xes", "zes")):
+    elif (w.endswith("ed") and len(w) > 4) or w.endswith(("sses", "shes", "ches", "xes", "zes")):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
         w = w[:-1]
@@ -71,6 +132,9 @@ class TopicModel:
     before_country: tuple[tuple[str, ...], ...] = ()
     after_adjective: frozenset[str] = frozenset()
     border: tuple[tuple[str, ...], ...] = ()
+    before_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    border_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    place_starts: frozenset[str] = frozenset()  # first words of border and "inside X" phrases
 
 
 @cache
@@ -97,6 +161,12 @@ def _load(paths: tuple[Path, ...]) -> TopicModel:
     model.before_country = tuple(sorted(set(before), key=len, reverse=True))
     model.after_adjective = frozenset(after)
     model.border = tuple(sorted(set(border), key=len, reverse=True))
+    for phrases, index in ((model.before_country, model.before_index), (model.border, model.border_index)):
+        grouped: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            grouped.setdefault(phrase[0], []).append(phrase)
+        index.update({first: tuple(items) for first, items in grouped.items()})
+    model.place_starts = frozenset(model.before_index) | frozenset(model.border_index)
     return model
 
 
@@ -104,10 +174,38 @@ def load_topic_model(extra: list[Path] | tuple[Path, ...] = ()) -> TopicModel:
     return _load((DEFAULT_TOPICS, *(Path(p).resolve() for p in extra)))
 
 
+def place_map(tokens: list[Token], gaz: Gazetteer, model: TopicModel) -> dict[int, tuple[str, int]]:
+    """Places in a sentence, by start token: {i: ("inside-russia", length)}. Computed once per sentence."""
+    out: dict[int, tuple[str, int]] = {}
+    n = len(tokens)
+    firsts = model.place_starts
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        if tok.norm not in firsts and not (tok.is_capitalised and tok.norm in gaz.place_firsts):
+            i += 1
+            continue
+        place = _place(tokens, i, n, gaz, model)
+        if place is not None:
+            out[i] = place
+            i += place[1]
+        else:
+            i += 1
+    return out
+
+
 def concepts(
-    tokens: list[Token], start: int, end: int, skip: set[int], gaz: Gazetteer, model: TopicModel
+    tokens: list[Token],
+    start: int,
+    end: int,
+    skip: set[int],
+    gaz: Gazetteer,
+    model: TopicModel,
+    places: dict[int, tuple[str, int]] | None = None,
 ) -> list[str]:
     """Concept words of tokens[start:end], in order, without the tokens in `skip`."""
+    if places is None:
+        places = place_map(tokens, gaz, model)
     out: list[str] = []
     seen: set[str] = set()
 
@@ -118,16 +216,16 @@ def concepts(
 
     i = start
     while i < end:
-        if i in skip and not _place_start(tokens, i, end, gaz, model):
-            i += 1
-            continue
-        place = _place(tokens, i, end, gaz, model)
-        if place is not None:
+        place = places.get(i)
+        if place is not None and i + place[1] <= end:
             concept, length = place
             add(concept)
             if concept != "cross-border":
                 add("cross-border")
             i += length
+            continue
+        if i in skip:
+            i += 1
             continue
         tok = tokens[i]
         i += 1
@@ -146,20 +244,17 @@ def concepts(
     return out
 
 
-def _place_start(tokens: list[Token], i: int, end: int, gaz: Gazetteer, model: TopicModel) -> bool:
-    return _place(tokens, i, end, gaz, model) is not None
-
-
 def _place(
     tokens: list[Token], i: int, end: int, gaz: Gazetteer, model: TopicModel
 ) -> tuple[str, int] | None:
     """("inside-russia", length) for "inside Russia" / "on Russian soil"; ("cross-border", n) for border phrases."""
-    for phrase in model.border:
-        if i + len(phrase) <= end and all(tokens[i + k].norm == phrase[k] for k in range(len(phrase))):
+    first = tokens[i].norm
+    for phrase in model.border_index.get(first, ()):
+        if i + len(phrase) <= end and all(tokens[i + k].norm == phrase[k] for k in range(1, len(phrase))):
             return "cross-border", len(phrase)
-    for phrase in model.before_country:
+    for phrase in model.before_index.get(first, ()):
         length = len(phrase)
-        if i + length < end and all(tokens[i + k].norm == phrase[k] for k in range(length)):
+        if i + length < end and all(tokens[i + k].norm == phrase[k] for k in range(1, length)):
             j = i + length
             if j < end and tokens[j].norm == "the":
                 j += 1
@@ -168,16 +263,17 @@ def _place(
                 name, used = country
                 extra = 1 if j + used < end and tokens[j + used].norm in model.after_adjective else 0
                 return f"inside-{name.lower().replace(' ', '-')}", j + used + extra - i
-    country = _country_at(tokens, i, end, gaz)
-    if country:
-        name, used = country
-        if i + used < end and tokens[i + used].norm in model.after_adjective:
-            return f"inside-{name.lower().replace(' ', '-')}", used + 1
+    if tokens[i].is_capitalised:
+        country = _country_at(tokens, i, end, gaz)
+        if country:
+            name, used = country
+            if i + used < end and tokens[i + used].norm in model.after_adjective:
+                return f"inside-{name.lower().replace(' ', '-')}", used + 1
     return None
 
 
 def _country_at(tokens: list[Token], i: int, end: int, gaz: Gazetteer) -> tuple[str, int] | None:
-    if i >= end or not tokens[i].is_capitalised:
+    if i >= end or not tokens[i].is_capitalised or tokens[i].norm not in gaz.place_firsts:
         return None
     for length in (3, 2, 1):
         if i + length > end:

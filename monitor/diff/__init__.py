@@ -10,7 +10,7 @@ claim_added, claim_removed and claim_reworded; within a kind, in the order of th
 
 from __future__ import annotations
 
-from monitor.claims import Gazetteer, extract_claims
+from monitor.claims import Gazetteer, SentenceCache, extract_claims
 from monitor.diff.align import Pair, align, normalise
 from monitor.diff.numbers import number_changes
 from monitor.diff.shifts import side_of, stance_shifts
@@ -22,7 +22,8 @@ __all__ = ["diff_claims", "diff_texts", "render_word_diff", "sort_changes", "wor
 
 def diff_texts(old: str, new: str, gazetteer: Gazetteer | None = None) -> list[Change]:
     """Extract the claims of both texts and diff them."""
-    return diff_claims(extract_claims(old, gazetteer), extract_claims(new, gazetteer))
+    shared: SentenceCache = {}  # versions of one story share most sentences: analyse each once
+    return diff_claims(extract_claims(old, gazetteer, shared), extract_claims(new, gazetteer, shared))
 
 
 def diff_claims(old: list[Claim], new: list[Claim]) -> list[Change]:
@@ -92,7 +93,7 @@ def _pair_changes(pair: Pair, old: dict[int, list[Claim]], new: dict[int, list[C
         ]
     assert pair.old is not None and pair.new is not None
     before_claims, after_claims = old[pair.old], new[pair.new]
-    if pair.score >= 100.0:
+    if pair.score >= 100.0 or not (_informative(before_claims) or _informative(after_claims)):
         return []
     out: list[Change] = []
     for was in before_claims:

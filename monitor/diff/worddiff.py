@@ -20,8 +20,7 @@ def _encode(text: str, table: dict[str, str], words: list[str]) -> str:
     for word in _WORD_RE.findall(text):
         code = table.get(word)
         if code is None:
-            code = chr(_FIRST_CODE + len(words))
-            table[word] = code
+            code = table[word] = chr(_FIRST_CODE + len(words))
             words.append(word)
         out.append(code)
     return "".join(out)
