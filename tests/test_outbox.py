@@ -557,3 +557,21 @@ def _versions(db_url: str) -> int:
             return len(s.exec(select(VersionRow)).all())
     finally:
         store.close()
+
+
+def test_on_change_with_a_watcher_picks_up_edited_rules(store: Store, tmp_path: Path) -> None:
+    from monitor.rules import RuleWatcher
+
+    path = tmp_path / "live.toml"
+    path.write_text(
+        '[[rule]]\nid = "a"\nchannels = ["console"]\nkinds = ["number_changed"]\n', encoding="utf-8"
+    )
+    watcher = RuleWatcher(path, {"console"}, resolve_actor=str.casefold)
+    on_change = make_on_change(watcher)
+    with store.session() as s:
+        assert add_change(s, None, shift())[0] and on_change(s, add_change(s, None, shift())[0]) == []
+    path.write_text('[[rule]]\nid = "b"\nchannels = ["console"]\n', encoding="utf-8")
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    with store.session() as s:
+        row, _ = add_change(s, None, shift("Germany"))
+        assert [a.rule_id for a in on_change(s, row)] == ["b"]

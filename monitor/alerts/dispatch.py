@@ -52,7 +52,7 @@ from monitor.config import AlertsConfig, ChannelConfig, Config
 from monitor.errors import DeliveryError
 from monitor.model import Change, ChangeSide
 from monitor.store.tables import AlertRow, ChangeRow, DocumentRow, SourceRow, ThreadRow
-from monitor.timeutil import ensure_utc, utcnow
+from monitor.timeutil import ensure_utc, format_duration, utcnow
 
 log = logging.getLogger(__name__)
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
@@ -137,17 +137,6 @@ class Dispatcher:
             for alert_id, in_doubt in self._claim():
                 self._deliver(alert_id, in_doubt, report)
             return report
-
-    def next_due(self) -> datetime | None:
-        """When the earliest pending or held alert becomes due (None: nothing waiting)."""
-        with self.store.session(write=False) as session:
-            found = session.exec(
-                select(func.min(AlertRow.next_attempt_at)).where(
-                    AlertRow.status.in_([PENDING, HELD]),
-                    AlertRow.next_attempt_at.is_not(None),  # type: ignore[union-attr]
-                )
-            ).one()
-        return ensure_utc(found) if found is not None else None
 
     # --- corroboration and digests ---------------------------------------------------------------
 
@@ -511,8 +500,6 @@ def build_message(session: Session, row: AlertRow) -> tuple[render.AlertMessage,
 
 
 def _window_label(seconds: Any) -> str:
-    from monitor.timeutil import format_duration
-
     try:
         return format_duration(timedelta(seconds=int(seconds)))
     except (TypeError, ValueError):

@@ -27,9 +27,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from monitor.model import Change
-from monitor.rules import MatchContext, Rule, RuleSet
+from monitor.rules import MatchContext, Rule, RuleSet, RuleWatcher
 from monitor.store.tables import AlertRow, ChangeRow, ObservationRow, PositionRow, SourceRow
-from monitor.timeutil import ensure_utc, utcnow
+from monitor.timeutil import ensure_utc, format_duration, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,6 @@ def _stance_since(change: Change, change_row: ChangeRow, rule: Rule) -> datetime
 
 
 def _fmt(delta: timedelta) -> str:
-    from monitor.timeutil import format_duration
-
     return format_duration(delta)
 
 
@@ -241,7 +239,7 @@ def match_context(session: Session, change_row: ChangeRow) -> MatchContext:
 
 def enqueue_alerts(
     session: Session,
-    ruleset: RuleSet,
+    ruleset: RuleSet | None,
     change_row: ChangeRow,
     context: MatchContext | None = None,
     *,
@@ -256,7 +254,7 @@ def enqueue_alerts(
         session.flush()
     change = Change.from_dict(change_row.payload) if change_row.payload else _change_from_row(change_row)
     context = context if context is not None else match_context(session, change_row)
-    matched = ruleset.match(change, context)
+    matched = ruleset.match(change, context) if ruleset is not None else []
     if not matched:
         return []
     now = ensure_utc(now or utcnow())
@@ -322,12 +320,24 @@ def _change_from_row(row: ChangeRow) -> Change:
     )
 
 
-def make_on_change(rules: Callable[[], RuleSet] | RuleSet) -> Callable[[Session, ChangeRow], list[AlertRow]]:
-    """The `on_change(session, change_row)` hook for the pipeline. `rules` may be a RuleSet or a
-    callable returning the current one (e.g. `lambda: watcher.rules`, so reloads take effect)."""
+def make_on_change(
+    rules: RuleWatcher | Callable[[], RuleSet | None] | RuleSet,
+) -> Callable[[Session, ChangeRow], list[AlertRow]]:
+    """The `on_change(session, change_row)` hook for the pipeline.
+
+    `rules` is a RuleSet, a callable returning the current one (e.g. `lambda: watcher.rules`), or a
+    `RuleWatcher`: then a changed rule file is re-read before the change is matched (a broken one
+    keeps the last good rules), so edits take effect without a SIGHUP.
+    """
 
     def on_change(session: Session, change_row: ChangeRow) -> list[AlertRow]:
-        ruleset = rules() if callable(rules) else rules
+        if isinstance(rules, RuleWatcher):
+            rules.check()
+            ruleset: RuleSet | None = rules.rules
+        elif isinstance(rules, RuleSet):
+            ruleset = rules
+        else:
+            ruleset = rules()
         return enqueue_alerts(session, ruleset, change_row)
 
     return on_change
@@ -349,30 +359,16 @@ class ReplayRow:
     source: str | None
 
 
-class ReplayHistory:
+class ReplayHistory(StoreHistory):
     """Cooldown state from the replay itself; corroboration from the stored ledger."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
         self.sent: dict[tuple[str, str, str], list[datetime]] = {}
 
     def last_alert(self, rule_id: str, channel: str, thread: str, since: datetime) -> datetime | None:
         times = [t for t in self.sent.get((rule_id, channel, thread), []) if t >= since]
         return max(times) if times else None
-
-    def sources_reporting(
-        self, change: Change, change_row: ChangeRow, since: datetime, until: datetime
-    ) -> int:
-        assert change.after is not None and change.actor and change.topic
-        return count_sources(
-            self.session,
-            change.actor,
-            change.topic,
-            change.after.stance or "",
-            since,
-            until,
-            extra_source=change_row.source_id,
-        )
 
 
 def replay(

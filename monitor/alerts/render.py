@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -20,7 +20,6 @@ from monitor.model import Change, ChangeKind, ChangeSide
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_SECTION = 3000
 SLACK_MAX_HEADER = 150
-SLACK_MAX_CONTEXT_ELEMENTS = 10
 SLACK_MAX_TEXT = 3000  # fallback `text`: Slack takes far more, notifications show far less
 EMAIL_MAX_SUBJECT = 200
 TRUNCATION_NOTE = "… [truncated]"
@@ -49,7 +48,6 @@ class AlertMessage:
     severity: str = "info"
     digest_window: str | None = None  # e.g. "1h", set for digests
     thread_key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_digest(self) -> bool:
