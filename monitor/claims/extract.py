@@ -266,8 +266,10 @@ _BOUNDARY_WORDS = frozenset(
 _STRONG_PUNCT = frozenset(';:—–"“”()')
 _QUOTES = frozenset('"“”')
 _BACKGROUND_RE = re.compile(
-    r"\bin (?:its|their|his|her|the company's|the country's) (?:[\w-]+ ){0,4}history\b|\bhad (?:long|previously|"
-    r"initially|earlier|until now|until recently)\b|\bonce (?:said|vowed|called|declared|insisted|promised)\b",
+    r"\bin (?:its|their|his|her|the company's|the country's) (?:[\w-]+ ){0,4}history\b|\bhad (?:long"
+    r"|previously|"
+    r"initially|earlier|until now|until recently)\b|\bonce (?:said|vowed|called|declared|insisted"
+    r"|promised)\b",
     re.I,
 )
 _PERSONISH = frozenset(["person", "unknown_person"])
@@ -545,7 +547,7 @@ def _analyse(
                     end=sentence.end,
                     index=sentence.index,
                     actor=member_actor,
-                    actor_text=member.text,
+                    actor_text=_named(member),
                     stance=stance_value,  # type: ignore[arg-type]
                     cue=cue_words,
                     proposition=_span_text(sentence.text, tokens, prop_start, prop_end),
@@ -595,10 +597,14 @@ _COLLECTIVE_NOUNS = frozenset(
 def _extend_collectives(tokens: list[Token], mentions: list[Mention]) -> None:
     """ "Premier League clubs": an unknown body followed by a collective noun speaks as that body."""
     for m in mentions:
-        if m.kind == "unknown_org" and m.end < len(tokens) and tokens[m.end].norm in _COLLECTIVE_NOUNS:
-            if not any(o.start == m.end for o in mentions):
-                m.end += 1
-                m.text = f"{m.text} {tokens[m.end - 1].text}"
+        if (
+            m.kind == "unknown_org"
+            and m.end < len(tokens)
+            and tokens[m.end].norm in _COLLECTIVE_NOUNS
+            and not any(o.start == m.end for o in mentions)
+        ):
+            m.end += 1
+            m.text = f"{m.text} {tokens[m.end - 1].text}"
 
 
 def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gazetteer, ctx: _Context) -> None:
@@ -637,7 +643,13 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
             if not earlier and ctx.subjects and not _is_personish(ctx.subjects[-1], gaz):
                 m.actor, m.name = ctx.subjects[-1].actor, ctx.subjects[-1].name
             return
-        return  # they/their: too often ambiguous to resolve safely
+        if role in ("they", "their", "they're"):
+            # only to a group named earlier in the same sentence: "U.S. officials said they ..."
+            for o in reversed(earlier):
+                if not _object_position(tokens, o.start) and o.text.split()[-1].lower() in _GROUP_WORDS:
+                    m.actor, m.name = o.actor, o.name
+                    return
+        return
     role = (m.role or "").lower()
     if role == "official":
         source = [o for o in earlier if not _object_position(tokens, o.start)] or list(
@@ -671,6 +683,32 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         if kind in ("org", "unknown_org"):
             m.actor, m.name = o.actor, o.name
             return
+
+
+_GROUP_WORDS = frozenset(
+    [
+        "officials",
+        "leaders",
+        "ministers",
+        "diplomats",
+        "authorities",
+        "negotiators",
+        "lawmakers",
+        "members",
+        "clubs",
+        "executives",
+        "governments",
+        "allies",
+        "representatives",
+    ]
+)
+
+
+def _named(m: Mention) -> str:
+    """How the evidence names the holder: a pronoun or role noun shows what it was resolved to."""
+    if m.kind in ("pronoun", "role") and (m.name or m.actor):
+        return f"{m.text} ({m.name or m.actor})"
+    return m.text
 
 
 def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
@@ -789,7 +827,8 @@ def _collective_list(tokens: list[Token], start: int) -> bool:
 
 
 def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> int:
-    """Start of a coordinated list ending in `m`: "the United States and Germany", "Poland, Finland and ..."."""
+    """Start of a coordinated list ending in `m`: "the United States and Germany", "Poland, Finland "
+    "and ..."."""
     start = m.start
     while start - 2 >= 0 and tokens[start - 1].norm in (",", "and", "or", "&") and (start - 2) in by_end:
         start = by_end[start - 2].start
@@ -897,6 +936,10 @@ def _holder(
     lex: Lexicon,
 ) -> tuple[Mention | None, str]:
     head = chain.cues[0]
+    if head.kind in ("verb", "request") and _after_be(tokens, head.start) and _looks_passive(tokens, head):
+        # "Biden was asked whether ...", "the plan was backed by Italy": the subject undergoes the verb
+        agent = _agent(tokens, chain.end, by_start)
+        return (agent, "agent") if agent is not None else (None, "")
     subject, how = _subject(tokens, head.start, by_end, lex)
     if subject is not None:
         return subject, how
@@ -910,6 +953,18 @@ def _holder(
     if agent is not None and _looks_passive(tokens, head):
         return agent, "agent"
     return None, ""
+
+
+_BE_FORMS = frozenset(["is", "are", "was", "were", "be", "been", "being", "'s"])
+
+
+def _after_be(tokens: list[Token], start: int) -> bool:
+    k = start - 1
+    while k >= 0 and (
+        tokens[k].norm.endswith("ly") or tokens[k].norm in ("not", "also", "still", "reportedly")
+    ):
+        k -= 1
+    return k >= 0 and tokens[k].norm in _BE_FORMS
 
 
 def _looks_passive(tokens: list[Token], head: Cue) -> bool:

@@ -47,16 +47,20 @@ _DATELINE_PREFIX = re.compile(
 # Page furniture that opens a line ("ADVERTISEMENT", "Read more: ...", "Reporting by ...").
 _BOILERPLATE_START = re.compile(
     r"(?i)\s*(?:advertisement\s*$|ad\s*$|sponsored\b|read more\b|related (?:topics|articles|stories|content)"
-    r"|most read\b|recommended (?:for you|stories|reading)\b|(?:reporting|editing|additional reporting|writing) by\b"
+    r"|most read\b|recommended (?:for you|stories|reading)\b|(?:reporting|editing"
+    r"|additional reporting|writing) by\b"
     r"|(?:image|photo|video|watch|listen)\s*:|(?:share|tweet|email|print|comments?)\s*$)"
 )
 # Page furniture anywhere in a line: share rows, banners, appeals, log-in prompts.
 _BOILERPLATE = re.compile(
-    r"(?i)(?:\bsign up (?:for|to)\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b|share this (?:article|story|page)"
+    r"(?i)(?:\bsign up (?:for|to)\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b"
+    r"|share this (?:article|story|page)"
     r"|\bcopy link\b|\byour support\b|\bsupport (?:our|independent|quality) journalism\b|\bdonat(?:e|ion)\b"
     r"|\bthank you for registering\b|\brefresh (?:the|your) (?:page|browser)\b|\blogged in\b|\blog in\b"
-    r"|\bnotifications (?:from|can be)\b|\bbrowser preferences\b|\bicon-(?:facebook|twitter|whatsapp|linkedin|email)\b"
-    r"|\bfacebook\s*\||\|\s*(?:x|twitter|whatsapp|linkedin|email)\b|\bcookies?\b.*\b(?:accept|consent|policy)\b"
+    r"|\bnotifications (?:from|can be)\b|\bbrowser preferences\b|\bicon-(?:facebook|twitter|whatsapp"
+    r"|linkedin|email)\b"
+    r"|\bfacebook\s*\||\|\s*(?:x|twitter|whatsapp|linkedin|email)\b|\bcookies?\b.*\b(?:accept"
+    r"|consent|policy)\b"
     r"|\bpaywalls?\b|\ball rights reserved\b|©|\bclick here\b|\bfollow us on\b|\bdownload (?:our|the) app\b"
     r"|\bgetty images\b|\bskip to (?:main )?content\b|\bour (?:reporters|journalists|journalism|reporting)\b"
     r"|\bsupport us\b|\bbecome a (?:member|subscriber|supporter)\b|\bunlock (?:this|unlimited)\b)"

@@ -247,7 +247,8 @@ def concepts(
 def _place(
     tokens: list[Token], i: int, end: int, gaz: Gazetteer, model: TopicModel
 ) -> tuple[str, int] | None:
-    """("inside-russia", length) for "inside Russia" / "on Russian soil"; ("cross-border", n) for border phrases."""
+    """("inside-russia", length) for "inside Russia" / "on Russian soil"; ("cross-border", n) for "
+    "border phrases."""
     first = tokens[i].norm
     for phrase in model.border_index.get(first, ()):
         if i + len(phrase) <= end and all(tokens[i + k].norm == phrase[k] for k in range(1, len(phrase))):
@@ -321,7 +322,8 @@ _QUALIFIER_RE = re.compile(
     r"|in exchange for|in return for|unless|once"
     r"|only (?:in|for|to|on|against|within|near|at|with|when|after|where|if|as)"
     r"|limited to|restricted to|confined to"
-    r"|for (?:a|an) (?:restricted|limited|small|narrow|specific|select|defined) (?:group|number|set|range|subset|category) of"
+    r"|for (?:a|an) (?:restricted|limited|small|narrow|specific|select|defined) (?:group|number|set"
+    r"|range|subset|category) of"
     r"|excluding|except(?: for)?|with the exception of|but not"
     rf"|from (?:next |this )?(?:{_MONTH_WORDS})\b|until|by the end of|starting (?:from|on|in)|as of"
     r"|within \d+ (?:days|weeks|months|years)|during the"

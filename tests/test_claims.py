@@ -1,0 +1,254 @@
+"""Claim extraction: actors, stance composition, attribution, background, topics, qualifiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.claims import extract_claims, load_gazetteer
+from monitor.claims import stance as st
+from monitor.model import Claim
+
+
+def current(text: str, gazetteer: object = None) -> set[tuple[str | None, str | None]]:
+    """(actor, stance) of the text's current stance claims: the actor's own, not history."""
+    return {(c.actor, c.stance) for c in extract_claims(text, gazetteer) if c.has_stance}  # type: ignore[arg-type]
+
+
+def only(text: str) -> Claim:
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert len(claims) == 1, claims
+    return claims[0]
+
+
+# ------------------------------------------------------------------------------------------ actors
+
+
+def test_gazetteer_resolves_capitals_metonyms_leaders_and_spellings() -> None:
+    gaz = load_gazetteer()
+    assert gaz.resolve("Washington") == "United States"
+    assert gaz.resolve("the White House") == "United States"
+    assert gaz.resolve("Kremlin") == "Russia"
+    assert gaz.resolve("Scholz") == "Germany"
+    assert gaz.resolve("Erdoğan") == gaz.resolve("Erdogan") == "Turkey"
+    assert gaz.resolve("Zelenskiy") == gaz.resolve("Zelenskyy") == "Ukraine"
+    assert gaz.resolve("Stoltenberg") == "NATO"
+    assert gaz.resolve("EMA") == "European Medicines Agency"
+    assert gaz.resolve("Atlantis") is None
+
+
+def test_user_gazetteer_file_adds_actors(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.toml"
+    extra.write_text(
+        '[[org]]\nname = "Northwind Rail"\naliases = ["Northwind"]\nroles = ["operator"]\n'
+        '[[person]]\nname = "Ada Brook"\nfor = "Northwind Rail"\naliases = ["Brook"]\n'
+    )
+    gaz = load_gazetteer([extra])
+    assert gaz.resolve("Brook") == "Northwind Rail"
+    assert current("Brook said the operator opposed the fare rise.", gaz) == {("Northwind Rail", "oppose")}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("German government spokesman Steffen Hebestreit said Berlin would examine the request.", "Germany"),
+        ("Kremlin spokesman Dmitry Peskov said Moscow rejected the proposal.", "Russia"),
+        ("U.S. officials said they opposed the sale.", "United States"),
+        ("Prime Minister Mark Carney's government scrapped the consumer carbon price.", "Canada"),
+        ("Hungary's Viktor Orban vetoed the aid package.", "Hungary"),
+    ],
+)
+def test_people_and_officials_speak_for_their_government(text: str, actor: str) -> None:
+    assert actor in {a for a, _ in current(text)}
+
+
+def test_unknown_organisations_from_capitalisation() -> None:
+    assert current("Ryanair on Wednesday rejected calls to recognise trade unions.") == {
+        ("Ryanair", "oppose")
+    }
+    assert current("Eastbrook City Council voted to introduce a congestion charge.") == {
+        ("Eastbrook City Council", "support")
+    }
+    assert current("Premier League clubs will discuss whether to bring in the technology.") == {
+        ("Premier League", "undecided")
+    }
+
+
+def test_role_nouns_and_pronouns_resolve_to_recent_actors() -> None:
+    text = (
+        "The European Medicines Agency reviewed the drug on Friday. "
+        "The agency recommended against approving it. "
+        "The White House said it still opposed the plan."
+    )
+    assert current(text) == {("European Medicines Agency", "oppose"), ("United States", "oppose")}
+
+
+def test_the_government_resolves_to_the_country_in_context() -> None:
+    text = "Canada's carbon price is set to rise.\n\nThe federal government has backed the levy."
+    assert current(text) == {("Canada", "support")}
+
+
+def test_coordinated_subjects_each_hold_the_stance() -> None:
+    assert current(
+        "The United States and Germany have long opposed allowing Kyiv to strike over the border."
+    ) == {
+        ("United States", "oppose"),
+        ("Germany", "oppose"),
+    }
+    assert current(
+        "Numerous ministers, including those from Finland and Poland, expressed approval of the plan."
+    ) == {
+        ("Finland", "support"),
+        ("Poland", "support"),
+    }
+
+
+# ------------------------------------------------------------------------------------------ stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Germany gave the go-ahead for the tanks to be sent.", "support"),
+        ("The FDA gave the drug the green light on Friday.", "support"),
+        ("Italy threw its weight behind the compromise.", "support"),
+        ("France signed off on the deal.", "support"),
+        ("Turkey lifted its veto on Sweden's membership.", "support"),
+        ("Ryanair dropped its decades-long opposition to trade unions.", "support"),
+        ("Japan relented and agreed to the plan.", "support"),
+        ("Poland has ruled out sending troops.", "oppose"),
+        ("Hungary balked at the new sanctions.", "oppose"),
+        ("The Pentagon nixed the proposal.", "oppose"),
+        ("Austria refused to back the accession talks.", "oppose"),
+        ("Slovakia voted against the package.", "oppose"),
+        ("Poland and Hungary were against the deal.", "oppose"),
+        ("Belgium recommended against approving the merger.", "oppose"),
+        ("Spain is open to a ceasefire proposal.", "undecided"),
+        ("Japan is weighing a ban on the exports.", "undecided"),
+        ("Berlin has yet to decide whether to let the tanks go.", "undecided"),
+        ("Canada has not committed to the plan.", "undecided"),
+    ],
+)
+def test_lexicon_cues(sentence: str, expected: str) -> None:
+    assert {s for _, s in current(sentence)} == {expected}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The FDA did not approve the therapy.", "oppose"),
+        ("The FDA refused to approve the therapy.", "oppose"),
+        ("France did not rule out sending troops.", "undecided"),
+        ("Britain no longer opposes the merger.", "support"),
+        ("Norway no longer backs the treaty.", "oppose"),
+        ("NATO may decide to let Ukraine strike inside Russia.", "undecided"),
+        ("The FDA refused to rule out a ban.", "undecided"),
+        ("Sweden refused to block the deal.", "support"),
+        ("Poland asked Germany to approve the transfer.", "support"),
+        ("President Joe Biden signalled openness to letting Ukraine fire the missiles.", "undecided"),
+    ],
+)
+def test_negation_reversal_hedging_and_composition(sentence: str, expected: str) -> None:
+    assert {s for _, s in current(sentence)} == {expected}
+
+
+def test_composition_algebra() -> None:
+    assert st.compose(st.OPPOSE, st.SUPPORT) == st.OPPOSE
+    assert st.compose(st.OPPOSE, st.OPPOSE) == st.SUPPORT
+    assert st.compose(st.UNDECIDED, st.SUPPORT) == st.UNDECIDED
+    assert st.compose(st.SUPPORT, st.OPPOSE) == st.OPPOSE
+    assert st.negate(st.OPPOSE) == st.UNDECIDED
+    assert st.negate(st.SUPPORT) == st.OPPOSE
+    assert st.reverse(st.OPPOSE) == st.SUPPORT
+
+
+def test_passive_with_agent() -> None:
+    claim = only(
+        "Officials proposed a move sought by Kiev but opposed for now by its chief backer Washington."
+    )
+    assert (claim.actor, claim.stance) == ("United States", "oppose") or {
+        ("United States", "oppose")
+    } <= current("A move sought by Kiev but opposed for now by its chief backer Washington.")
+
+
+def test_history_recalled_is_background() -> None:
+    text = (
+        "The Biden administration had until now refused to let Kyiv use the missiles. "
+        "The Pentagon had resisted sending Abrams. "
+        "Ryanair has not recognised a union in its 30-year history, and its chief once said he would "
+        "never do so."
+    )
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert claims and all(c.background for c in claims if c.actor in ("United States",))
+    assert current(text) == set()
+
+
+def test_third_party_claims_are_not_the_actors_own_stance() -> None:
+    text = (
+        "NATO Secretary-General Jens Stoltenberg said Turkey had dropped its objections to Finland joining."
+    )
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert claims
+    assert all(c.actor != "Turkey" for c in claims)
+    assert any(c.attribution == "NATO" and c.actor_text == "Turkey" for c in claims)
+
+
+def test_speaker_holds_impersonal_cues() -> None:
+    assert current(
+        "French President Emmanuel Macron said Ukraine should be allowed to neutralise the bases."
+    ) == {("France", "support")}
+    text = "The agency's committee, the CHMP, said the benefits outweighed the risks only in some patients."
+    assert current(text) == {("European Medicines Agency", "support")}
+
+
+def test_hypotheticals_and_questions_are_not_stances() -> None:
+    assert current("Putin warned of serious consequences if Western countries approve the plan.") <= {
+        ("Russia", "oppose")
+    }
+    assert current("Biden was asked whether he would lift the restrictions.") == set()
+
+
+def test_neutral_phrases_block_stance_words() -> None:
+    assert current("The ministry declined to comment on the report.") == set()
+
+
+# ------------------------------------------------------------------------------------------ topics
+
+
+def test_paraphrases_share_topic_concepts() -> None:
+    a = only("The White House said it still opposed Ukraine using US arms to strike inside Russia.")
+    b = only("Biden gave Ukraine the go-ahead to use American munitions to hit targets on Russian soil.")
+    shared = set(a.topic.split()) & set(b.topic.split())
+    assert {"weapon", "strike", "inside-russia"} <= shared
+
+
+def test_qualifiers_purpose_scope_condition_time() -> None:
+    claim = only(
+        "Biden gave Ukraine the go-ahead to use American munitions inside Russia "
+        "for the limited purpose of defending Kharkiv."
+    )
+    assert claim.qualifiers == ("for the limited purpose of defending Kharkiv",)
+    claim = only("The EMA recommended approving the drug only in patients who carry one copy of the gene.")
+    assert any("only in patients" in q for q in claim.qualifiers)
+    claim = only("Unite agreed to the deal, provided the company drops the pay freeze.")
+    assert any(q.startswith("provided") for q in claim.qualifiers)
+
+
+def test_claims_carry_evidence_offsets_and_cue_words() -> None:
+    text = "Intro line without a stance.\n\nGermany gave the go-ahead for the tanks."
+    claim = only(text)
+    assert text[claim.start : claim.end] == claim.text
+    assert claim.cue == "gave the go-ahead"
+    assert claim.actor_text == "Germany"
+
+
+def test_every_sentence_yields_a_claim_for_alignment() -> None:
+    claims = extract_claims("The quake struck at night. At least 820 people were killed.")
+    assert [c.index for c in claims] == [0, 1]
+    assert claims[1].numbers and claims[1].numbers[0].counts == "killed"
+
+
+def test_extraction_is_deterministic() -> None:
+    text = "Germany gave the go-ahead. Washington resisted. Ryanair dropped its objection."
+    assert extract_claims(text) == extract_claims(text)
