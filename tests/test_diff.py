@@ -30,8 +30,8 @@ NEW = """Biden allows Ukraine to strike inside Russia to defend Kharkiv
 
 PRAGUE, May 31, 2024
 
-President Joe Biden gave Ukraine the go-ahead to use American weapons to strike inside Russia for the
-limited purpose of defending Kharkiv.
+President Joe Biden gave Ukraine the go-ahead to use American weapons to strike inside Russia \
+for the limited purpose of defending Kharkiv.
 
 Britain and the Netherlands already allow Kyiv to use their weapons on Russian territory.
 
