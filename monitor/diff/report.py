@@ -12,7 +12,7 @@ import textwrap
 from monitor.diff.worddiff import render_word_diff
 from monitor.model import KIND_ORDER, Change, ChangeKind, ChangeSide
 
-_WIDTH = 100
+_WIDTH = 78  # fits an 80-column terminal, where the CLI prints it through rich
 
 
 def _wrap(label: str, text: str) -> list[str]:
