@@ -682,6 +682,9 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
     ):
         k += 1
         roles_seen += 1
+    if possessive and not roles_seen and _org_like_span(tokens, k, gaz):
+        # "Britain's Competition and Markets Authority": the organisation is the actor, not the country
+        return j, True
     if allow_name and (roles_seen or possessive):
         name_len = 0
         while (
@@ -708,13 +711,66 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
     return k, False
 
 
+# Heads that end the name of a public body; "X and Y <head>" is one name ("Competition and Markets
+# Authority", "Securities and Exchange Commission"), while "Sony and Universal Music Group" is two.
+_OFFICIAL_HEADS = frozenset(
+    [
+        "authority",
+        "administration",
+        "commission",
+        "agency",
+        "ministry",
+        "department",
+        "service",
+        "office",
+        "board",
+        "council",
+        "committee",
+        "bureau",
+        "institute",
+        "tribunal",
+        "court",
+        "inspectorate",
+        "directorate",
+        "regulator",
+    ]
+)
+
+
+def _official_head_follows(tokens: list[Token], k: int) -> bool:
+    """A run of up to three capitalised words from k that ends in a public body's head noun."""
+    j = k
+    while j < len(tokens) and j - k < 3 and tokens[j].is_capitalised and tokens[j].is_word:
+        if tokens[j].norm in _OFFICIAL_HEADS:
+            return True
+        j += 1
+    return False
+
+
+def _org_like_span(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
+    """The capitalised name from k names an organisation ("Competition and Markets Authority")."""
+    if k >= len(tokens) or not tokens[k].is_capitalised or not tokens[k].is_word:
+        return False
+    end = _capital_span(tokens, k, gaz)
+    return end > k and any(t.norm in _ORG_WORDS for t in tokens[k:end])
+
+
+def _name_head(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
+    """A one-word alias that is an organisation's head noun inside a longer name: "Commission" in
+    "Securities and Exchange Commission" ends that name, it does not start the European Commission."""
+    if tokens[k - 1].norm in _COMMON_OPENERS or tokens[k].norm not in _ORG_WORDS:
+        return False
+    found = gaz.match_alias(tokens, k)
+    return found is not None and found[0] == 1
+
+
 def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     """End of the run of capitalised words starting at i (joined by "of", "for", "de" ...)."""
     n = len(tokens)
     k = i
     while k < n:
         tok = tokens[k]
-        if k > i and gaz.match_alias(tokens, k) is not None:
+        if k > i and gaz.match_alias(tokens, k) is not None and not _name_head(tokens, k, gaz):
             break
         if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
             k += 1
@@ -727,7 +783,12 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
             and tokens[k + 1].is_capitalised
             and tokens[k + 1].is_word
             and gaz.match_alias(tokens, k + 1) is None
-            and (tok.norm != "and" or tokens[k - 1].norm in _ORG_WORDS or tokens[k + 1].norm in _ORG_WORDS)
+            and (
+                tok.norm != "and"
+                or tokens[k - 1].norm in _ORG_WORDS
+                or tokens[k + 1].norm in _ORG_WORDS
+                or (k - i <= 2 and _official_head_follows(tokens, k + 1))
+            )
         ):
             k += 1
             continue
@@ -910,6 +971,9 @@ def _unknown(
         for earlier in reversed(mentions):
             if earlier.kind == "unknown_person" and earlier.name and earlier.name.split()[-1] == span[0].text:
                 return Mention(i, end, _text(tokens, i, end), "unknown_person", earlier.name, earlier.actor)
+    speaker = _org_speaker(tokens, start, end, gaz)
+    if speaker is not None:
+        return Mention(i, end, _text(tokens, i, end), "unknown_person", speaker[1], speaker[0])
     text = _text(tokens, start, end)
     words = [t.norm for t in span]
     is_org = any(w in _ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
@@ -918,3 +982,22 @@ def _unknown(
     if text.lower().startswith("the "):
         text = text[4:]
     return Mention(i, end, _text(tokens, i, end), "unknown_org", text, text)
+
+
+def _org_speaker(tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> tuple[str, str] | None:
+    """(organisation, person) for "Brazilian Supreme Court Justice Alexandre de Moraes" or "Acme Corp
+    Chief Executive Jane Roe": a person named with an organisation and a title speaks for it."""
+    for p in range(end - 2, start - 1, -1):
+        acronym = tokens[p].text.isupper() and len(tokens[p].text) > 1 and tokens[p].text.isalpha()
+        if tokens[p].norm not in _ORG_WORDS and not acronym:
+            continue
+        k = p + 1
+        while k < end and (tokens[k].fold in gaz.titles or tokens[k].norm in gaz.role_words):
+            k += 1
+        if k == p + 1 or k >= end:
+            return None
+        first = start
+        while first < p and (gaz.match_demonym(tokens, first) or tokens[first].norm in ("the",)):
+            first += 1
+        return _text(tokens, first, p + 1), _text(tokens, k, end)
+    return None

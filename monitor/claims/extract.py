@@ -312,7 +312,8 @@ class _Context:
     prev_concepts: list[str] = field(default_factory=list)
     country_counts: Counter[str] = field(default_factory=Counter)
     dateline_country: str | None = None
-    persons: dict[str, str] = field(default_factory=dict)  # surname -> full name (unknown people)
+    # surname -> (full name, whose stance they state) for people the gazetteer does not know
+    persons: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -438,12 +439,18 @@ def _analyse(
     by_start = {m.start: m for m in mentions}
     for m in mentions:
         _resolve(m, tokens, mentions, gaz, ctx)
-        if m.kind == "unknown_person" and m.name:
+        if m.kind in ("unknown_person", "unknown_org") and m.name:
             surname = m.name.split()[-1]
             if len(m.name.split()) > 1:
-                ctx.persons[surname] = m.name
+                if m.kind == "unknown_person":
+                    ctx.persons[surname] = (m.name, m.actor or m.name)
             elif surname in ctx.persons:
-                m.name = m.actor = ctx.persons[surname]
+                m.name, m.actor = ctx.persons[surname]
+                m.kind = "unknown_person"
+        elif m.kind in ("org", "country") and m.actor:
+            person = _attached_name(tokens, m, gaz)
+            if person:
+                ctx.persons.setdefault(person.split()[-1], (person, m.actor))
     for m in mentions:
         if m.actor and gaz.kind_of(m.actor) == "country":
             ctx.country_counts[m.actor] += 1
@@ -480,6 +487,19 @@ def _analyse(
         )
         if holder is not None and holder.role in ("we", "our", "i", "we're", "we've", "i'm"):
             holder = speaker if speaker is not None else ctx.speaker
+            how = "speaker"
+        if head.kind == "permission":
+            # "Germany said Ukraine may use ...": the speaker grants what another actor may do. Without a
+            # speaker, or when the speaker is the subject ("Russia said it may use"), it is no stance.
+            if (
+                speaker is None
+                or speaker.actor is None
+                or holder is None
+                or holder.actor is None
+                or holder.actor == speaker.actor
+            ):
+                continue
+            holder = speaker
             how = "speaker"
         if head.kind == "impersonal":
             # "Macron said Ukraine should be allowed to ...": the subject is who the stance is about
@@ -702,6 +722,23 @@ _GROUP_WORDS = frozenset(
         "representatives",
     ]
 )
+
+
+def _attached_name(tokens: list[Token], m: Mention, gaz: Gazetteer) -> str | None:
+    """The unknown person's name a gazetteer mention ends with: "CMA chief executive Sarah Cardell"."""
+    k = m.end
+    while k > m.start and tokens[k - 1].is_capitalised and tokens[k - 1].is_word:
+        if tokens[k - 1].norm in gaz.role_words or tokens[k - 1].fold in gaz.titles:
+            break
+        k -= 1
+    if m.end - k < 2 or k <= m.start:
+        return None
+    before = tokens[k - 1]
+    if not (before.norm in gaz.role_words or before.fold in gaz.titles or before.norm in ("'s", "'")):
+        return None
+    if gaz.match_alias(tokens, k) is not None:
+        return None
+    return " ".join(t.text for t in tokens[k : m.end])
 
 
 def _named(m: Mention) -> str:
@@ -1015,7 +1052,7 @@ def _chains(tokens: list[Token], cues: list[Cue], mention_ends: frozenset[int] =
             gap = tokens[last.end : cue.start]
             if (
                 cue.start - last.end <= 5
-                and cue.kind != "impersonal"
+                and cue.kind not in ("impersonal", "permission")
                 and not any(
                     t.text in _STRONG_PUNCT or t.text == "," or t.norm in _BOUNDARY_WORDS for t in gap
                 )
@@ -1111,6 +1148,7 @@ def _confidence(head: Cue, how: str, heading: bool, stance_value: str) -> float:
         "fixed": 0.85,
         "noun": 0.85,
         "impersonal": 0.75,
+        "permission": 0.8,
         "commitment": 0.7,
         "request": 0.7,
     }.get(head.kind, 0.8)

@@ -199,6 +199,7 @@ _OPENERS = frozenset(
         "ms",
     ]
 )
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
@@ -239,6 +240,8 @@ def _split_body(line: str) -> list[tuple[int, int]]:
             continue
         if last_word in _SOMETIMES_FINAL and following not in _OPENERS:
             continue
+        if _INITIALS.fullmatch(last_word) and following not in _OPENERS:
+            continue  # a person's initials: "Chief Justice D.Y. Chandrachud"
         if line[cut : cut + 1].isdigit() and last_word[:3] in {
             "jan",
             "feb",
