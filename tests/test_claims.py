@@ -252,3 +252,51 @@ def test_every_sentence_yields_a_claim_for_alignment() -> None:
 def test_extraction_is_deterministic() -> None:
     text = "Germany gave the go-ahead. Washington resisted. Ryanair dropped its objection."
     assert extract_claims(text) == extract_claims(text)
+
+
+# ------------------------------------------------------------- auxiliaries, hints, permission
+
+
+def test_auxiliary_have_is_not_a_light_verb_for_a_stance_noun() -> None:
+    # "had adapted its support": "had" is an auxiliary of "adapted", and "its support" an object
+    claims = [c for c in extract_claims("Canada had adapted its support as the talks went on.") if c.stance]
+    assert claims == []
+    # a light verb right before the noun still counts
+    assert current("Canada reaffirmed its support for the plan.") == {("Canada", "support")}
+
+
+def test_hint_gap_crosses_a_possessive() -> None:
+    claim = only("Chancellor Olaf Scholz hinted that Berlin's position could change.")
+    assert (claim.actor, claim.stance) == ("Germany", "undecided")
+    assert "hinted" in (claim.cue or "")
+
+
+def test_hint_beside_adapted_support_is_undecided_not_support() -> None:
+    text = (
+        "Secretary of State Antony Blinken hinted that Washington's position could change, saying the "
+        "United States had adapted its aid as the war went on."
+    )
+    assert current(text) == {("United States", "undecided")}
+
+
+def test_permission_granted_by_the_speaker() -> None:
+    text = (
+        "France said on Monday that Ukraine may use French-supplied missiles against targets in Russia to "
+        "defend itself from attacks launched across the border, a government spokesman said."
+    )
+    claims = [c for c in extract_claims(text) if c.has_stance]
+    assert [(c.actor, c.stance) for c in claims] == [("France", "support")]
+    assert any("defend itself from attacks" in q for q in claims[0].qualifiers)
+    assert "French" not in claims[0].topic.split()  # the owner is not the question
+
+
+def test_permission_needs_another_actor() -> None:
+    # the speaker about itself: a capability or a threat, not a permission
+    assert current("Russia said it may use nuclear weapons against targets in Europe.") == set()
+    # no speaker: nobody grants anything
+    assert current("Ukraine may use the missiles against targets in Russia.") == set()
+
+
+def test_right_to_defend_itself_is_not_a_purpose_qualifier() -> None:
+    text = "NATO welcomed the decision, saying Ukraine had the right to defend itself."
+    assert all("defend" not in " ".join(c.qualifiers) for c in extract_claims(text))

@@ -189,3 +189,35 @@ def test_module_entry_point_prints_scorer_json(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert missing.returncode == 2 and "error" in missing.stderr
+
+
+def test_explicit_body_permission_is_the_evidence_over_the_headline() -> None:
+    old = (
+        "Allies split on strikes inside Russia\n\n"
+        "France has also opposed lifting the restrictions on strikes inside Russia.\n"
+    )
+    new = (
+        "US and France let Ukraine hit targets in Russia\n\n"
+        "France said on Monday that Ukraine may use French-supplied missiles against targets in Russia "
+        "to defend itself from attacks launched across the border, a government spokesman said.\n"
+    )
+    shifts = kinds(diff_texts(old, new), ChangeKind.STANCE_SHIFT)
+    assert [(c.actor, c.before.stance, c.after.stance) for c in shifts if c.before and c.after] == [
+        ("France", "oppose", "support")
+    ]
+    after = shifts[0].after
+    assert after is not None and after.text.startswith("France said on Monday")
+    assert any("defend itself from attacks" in q for q in after.qualifiers)
+
+
+def test_sample_strike_policy_shifts() -> None:
+    folder = ROOT / "monitor" / "samples" / "strike-policy"
+    morning, evening, friday = (p.read_text() for p in sorted(folder.glob("*.txt")))
+    assert kinds(diff_texts(morning, evening), ChangeKind.STANCE_SHIFT) == []
+    shifts = {c.actor: c for c in kinds(diff_texts(morning, friday), ChangeKind.STANCE_SHIFT)}
+    assert sorted(shifts) == ["Germany", "United States"]
+    for change in shifts.values():
+        assert change.before is not None and change.after is not None
+        assert (change.before.stance, change.after.stance) == ("oppose", "support")
+        assert change.after.qualifiers and "Kharkiv" in " ".join(change.after.qualifiers)
+        assert change.after.start is not None and change.after.start > 0  # a body sentence, not the headline

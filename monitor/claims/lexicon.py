@@ -151,7 +151,7 @@ class Pattern:
 
     atoms: tuple[frozenset[str] | str, ...]
     stance: str | None  # support | oppose | undecided | None (neutral: blocks, states nothing)
-    kind: str  # verb | phrase | fixed | impersonal | neutral | request
+    kind: str  # verb | phrase | fixed | impersonal | permission | neutral | request
     entry: str
     # words allowed right after the first one (None: anything): a cheap filter before full matching
     second: frozenset[str] | None = None
@@ -201,8 +201,8 @@ class Lexicon:
                 for skip in range(0, GAP_MAX + 1):
                     if i + skip > n:
                         break
-                    if skip and not tokens[i + skip - 1].is_word:
-                        break
+                    if skip and not tokens[i + skip - 1].is_word and tokens[i + skip - 1].norm != "'s":
+                        break  # a gap stays inside the clause; a possessive is part of a noun phrase
                     end = self._match(tokens, i + skip, atoms, a + 1)
                     if end >= 0:
                         return end
@@ -268,6 +268,9 @@ class Lexicon:
                 i += 1
                 continue
             end, pattern = best
+            if pattern.kind == "verb" and end == i + 1 and i > 0 and tokens[i - 1].norm in _DETERMINERS:
+                i += 1  # "its support", "the backing": a noun, read only after a light verb (below)
+                continue
             cues.append(Cue(i, end, pattern.stance, pattern.kind, pattern.entry))
             for k in range(i, end):
                 taken[k] = True
@@ -338,6 +341,8 @@ class Lexicon:
             between = tokens[start + 1 : i]
             if any(not t.is_word for t in between):
                 break
+            if tokens[start].norm in _HAVE and between and _participle(between[0].norm):
+                return None  # an auxiliary ("had adapted its support"), not possessive "had the support"
             for length in (3, 2, 1):
                 if start - length + 1 < 0:
                     continue
@@ -378,8 +383,19 @@ def _filler_length(tokens: list[Token], i: int) -> int:
     return k - i
 
 
+_DETERMINERS = frozenset(["its", "their", "his", "her", "our", "my", "your", "the", "a", "an"])
+_HAVE = frozenset(["have", "has", "had", "having", "'ve", "'d"])
+
+
+def _participle(norm: str) -> bool:
+    """A past participle after an auxiliary: "adapted", "given", "won" is the verb, not an object."""
+    return norm.isalpha() and len(norm) > 3 and (norm.endswith("ed") or norm.endswith("en"))
+
+
 def _rank(pattern: Pattern) -> int:
-    return {"neutral": 5, "impersonal": 4, "fixed": 3, "phrase": 2, "request": 1}.get(pattern.kind, 0)
+    return {"neutral": 5, "impersonal": 4, "permission": 4, "fixed": 3, "phrase": 2, "request": 1}.get(
+        pattern.kind, 0
+    )
 
 
 def _atoms(
@@ -465,6 +481,8 @@ def _build(datasets: list[dict[str, Any]]) -> Lexicon:
         for stance in ("support", "oppose", "undecided"):
             for phrase in _phrases(impersonal.get(stance)):
                 _add(lex, phrase, stance, "impersonal", False)
+        for phrase in _phrases((data.get("permission") or {}).get("support")):
+            _add(lex, phrase, "support", "permission", False)
         for phrase in _phrases((data.get("neutral") or {}).get("fixed")):
             _add(lex, phrase, None, "neutral", False)
         request = data.get("request") or {}

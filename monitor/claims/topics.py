@@ -233,6 +233,8 @@ def concepts(
             continue
         if tok.is_capitalised and gaz.match_demonym(tokens, i - 1):
             continue  # "American munitions": the owner, not the question
+        if tok.is_capitalised and "-" in tok.fold and _owner_compound(tok.fold, gaz):
+            continue  # "German-supplied weapons", "US-made missiles": the owner again
         s = stem(tok.norm)
         if s in model.generic or tok.norm in model.generic:
             continue
@@ -242,6 +244,11 @@ def concepts(
         else:
             add(tok.norm if not tok.is_capitalised else tok.fold)
     return out
+
+
+def _owner_compound(word: str, gaz: Gazetteer) -> bool:
+    first = word.split("-", 1)[0]
+    return any(len(key) == 1 for key, _ in gaz.demonym_index.get(first, ())) or gaz.resolve(first) is not None
 
 
 def _place(
@@ -318,6 +325,9 @@ _QUALIFIER_RE = re.compile(
     r"\b(?:"
     r"for the (?:limited |sole |specific |express |narrow |single )?purposes? of"
     r"|in order to|in a bid to|so as to|with the aim of|aimed at|with a view to"
+    # a purpose limit ("may use them to defend itself from attacks"), not a complement ("the right to")
+    r"|(?<!right )(?<!entitled )(?<!able )(?:only )?to (?:defend|protect) (?:itself|themselves)"
+    r"|(?:for|in) self-defen[cs]e"
     r"|provided(?: that)?|on (?:the )?condition that|as long as|so long as|subject to|only if|conditional on"
     r"|in exchange for|in return for|unless|once"
     r"|only (?:in|for|to|on|against|within|near|at|with|when|after|where|if|as)"
