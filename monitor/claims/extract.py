@@ -618,7 +618,8 @@ def _extend_collectives(tokens: list[Token], mentions: list[Mention]) -> None:
     """ "Premier League clubs": an unknown body followed by a collective noun speaks as that body."""
     for m in mentions:
         if (
-            m.kind == "unknown_org"
+            m.kind in ("unknown_org", "org")
+            and not m.possessive
             and m.end < len(tokens)
             and tokens[m.end].norm in _COLLECTIVE_NOUNS
             and not any(o.start == m.end for o in mentions)
