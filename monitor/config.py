@@ -264,4 +264,5 @@ def _check_channels(config: Config, path: Path, text: str) -> None:
         except ValueError as exc:
             key = getattr(exc, "key", None)
             loc: tuple[str | int, ...] = ("channels", name, key) if key else ("channels", name, "type")
-            raise ConfigError(path, f"channel {name!r}: {exc}", locate(text, loc), describe_path(loc)) from None
+            line = locate(text, loc)
+            raise ConfigError(path, f"channel {name!r}: {exc}", line, describe_path(loc)) from None

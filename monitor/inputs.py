@@ -46,5 +46,6 @@ def read_document(path: Path) -> tuple[str, str | None]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 text (byte {exc.start}: {body[exc.start:exc.start + 1]!r})") from None
+        bad = body[exc.start : exc.start + 1]
+        raise InputError(f"{path}: not valid UTF-8 text (byte {exc.start}: {bad!r})") from None
     return text, None

@@ -163,7 +163,17 @@ class Change:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
-        known = {"kind", "actor", "topic", "proposition", "counts", "before", "after", "confidence", "word_diff"}
+        known = {
+            "kind",
+            "actor",
+            "topic",
+            "proposition",
+            "counts",
+            "before",
+            "after",
+            "confidence",
+            "word_diff",
+        }
         return cls(
             kind=ChangeKind(data["kind"]),
             before=ChangeSide.from_dict(data["before"]) if data.get("before") else None,

@@ -46,7 +46,9 @@ def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         return ensure_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
-        raise ValueError(f"not a date or age: {text!r} (write e.g. 2024-05-31, 2024-05-31T09:04, 7d, 12h)") from None
+        raise ValueError(
+            f"not a date or age: {text!r} (write e.g. 2024-05-31, 2024-05-31T09:04, 7d, 12h)"
+        ) from None
 
 
 def format_duration(delta: timedelta) -> str:

@@ -54,9 +54,15 @@ def colourise(report: str) -> Text:
 @app.command()
 @handle_errors
 def diff(
-    old: Annotated[Path, typer.Argument(help="The older version: a plain-text or HTML file.", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The newer version: a plain-text or HTML file.", show_default=False)],
-    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="text (readable) or json.")] = DiffFormat.text,
+    old: Annotated[
+        Path, typer.Argument(help="The older version: a plain-text or HTML file.", show_default=False)
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The newer version: a plain-text or HTML file.", show_default=False)
+    ],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="text (readable) or json.")
+    ] = DiffFormat.text,
     all_kinds: Annotated[
         bool, typer.Option("--all", help="Text format: also list added, removed and reworded claims.")
     ] = False,
@@ -73,7 +79,9 @@ def diff(
     gazetteer = load_gazetteer([settings.resolve(p) for p in settings.actors])
     changes = sorted(diff_texts(old_text, new_text, gazetteer=gazetteer), key=lambda c: KIND_ORDER[c.kind])
     if fmt is DiffFormat.json:
-        sys.stdout.write(json.dumps({"changes": [c.to_dict() for c in changes]}, indent=2, ensure_ascii=False))
+        sys.stdout.write(
+            json.dumps({"changes": [c.to_dict() for c in changes]}, indent=2, ensure_ascii=False)
+        )
         sys.stdout.write("\n")
         return
     minor = {"claim_added", "claim_removed", "claim_reworded"}
@@ -82,4 +90,6 @@ def diff(
     report = render_text(shown) if shown else "No position shifts or number changes.\n"
     console.print(colourise(report), end="")
     if hidden:
-        console.print(f"\n({hidden} added, removed or reworded claims not shown; --all lists them)", style="dim")
+        console.print(
+            f"\n({hidden} added, removed or reworded claims not shown; --all lists them)", style="dim"
+        )
