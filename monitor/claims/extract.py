@@ -1125,7 +1125,73 @@ def _stance(
         flags["background"] = True
     if any(_contains(norms, phrase) for phrase in lex.background):
         flags["background"] = True
+    if _dated_past(tokens, head.start, chain.end):
+        flags["background"] = True
     return stance_value, " ".join(cue_words), flags
+
+
+_MONTH_NAMES = frozenset(
+    [
+        "january", "february", "march", "april", "june", "july", "august", "september", "october",
+        "november", "december", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+    ]
+)
+_PAST_IRREGULAR = frozenset(
+    ["said", "told", "made", "gave", "took", "held", "kept", "struck", "sought", "won", "set", "put", "let"]
+)
+_AGO_UNITS = frozenset(["year", "month", "week", "decade"])
+_PAST_SPANS = frozenset(["month", "year", "summer", "winter", "spring", "autumn"])
+_DATE_STOPS = frozenset(["but", "while", "whereas", "although", "though", "however", "now", "today"])
+
+
+def _is_date_word(tok: Token) -> bool:
+    norm = tok.norm.rstrip(".")
+    return norm in _MONTH_NAMES or (len(norm) == 4 and norm.isdigit() and 1900 <= int(norm) <= 2100)
+
+
+def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
+    """A stance dated in the past: "In January, the committee said it would explore ...", "which in
+    April blocked ...", "since February 2022, when the IOC urged ...", "agreed to a year ago". Dated
+    history in a newer version is not the actor's current stance."""
+    n = len(tokens)
+    lo = start
+    while lo > 0 and start - lo < 14 and tokens[lo - 1].text != ";":
+        if tokens[lo - 1].norm in _DATE_STOPS:
+            break
+        lo -= 1
+    hi = end
+    while (
+        hi < n
+        and hi - end < 6
+        and tokens[hi].text not in (",", ";", ".")
+        and tokens[hi].norm not in _DATE_STOPS
+    ):
+        hi += 1
+    head = tokens[start].norm
+    past = head.endswith("ed") or head in _PAST_IRREGULAR
+    window = tokens[lo:hi]
+    norms = [t.norm for t in window]
+    if "will" in norms or "'ll" in norms or "shall" in norms:
+        return False
+    if not past:
+        past = "said" in norms[: start - lo] or "had" in norms[: start - lo]
+    for k, tok in enumerate(window):
+        norm = tok.norm
+        following = window[k + 1] if k + 1 < len(window) else None
+        dated = (
+            (norm in ("in", "since", "during") and following is not None and _is_date_word(following))
+            or (norm == "ago" and k > 0 and window[k - 1].norm.rstrip("s") in _AGO_UNITS)
+            or (norm == "last" and following is not None and following.norm in _PAST_SPANS)
+        )
+        if dated and past:
+            return True
+        if norm == "when" and k + lo < start:
+            j = k - 1
+            if j >= 0 and window[j].text == ",":
+                j -= 1
+            if j >= 0 and _is_date_word(window[j]):
+                return True
+    return False
 
 
 def _compose_chain_from(chain: _Chain, head_stance: str | None) -> str | None:
