@@ -1,6 +1,6 @@
 """Claim engine benchmark: extraction plus diff of an ~800-word article pair, on one core.
 
-    .venv/bin/python benchmarks/bench_claims.py [--seconds 3] [--seeds]
+    .venv/bin/python benchmarks/bench_claims.py [--seconds 3] [--repeats 3] [--seeds]
 
 Three pairs, all written for this benchmark (a made-up council story, ~800 words per version):
 
@@ -11,13 +11,22 @@ Three pairs, all written for this benchmark (a made-up council story, ~800 words
 - seeds:   with --seeds and ../shared present, seed articles 000 -> 001 (two outlets' reports).
 
 Each pair runs `diff_texts` in a loop for --seconds of CPU time (time.process_time, so other load on
-the machine does not count) and the table shows pairs per second. Goal: >= 100 pairs/s.
+the machine does not count), --repeats times; the table shows the median pairs per second of:
+
+- cold:  the process-wide sentence cache is cleared before every run, so both versions are analysed
+         from scratch: a pair never seen before. This is the headline figure the goal is judged on.
+- warm:  the same pair again and again: every sentence analysis comes from the cache (the daemon's
+         case for the older version, and for the sentences a new version shares with it).
+
+Word-level caches (spellings of words) stay warm in both, as they are in any running process.
+Goal: cold >= 100 pairs/s; the exit status is 1 when a pair's cold figure is below it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import monitor.diff as diff  # noqa: E402
 from monitor.diff import diff_texts  # noqa: E402
 
 PARAGRAPHS = [
@@ -111,22 +121,33 @@ def _story() -> tuple[str, str, str]:
     return old, update, "\n\n".join(rewritten)
 
 
-def _measure(old: str, new: str, seconds: float) -> tuple[float, float]:
-    diff_texts(old, new)  # warm: data files compiled once per process
+def _clear() -> None:
+    clear = getattr(diff, "clear_caches", None)  # absent in versions without process-wide caches
+    if clear is not None:
+        clear()
+
+
+def _measure(old: str, new: str, seconds: float, cold: bool) -> float:
+    """Pairs per CPU second of `diff_texts(old, new)`, timing only the calls themselves."""
+    diff_texts(old, new)  # data files compiled once per process
     runs = 0
-    started = time.process_time()
-    while time.process_time() - started < seconds:
+    spent = 0.0
+    while spent < seconds:
+        if cold:
+            _clear()
+        started = time.process_time()
         diff_texts(old, new)
+        spent += time.process_time() - started
         runs += 1
-    elapsed = time.process_time() - started
-    return runs / elapsed, elapsed / runs * 1000
+    return runs / spent
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="CPU seconds per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per figure (median)")
     parser.add_argument(
         "--seeds", action="store_true", help="also time seed articles 000 -> 001 from ../shared"
     )
@@ -139,13 +160,17 @@ def main() -> int:
     if args.seeds and shared.is_dir():
         seeds = sorted(shared.glob("*.txt"))
         pairs.append(("seeds 000->001", seeds[0].read_text(), seeds[1].read_text()))
-    print(f"{'pair':16} {'words old/new':>14} {'ms/pair':>8} {'pairs/s':>8}  goal >= 100")
+    print(f"{'pair':16} {'words old/new':>14} {'cold ms':>8} {'cold /s':>8} {'warm ms':>8} {'warm /s':>8}")
     worst = float("inf")
     for name, a, b in pairs:
-        rate, ms = _measure(a, b, args.seconds)
-        worst = min(worst, rate)
+        cold = statistics.median(_measure(a, b, args.seconds, True) for _ in range(args.repeats))
+        warm = statistics.median(_measure(a, b, args.seconds, False) for _ in range(args.repeats))
+        worst = min(worst, cold)
         words = f"{len(a.split())}/{len(b.split())}"
-        print(f"{name:16} {words:>14} {ms:8.2f} {rate:8.1f}  {'ok' if rate >= 100 else 'below goal'}")
+        print(
+            f"{name:16} {words:>14} {1000 / cold:8.2f} {cold:8.1f} {1000 / warm:8.2f} {warm:8.1f}"
+            f"  {'ok' if cold >= 100 else 'below goal'} (cold)"
+        )
     return 0 if worst >= 100 else 1
 
 

@@ -221,3 +221,28 @@ def test_sample_strike_policy_shifts() -> None:
         assert (change.before.stance, change.after.stance) == ("oppose", "support")
         assert change.after.qualifiers and "Kharkiv" in " ".join(change.after.qualifiers)
         assert change.after.start is not None and change.after.start > 0  # a body sentence, not the headline
+
+
+def test_process_wide_caches_do_not_change_results() -> None:
+    from monitor.diff import clear_caches
+
+    clear_caches()
+    cold = [c.to_dict() for c in diff_texts(OLD, NEW)]
+    claims_cold = extract_claims(NEW)
+    warm = [c.to_dict() for c in diff_texts(OLD, NEW)]
+    claims_warm = extract_claims(NEW)
+    assert cold == warm
+    assert claims_cold == claims_warm and claims_cold is not claims_warm  # callers get their own list
+    assert extract_claims(NEW, cache={}) == claims_cold  # an explicit per-call cache still works
+    assert word_diff("a b c", "a x c") is not word_diff("a b c", "a x c")
+
+
+def test_sentence_cache_is_bounded() -> None:
+    import monitor.claims as claims
+
+    lru = claims._SentenceLRU(3)
+    for key in "abcd":
+        lru[key] = key
+    assert lru.get("a") is None and lru.get("b") == "b"
+    lru["e"] = "e"  # "c" is now the least recently used
+    assert sorted(lru) == ["b", "d", "e"]

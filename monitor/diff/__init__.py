@@ -10,20 +10,28 @@ claim_added, claim_removed and claim_reworded; within a kind, in the order of th
 
 from __future__ import annotations
 
-from monitor.claims import Gazetteer, SentenceCache, extract_claims
+from monitor.claims import Gazetteer, extract_claims
+from monitor.claims import clear_caches as _clear_claim_caches
 from monitor.diff.align import Pair, align, normalise
 from monitor.diff.numbers import number_changes
 from monitor.diff.shifts import side_of, stance_shifts
-from monitor.diff.worddiff import render_word_diff, word_diff
+from monitor.diff.worddiff import _word_diff, render_word_diff, word_diff
 from monitor.model import KIND_ORDER, Change, ChangeKind, ChangeSide, Claim
 
-__all__ = ["diff_claims", "diff_texts", "render_word_diff", "sort_changes", "word_diff"]
+__all__ = ["clear_caches", "diff_claims", "diff_texts", "render_word_diff", "sort_changes", "word_diff"]
 
 
 def diff_texts(old: str, new: str, gazetteer: Gazetteer | None = None) -> list[Change]:
     """Extract the claims of both texts and diff them."""
-    shared: SentenceCache = {}  # versions of one story share most sentences: analyse each once
-    return diff_claims(extract_claims(old, gazetteer, shared), extract_claims(new, gazetteer, shared))
+    # versions of one story share most sentences: the process-wide sentence cache analyses each once
+    return diff_claims(extract_claims(old, gazetteer), extract_claims(new, gazetteer))
+
+
+def clear_caches() -> None:
+    """Forget every cached sentence analysis, text, normalisation and word diff (for cold timings)."""
+    _clear_claim_caches()
+    _word_diff.cache_clear()
+    normalise.cache_clear()
 
 
 def diff_claims(old: list[Claim], new: list[Claim]) -> list[Change]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -26,6 +27,7 @@ class Pair:
     score: float  # 100 for identical after normalisation
 
 
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     text = fold(text).lower().replace("’", "'")
     text = _PUNCT_RE.sub(" ", text)

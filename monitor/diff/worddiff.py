@@ -8,6 +8,7 @@ is mapped back: the same trick diff-match-patch uses for lines, applied to words
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from diff_match_patch import diff_match_patch
 
@@ -28,6 +29,11 @@ def _encode(text: str, table: dict[str, str], words: list[str]) -> str:
 
 def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     """(op, text) pairs: op -1 deleted, 0 kept, 1 inserted; whole words only."""
+    return list(_word_diff(old, new))
+
+
+@lru_cache(maxsize=4096)  # the daemon diffs each new version against the one before: pairs repeat
+def _word_diff(old: str, new: str) -> tuple[tuple[int, str], ...]:
     table: dict[str, str] = {}
     words: list[str] = []
     old_codes = _encode(old, table, words)
@@ -43,7 +49,7 @@ def word_diff(old: str, new: str) -> list[tuple[int, str]]:
             out[-1] = (op, out[-1][1] + text)
         elif text:
             out.append((op, text))
-    return out
+    return tuple(out)
 
 
 def render_word_diff(diff: list[tuple[int, str]] | tuple[tuple[int, str], ...]) -> str:
