@@ -313,7 +313,8 @@ class Dispatcher:
                             ThreadRow.channel == row.channel, ThreadRow.thread_key == row.thread_key
                         )
                     ).first()
-                hints = {"channel_id": _known_channel_id(session, row.channel)}
+                # Only an in-doubt alert needs the channel's id (to look in its history).
+                hints = {"channel_id": _known_channel_id(session, row.channel)} if in_doubt else {}
             channel = self._channel(row.channel)
         except DeliveryError as exc:
             self._failed(alert_id, exc, report, was_in_doubt=False)

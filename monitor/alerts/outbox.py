@@ -280,7 +280,7 @@ def enqueue_alerts(
         )
         session.add(row)
         rows.append(row)
-        if plan.status != HELD or plan.digest_key is not None:
+        if plan.rule.min_sources > 1 and (plan.status != HELD or plan.digest_key is not None):
             _supersede_waiting(session, plan, now)
     if rows:
         session.flush()
