@@ -1158,6 +1158,11 @@ def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
     while lo > 0 and start - lo < 14 and tokens[lo - 1].text != ";":
         if tokens[lo - 1].norm in _DATE_STOPS:
             break
+        if tokens[lo - 1].text == ",":
+            # only a short opening phrase crosses a comma: "In January, the committee said ..."
+            if lo - 1 <= 4 and tokens[0].norm in ("in", "last", "since", "back", "during"):
+                lo = 0
+            break
         lo -= 1
     hi = end
     while (
@@ -1186,10 +1191,10 @@ def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
         if dated and past:
             return True
         if norm == "when" and k + lo < start:
-            j = k - 1
-            if j >= 0 and window[j].text == ",":
+            j = k + lo - 1  # "since February 2022, when ...": the clause describes that date
+            if j >= 0 and tokens[j].text == ",":
                 j -= 1
-            if j >= 0 and _is_date_word(window[j]):
+            if j >= 0 and _is_date_word(tokens[j]):
                 return True
     return False
 
