@@ -20,10 +20,14 @@ worker per interval, and a dead worker's claim expires after `scheduler.lease`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import hashlib
 import logging
 import os
 import socket
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -33,7 +37,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Boolean, and_, bindparam, case, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.config import Config, SourceConfig
@@ -42,7 +46,7 @@ from monitor.extract import Article, extract_article
 from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
 from monitor.store import Store
-from monitor.store.tables import DocumentRow, SourceRow
+from monitor.store.tables import DocumentRow, SourceRow, VersionRow
 from monitor.timeutil import ensure_utc, utcnow
 
 __all__ = [
@@ -59,6 +63,83 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Core tables for the per-check bookkeeping statements (no ORM objects on the hot path).
+_SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
+_DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
+_VERSIONS = VersionRow.__table__  # type: ignore[attr-defined]
+
+
+def _param(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+def _claim_statement(due: bool) -> Any:
+    """UPDATE the source's lease WHERE it is free (and, with `due`, the source is due) RETURNING its
+    conditional-GET state. Built once; every claim only binds values."""
+    t = _SOURCES
+    conditions = [
+        t.c.name == bindparam("_name"),
+        or_(
+            t.c.lease_owner.is_(None),
+            t.c.lease_until < _param("_now", t.c.lease_until),
+            t.c.lease_owner == bindparam("_owner"),
+        ),
+    ]
+    if due:
+        conditions.append(
+            or_(t.c.next_check_at.is_(None), t.c.next_check_at <= _param("_due_by", t.c.next_check_at))
+        )
+    return (
+        update(t)
+        .where(and_(*conditions))
+        .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
+        .returning(t.c.id, t.c.etag, t.c.last_modified, t.c.next_check_at, t.c.consecutive_failures)
+    )
+
+
+def _finish_statement() -> Any:
+    """UPDATE a checked source's health and release our own lease (another worker may have taken an
+    expired one over). Columns a check leaves alone keep their value through CASE."""
+    t = _SOURCES
+    mine = t.c.lease_owner == bindparam("_owner")
+    failed = bindparam("_failed", type_=Boolean)
+    fresh = bindparam("_fresh", type_=Boolean)
+    checked = bindparam("_checked", type_=Boolean)
+    return (
+        update(t)
+        .where(t.c.id == bindparam("_id"))
+        .values(
+            last_checked_at=_param("_started", t.c.last_checked_at),
+            next_check_at=case((checked, _param("_next", t.c.next_check_at)), else_=t.c.next_check_at),
+            last_status=bindparam("_status"),
+            last_error=bindparam("_error"),
+            consecutive_failures=case((failed, t.c.consecutive_failures + 1), else_=0),
+            last_success_at=case(
+                (failed, t.c.last_success_at), else_=_param("_started2", t.c.last_success_at)
+            ),
+            etag=case((fresh, bindparam("_etag")), else_=t.c.etag),
+            last_modified=case((fresh, bindparam("_last_modified")), else_=t.c.last_modified),
+            lease_owner=case((mine, None), else_=t.c.lease_owner),
+            lease_until=case((mine, None), else_=t.c.lease_until),
+        )
+    )
+
+
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _statement(key: str) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        builder = {
+            "claim": lambda: _claim_statement(False),
+            "claim-due": lambda: _claim_statement(True),
+            "finish": _finish_statement,
+        }[key]
+        statement = _STATEMENTS[key] = builder()
+    return statement
+
+
 OnChange = Callable[[Session, Any], object]
 Progress = Callable[["SourceResult"], object]
 
@@ -245,6 +326,10 @@ class Checker:
             max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
         )
         self._closed = False
+        self._index: tuple[Config, dict[str, SourceConfig]] | None = None
+        self._batch: list[tuple[Callable[[Session], Any], concurrent.futures.Future[Any]]] = []
+        self._batch_lock = threading.Lock()
+        self._batch_scheduled = False
 
     async def __aenter__(self) -> Checker:
         return self
@@ -273,6 +358,41 @@ class Checker:
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db, partial(func, *args, **kwargs))
 
+    def batched(self, op: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run `op(session, *args)` on the store thread in ONE transaction with every other batched
+        operation queued meanwhile (the claims and source updates of concurrent checks): a pass over
+        many sources commits once per batch instead of twice per source. Each operation is small and
+        self-contained; if a batch fails, its operations are retried one transaction each, so a
+        failure only reaches its own caller. Results arrive after the commit."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        with self._batch_lock:
+            self._batch.append((lambda session: op(session, *args), done))
+            if not self._batch_scheduled:
+                self._batch_scheduled = True
+                self._db.submit(self._run_batch)
+        return asyncio.wrap_future(done)
+
+    def _run_batch(self) -> None:
+        with self._batch_lock:
+            batch, self._batch = self._batch, []
+            self._batch_scheduled = False
+        try:
+            with self.store.session() as session:
+                results = [op(session) for op, _ in batch]
+        except Exception:
+            if len(batch) == 1:
+                batch[0][1].set_exception(sys.exc_info()[1])  # type: ignore[arg-type]
+                return
+            for op, done in batch:  # one by one: only the failing operation fails
+                try:
+                    with self.store.session() as session:
+                        done.set_result(op(session))
+                except Exception as exc:
+                    done.set_exception(exc)
+            return
+        for (_, done), result in zip(batch, results, strict=True):
+            done.set_result(result)
+
     async def cpu(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
 
@@ -297,47 +417,43 @@ class Checker:
                     freed += 1
         return freed
 
-    def _claim(self, name: str, due_only: bool) -> _Claimed | str:
+    def source(self, name: str) -> SourceConfig:
+        """The configured source named `name` (KeyError if none), through an index kept per config."""
+        index = self._index
+        if index is None or index[0] is not self.config:
+            index = self._index = (self.config, {s.name: s for s in self.config.sources})
+        return index[1][name]
+
+    def _claim(self, session: Session, name: str, due_only: bool) -> _Claimed | str:
+        """Win the source's lease with one `UPDATE ... WHERE free (and due) RETURNING` (Core, no ORM
+        objects); run in a batch (see `batched`)."""
         now = utcnow()
-        source = self.config.source(name)
-        with self.store.session() as session:
-            row = session.exec(select(SourceRow).where(SourceRow.name == name)).first()
-            if row is None:
+        source = self.source(name)
+        table = _SOURCES
+        params: dict[str, Any] = {
+            "_name": name,
+            "_now": now,
+            "_owner": self.owner,
+            "_until": now + self.config.scheduler.lease,
+        }
+        due = due_only and not make_source(source).tracks_articles
+        if due:
+            params["_due_by"] = now + due_slack(self.config, source.interval)
+        claim = _statement("claim-due" if due else "claim")
+        conn = session.connection()
+        won = conn.execute(claim, params).first()
+        if won is None:
+            held = conn.execute(
+                select(table.c.lease_owner, table.c.lease_until).where(table.c.name == name)
+            ).first()
+            if held is None:  # not in the table yet (added since the pass began)
                 sync_sources(session, self.config)
-                row = session.exec(select(SourceRow).where(SourceRow.name == name)).one()
-            conditions = [
-                SourceRow.id == row.id,
-                or_(
-                    col(SourceRow.lease_owner).is_(None),
-                    col(SourceRow.lease_until) < now,
-                    SourceRow.lease_owner == self.owner,
-                ),
-            ]
-            tracks = make_source(source).tracks_articles
-            if due_only and not tracks:
-                slack = due_slack(self.config, source.interval)
-                conditions.append(
-                    or_(col(SourceRow.next_check_at).is_(None), col(SourceRow.next_check_at) <= now + slack)
-                )
-            claimed = session.execute(
-                update(SourceRow)
-                .where(and_(*conditions))
-                .values(lease_owner=self.owner, lease_until=now + self.config.scheduler.lease)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                session.refresh(row)
-                if (
-                    row.lease_owner
-                    and row.lease_owner != self.owner
-                    and row.lease_until
-                    and ensure_utc(row.lease_until) >= now
-                ):
-                    return BUSY
+                won = session.connection().execute(claim, params).first()
+            elif held[0] and held[0] != self.owner and held[1] and ensure_utc(held[1]) >= now:
+                return BUSY
+            if won is None:
                 return SKIPPED
-            session.refresh(row)
-            assert row.id is not None
-            return _Claimed(row.id, row.etag, row.last_modified, row.next_check_at, row.consecutive_failures)
+        return _Claimed(won[0], won[1], won[2], won[3], won[4])
 
     def _release(self, source_id: int) -> None:
         with self.store.session() as session:
@@ -348,37 +464,33 @@ class Checker:
                 .execution_options(synchronize_session=False)
             )
 
-    def _finish(self, run: _Run, error: str | None, started: datetime) -> None:
-        with self.store.session() as session:
-            row = session.get(SourceRow, run.claimed.id)
-            if row is None:  # deleted meanwhile; nothing to keep
-                return
-            row.last_checked_at = started
-            if run.source_checked:
-                row.next_check_at = started + run.source.interval
-            if error is not None:
-                row.last_status = FAILED if run.status == FAILED else ERROR
-                row.last_error = error
-                row.consecutive_failures += 1
-            else:
-                row.last_status = run.status
-                row.last_error = run.document_error_summary()
-                row.consecutive_failures = 0
-                row.last_success_at = started
-                if run.fresh_state:
-                    row.etag, row.last_modified = run.new_etag, run.new_last_modified
-            if row.lease_owner == self.owner:
-                row.lease_owner, row.lease_until = None, None
-            session.add(row)
+    def _finish(self, session: Session, run: _Run, error: str | None, started: datetime) -> None:
+        """The check's outcome on the source row, and its lease given back: one UPDATE, batched."""
+        failed = error is not None
+        params = {
+            "_id": run.claimed.id,
+            "_owner": self.owner,
+            "_started": started,
+            "_started2": started,
+            "_checked": run.source_checked,
+            "_next": started + run.source.interval,
+            "_failed": failed,
+            "_status": (FAILED if run.status == FAILED else ERROR) if failed else run.status,
+            "_error": error if failed else run.document_error_summary(),
+            "_fresh": not failed and run.fresh_state,
+            "_etag": run.new_etag,
+            "_last_modified": run.new_last_modified,
+        }
+        session.connection().execute(_statement("finish"), params)
 
     # -- one source -----------------------------------------------------------------------------------
 
     async def check_one(self, name: str, *, due_only: bool = False) -> SourceResult:
         """Check one configured source now (or only if due). Never raises for a source's own failure."""
-        source = self.config.source(name)
+        source = self.source(name)
         started_clock = time.monotonic()
         started = utcnow()
-        claimed = await self.db(self._claim, name, due_only)
+        claimed = await self.batched(self._claim, name, due_only)
         if isinstance(claimed, str):
             return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
         run = _Run(self, source, claimed, started, due_only)
@@ -399,7 +511,7 @@ class Checker:
             error = f"internal error: {type(exc).__name__}: {exc}"
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
-        await asyncio.shield(self.db(self._finish, run, error, started))
+        await asyncio.shield(self.batched(self._finish, run, error, started))
         status = run.status if error is None else (FAILED if run.status == FAILED else ERROR)
         result = SourceResult(
             name=name,
@@ -500,9 +612,40 @@ class _Run:
         if stamp is not None:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = stamp, None
+        if await self.checker.batched(self._same_raw, url, hashlib.sha256(body).hexdigest()):
+            self._count("unchanged", 0, None, source_level=True)
+            return
         article = await self.checker.cpu(extract_article, body, content_type, url)
         outcome = await self.checker.db(self._record_page, url, body, article, fetched_at or utcnow())
         self._count(outcome.status, len(outcome.changes), outcome.error, source_level=True)
+
+    def _same_raw(self, session: Session, url: str, raw_hash: str) -> bool:
+        """A body byte for byte the latest version's is "unchanged" without being extracted again:
+        the document's check is noted (as `record_version` does for an unchanged text) and the
+        source's conditional-GET state moves on. False (nothing written) for any other body."""
+        documents, versions = _DOCUMENTS, _VERSIONS
+        latest = (
+            select(documents.c.id, versions.c.raw_hash)
+            .join(versions, versions.c.document_id == documents.c.id)
+            .where(documents.c.source_id == self.claimed.id, documents.c.url == url)
+            .order_by(versions.c.fetched_at.desc(), versions.c.id.desc())
+            .limit(1)
+        )
+        conn = session.connection()
+        row = conn.execute(latest).first()
+        if row is None or row[1] != raw_hash:
+            return False
+        conn.execute(
+            update(documents)
+            .where(documents.c.id == row[0])
+            .values(last_checked_at=utcnow(), last_error=None, consecutive_failures=0)
+        )
+        conn.execute(
+            update(_SOURCES)
+            .where(_SOURCES.c.id == self.claimed.id)
+            .values(etag=self.new_etag, last_modified=self.new_last_modified)
+        )
+        return True
 
     def _record_page(self, url: str, body: bytes, article: Article, fetched_at: datetime) -> Any:
         from monitor.pipeline import record_version
