@@ -496,7 +496,7 @@ def _run_daemon(config: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     stop = time.monotonic() + timeout
     while time.monotonic() < stop:
         if predicate():
@@ -526,7 +526,9 @@ def test_daemon_killed_after_storing_a_change_delivers_once_after_restart(
     daemon = _run_daemon(config)
     try:
         _wait_for(lambda: _versions(db_url) >= 1)
-        story.write_text((seeds / "004_9b2bdd491e12736c.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        # Replaced atomically, so the daemon never reads half a file.
+        (tmp_path / "next.txt").write_text((seeds / "004_9b2bdd491e12736c.txt").read_text(encoding="utf-8"))
+        os.replace(tmp_path / "next.txt", story)
         _wait_for(lambda: any(a.status == "pending" for a in _alert_rows(db_url)))
     finally:
         daemon.send_signal(signal.SIGKILL)  # stored, queued, not sent (the next dispatch is an hour away)
