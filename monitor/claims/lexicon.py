@@ -189,6 +189,9 @@ class Lexicon:
     background: tuple[tuple[str, ...], ...] = ()
     reporting_forms: frozenset[str] = frozenset()
     irregular: dict[str, list[str]] = field(default_factory=dict)
+    # (first word, next word) -> the first word's patterns that next word allows, in index order: "is",
+    # "the", "was" start ~160 patterns each ({be}/{det} entries), nearly all ruled out by the next word
+    pair_cache: dict[tuple[str, str], tuple[Pattern, ...]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------------------------------
 
@@ -247,13 +250,14 @@ class Lexicon:
         i = 0
         while i < n:
             best: tuple[int, Pattern] | None = None
-            candidates = self.index.get(tokens[i].norm)
+            first = tokens[i].norm
+            candidates: list[Pattern] | tuple[Pattern, ...] | None = self.index.get(first)
             if candidates:
                 following = tokens[i + 1].norm if i + 1 < n else ""
-                flexible = following.endswith("ly") or following in _FILLER_STARTS
+                if not (following.endswith("ly") or following in _FILLER_STARTS):
+                    # an adverb may push the second word along ("is still against"): then all patterns
+                    candidates = self._allowed(first, following, candidates)
             for pattern in candidates or ():
-                if pattern.second is not None and following not in pattern.second and not flexible:
-                    continue
                 end = self._match(tokens, i + 1, pattern.atoms, 1)
                 if end > i and (
                     best is None or end > best[0] or (end == best[0] and _rank(pattern) > _rank(best[1]))
@@ -276,6 +280,16 @@ class Lexicon:
                 taken[k] = True
             i = end
         return self._noun_cues(tokens, cues, taken)
+
+    def _allowed(self, first: str, following: str, patterns: list[Pattern]) -> tuple[Pattern, ...]:
+        key = (first, following)
+        found = self.pair_cache.get(key)
+        if found is None:
+            found = tuple(p for p in patterns if p.second is None or following in p.second)
+            if len(self.pair_cache) > 65536:
+                self.pair_cache.clear()
+            self.pair_cache[key] = found
+        return found
 
     def _committed(self, tokens: list[Token], i: int) -> bool:
         k = i - 1

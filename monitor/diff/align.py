@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from monitor.claims.tokens import fold
 
@@ -54,16 +54,21 @@ def align(old: dict[int, str], new: dict[int, str]) -> list[Pair]:
             unmatched_old.append(i)
     remaining_new = [j for j in new if j not in used_new]
     if unmatched_old and remaining_new:
-        # plain loops: cdist would need numpy, and sentence counts are small (tens)
+        # one C loop per old sentence (cdist would need numpy); best score first, then text order
         candidates_list: list[tuple[float, int, int]] = []
         new_texts = [new_norm[j] for j in remaining_new]
         for a, i in enumerate(unmatched_old):
-            text = old_norm[i]
-            for b, other in enumerate(new_texts):
-                score = fuzz.ratio(text, other, score_cutoff=FUZZY_THRESHOLD)
+            for _, score, b in process.extract(
+                old_norm[i],
+                new_texts,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=FUZZY_THRESHOLD,
+                limit=None,
+            ):
                 if score:
                     candidates_list.append((score, a, b))
-        candidates_list.sort(key=lambda item: -item[0])
+        candidates_list.sort(key=lambda item: (-item[0], item[1], item[2]))
         taken_old: set[int] = set()
         taken_new: set[int] = set()
         for score, a, b in candidates_list:
