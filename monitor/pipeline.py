@@ -45,10 +45,6 @@ class RecordOutcome:
     changes: tuple[Change, ...] = ()  # version changes then ledger shifts, as stored
     error: str | None = None
 
-    @property
-    def stored(self) -> bool:
-        return self.status in ("new", "changed")
-
 
 def normalize_text(text: str) -> str:
     """What is hashed and stored: newlines unified, trailing spaces and surrounding blank lines gone."""

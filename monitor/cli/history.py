@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -27,7 +28,7 @@ from monitor.cli._common import (
 )
 from monitor.config import Config
 from monitor.errors import ExtractError, FetchError, InputError
-from monitor.model import ChangeKind
+from monitor.model import KIND_ORDER, ChangeKind
 from monitor.store import Store, open_store
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
 
@@ -173,17 +174,20 @@ def ingest(
 
     settings = get_config(config)
     published_at = _moment(published, "--published")
-    store = _open(settings)
+    # Read and fetch everything first: a missing file or a dead URL stops the command before it stores.
+    items = [_fetch(value, settings) if _is_url(value) else _read(value) for value in inputs]
+    articles = []
+    for value, item in zip(inputs, items, strict=True):
+        try:
+            articles.append(extract_article(item.body, item.content_type, item.url))
+        except ExtractError as exc:
+            raise InputError(f"{value}: {exc}") from None
     gazetteer = _gazetteer(settings)
     on_change = alert_hook(settings, not no_alerts)
+    store = _open(settings)
     rows: list[dict[str, Any]] = []
     try:
-        for value in inputs:
-            item = _fetch(value, settings) if _is_url(value) else _read(value)
-            try:
-                article = extract_article(item.body, item.content_type, item.url)
-            except ExtractError as exc:
-                raise InputError(f"{value}: {exc}") from None
+        for value, item, article in zip(inputs, items, articles, strict=True):
             name = source or item.default_source
             with store.session() as session:
                 configured = next((s for s in settings.sources if s.name == name), None)
@@ -206,9 +210,7 @@ def ingest(
                     gazetteer=gazetteer,
                     min_text_ratio=settings.articles.min_text_ratio,
                 )
-            kinds: dict[str, int] = {}
-            for change in outcome.changes:
-                kinds[str(change.kind)] = kinds.get(str(change.kind), 0) + 1
+            kinds = Counter(change.kind for change in outcome.changes)
             rows.append(
                 {
                     "input": value,
@@ -216,7 +218,9 @@ def ingest(
                     "status": outcome.status,
                     "version_id": outcome.version_id,
                     "changes": len(outcome.changes),
-                    "kinds": ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=_kind_order)),
+                    "kinds": ", ".join(
+                        f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: KIND_ORDER[kv[0]])
+                    ),
                     "change_ids": list(outcome.change_ids),
                     "error": outcome.error,
                 }
@@ -225,10 +229,6 @@ def ingest(
     finally:
         store.close()
     emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
-
-
-def _kind_order(item: tuple[str, int]) -> int:
-    return list(ChangeKind).index(ChangeKind(item[0]))
 
 
 # --- history ------------------------------------------------------------------------------------------
