@@ -25,6 +25,7 @@ import logging
 import os
 import random
 import signal
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -127,17 +128,27 @@ class RulesHolder:
         from monitor.rules import RuleWatcher
 
         self.watcher: Any = None
+        self._checked = time.monotonic()
         if config.rules_path.exists():
             self.watcher = RuleWatcher(config.rules_path, channels=config.channels.keys())
         else:
             log.warning("no rules at %s: changes are recorded but no alerts are queued", config.rules_path)
+
+    # Rule files are stat()ed at most this often, so an edit takes effect without SIGHUP.
+    CHECK_EVERY = 2.0
 
     def reload(self) -> None:
         if self.watcher is not None:
             self.watcher.reload()
 
     def current(self) -> Any:
-        return self.watcher.rules if self.watcher is not None else None
+        if self.watcher is None:
+            return None
+        now = time.monotonic()
+        if now - self._checked >= self.CHECK_EVERY:
+            self._checked = now
+            self.watcher.check()  # a broken edit keeps the last good rules and logs why
+        return self.watcher.rules
 
 
 def make_on_change_hook(rules: RulesHolder) -> OnChange | None:
@@ -180,9 +191,8 @@ class Daemon:
         self.rng = rng or random.Random()
         self.rules = RulesHolder(config)
         self.owner = worker_id()
-        self.checker = Checker(
-            config, store, on_change=make_on_change_hook(self.rules) if alerts else None, owner=self.owner
-        )
+        # Alerts are always queued with their change (the outbox); `alerts=False` only holds delivery.
+        self.checker = Checker(config, store, on_change=make_on_change_hook(self.rules), owner=self.owner)
         self._dispatch: Callable[[], Any] | None = dispatch_alerts_hook(config, store) if alerts else None
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[Any]] = set()
@@ -438,8 +448,7 @@ async def check_once(
     own = store is None
     active = store or await asyncio.to_thread(open_store, config.database_url)
     try:
-        rules = RulesHolder(config) if alerts else None
-        on_change = make_on_change_hook(rules) if rules is not None else None
+        on_change = make_on_change_hook(RulesHolder(config))
         report = await check_sources(config, active, names, progress, on_change=on_change)
         if alerts and on_change is not None:
             from monitor.alerts import deliver_pending

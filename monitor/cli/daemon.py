@@ -48,7 +48,7 @@ def run_command(
         bool, typer.Option("--once", help="Do one pass over every enabled source and exit.")
     ] = False,
     no_alerts: Annotated[
-        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+        bool, typer.Option("--no-alerts", help="Queue the alerts but send none (a daemon sends them later).")
     ] = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -84,7 +84,7 @@ def check_command(
     ] = None,
     config: ConfigOption = None,
     no_alerts: Annotated[
-        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+        bool, typer.Option("--no-alerts", help="Queue the alerts but send none (a daemon sends them later).")
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     verbose: VerboseOption = False,
