@@ -188,10 +188,16 @@ def test_ingest_queues_and_sends_alerts(cli: Any, db_url: str, tmp_path: Path) -
     assert alerts and {a.status for a in alerts} == {"sent"} and {a.channel for a in alerts} == {"console"}
 
 
-def test_no_alerts_queues_nothing(cli: Any, db_url: str, story: Path) -> None:
+def test_no_alerts_queues_them_for_the_daemon(cli: Any, db_url: str, story: Path) -> None:
     store = open_store(db_url)
     with store.session(write=False) as session:
-        assert session.exec(select(AlertRow)).all() == []
+        held = session.exec(select(AlertRow)).all()
+    store.close()
+    assert held and {a.status for a in held} == {"pending"}, "queued with the change, not sent"
+    assert "sent" in cli("alerts", "deliver").stdout.lower()
+    store = open_store(db_url)
+    with store.session(write=False) as session:
+        assert {a.status for a in session.exec(select(AlertRow)).all()} == {"sent"}
     store.close()
 
 

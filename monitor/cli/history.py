@@ -115,26 +115,17 @@ def _read(value: str) -> _Input:
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 
 
-def alert_hook(config: Config, enabled: bool) -> Any:
-    """The pipeline's `on_change` hook: queue the alerts the rules ask for (None with --no-alerts)."""
-    if not enabled:
-        return None
-    from monitor.alerts.outbox import make_on_change
-    from monitor.rules import load_rules
+def alert_hook(config: Config) -> Any:
+    """The pipeline's `on_change` hook: queue the alerts the rules ask for, as the daemon does."""
+    from monitor.scheduler import RulesHolder, make_on_change_hook
 
-    return make_on_change(load_rules(config.rules_path, config.channels))
+    return make_on_change_hook(RulesHolder(config))
 
 
-def deliver_alerts(config: Config, store: Store, enabled: bool) -> None:
+def deliver_alerts(config: Config, store: Store) -> None:
     """Send what this ingest queued before exiting; the daemon retries anything left over."""
-    if not enabled:
-        return
-    try:
-        from monitor.alerts.dispatch import deliver_pending
-    except ModuleNotFoundError as exc:  # the alerts work not installed: nothing to send with
-        if exc.name != "monitor.alerts.dispatch":
-            raise
-        return
+    from monitor.alerts.dispatch import deliver_pending
+
     deliver_pending(config, store)
 
 
@@ -163,7 +154,7 @@ def ingest(
         ),
     ] = None,
     no_alerts: Annotated[
-        bool, typer.Option("--no-alerts", help="Record changes but queue and send no alerts.")
+        bool, typer.Option("--no-alerts", help="Queue the alerts but send none (a daemon sends them later).")
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     config: ConfigOption = None,
@@ -183,7 +174,7 @@ def ingest(
         except ExtractError as exc:
             raise InputError(f"{value}: {exc}") from None
     gazetteer = _gazetteer(settings)
-    on_change = alert_hook(settings, not no_alerts)
+    on_change = alert_hook(settings)
     store = _open(settings)
     rows: list[dict[str, Any]] = []
     try:
@@ -225,7 +216,8 @@ def ingest(
                     "error": outcome.error,
                 }
             )
-        deliver_alerts(settings, store, not no_alerts)
+        if not no_alerts:
+            deliver_alerts(settings, store)
     finally:
         store.close()
     emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
