@@ -1,0 +1,285 @@
+"""One check pass over 1,000 local pages: `claimwatch check` vs urlwatch 2.29, side by side.
+
+    benchmarks/setup.sh                          # once: urlwatch 2.29 in .bench/urlwatch-venv
+    .venv/bin/python benchmarks/bench_check.py [--pages 1000] [--repeat 3] [--quick]
+
+What runs:
+- `benchmarks/pages.py` serves `--pages` news pages (~800 words of our own words each, with
+  navigation and footer, gzip, ETag and Last-Modified) from a threaded HTTP/1.1 server in its own
+  process on 127.0.0.1. Nothing leaves 127.0.0.1.
+- claimwatch: the real CLI, `claimwatch check --no-alerts --format json` in a fresh process, with a
+  real SQLite store. urlwatch: `urlwatch --urls --config --cache` in a fresh process from its own venv,
+  one `url` job per page, its default reporters (stdout text report, so it computes its diffs; the
+  output goes to a file) and no filters (its default; html2text would cost it more).
+- Concurrency: urlwatch runs jobs on a fixed pool of 10 threads (`worker.MAX_WORKERS`, no knob),
+  one new connection per request (requests without a session). claimwatch gets the same 10:
+  `concurrency = per_host_concurrency = 10` (its defaults are 64 overall and 4 per host).
+- Each tool first makes its own warm-up pass (every page new: claimwatch stores every version with
+  its claims; urlwatch stores every page in its cache). The resulting database and cache are kept as
+  snapshots, and every timed pass starts from a fresh copy of its tool's snapshot.
+- Scenarios, run in alternating order (tool order flips each round) `--repeat` times, medians shown:
+  (a) unchanged: the server answers the conditional GETs with 304;
+  (a') unchanged, no validators: a server that ignores conditional GETs and sends no ETag or
+       Last-Modified; every page comes back 200 with the same body;
+  (b) 10% changed: 1 page in 10 serves version 1 (a stance verb flips, a figure moves) with a new
+      ETag; the rest answer 304. claimwatch runs the full claim pipeline on them (extract, claims,
+      diff, ledger) and stores the versions; urlwatch computes and prints unified diffs.
+- Each timed pass is checked: claimwatch's JSON report must show the expected number of new
+  versions and no errors; urlwatch's report must list the expected number of changed jobs.
+
+Goals (issue 3): (a) claimwatch <= 0.5x urlwatch's wall time; (b) <= 1.0x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+URLWATCH_VENV = ROOT / ".bench" / "urlwatch-venv"
+CLAIMWATCH = ROOT / ".venv" / "bin" / "claimwatch"
+WORKERS = 10  # urlwatch 2.29's fixed thread pool (urlwatch/worker.py MAX_WORKERS)
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    changed: int
+    validators: bool
+    goal: float
+    cw: list[float] = field(default_factory=list)
+    uw: list[float] = field(default_factory=list)
+
+
+class Server:
+    def __init__(self, pages: int, workdir: Path):
+        port_file = workdir / "port"
+        code = (
+            f"import sys; sys.path.insert(0, {str(BENCH)!r}); import pages; "
+            f"pages.serve({pages}, {str(port_file)!r})"
+        )
+        self.proc = subprocess.Popen([sys.executable, "-c", code])
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the page server did not start")
+            time.sleep(0.05)
+        self.port = int(port_file.read_text())
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def state(self, changed: int, validators: bool) -> None:
+        url = f"{self.base}/_state?changed={changed}&validators={int(validators)}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def claimwatch_config(workdir: Path, base: str, pages: int) -> Path:
+    lines = [
+        f'rules = "{workdir / "no-rules"}"',
+        "[store]",
+        f'url = "sqlite:///{workdir / "cw.db"}"',
+        "[fetch]",
+        f"concurrency = {WORKERS}",
+        f"per_host_concurrency = {WORKERS}",
+        "retries = 0",
+        "",
+    ]
+    for n in range(pages):
+        lines += ["[[sources]]", f'name = "page-{n}"', f'url = "{base}/page/{n}.html"', ""]
+    path = workdir / "claimwatch.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def urlwatch_files(workdir: Path, base: str, pages: int) -> tuple[Path, Path]:
+    urls = workdir / "urls.yaml"
+    urls.write_text("\n---\n".join(f"name: page-{n}\nurl: {base}/page/{n}.html\n" for n in range(pages)))
+    config = workdir / "urlwatch.yaml"
+    config.write_text("report:\n  stdout:\n    enabled: true\n    color: false\n")
+    return urls, config
+
+
+def run_claimwatch(config: Path, workdir: Path) -> tuple[float, dict]:
+    env = dict(os.environ, HOME=str(workdir), CLAIMWATCH_CONFIG=str(config))
+    env.pop("CLAIMWATCH_DATABASE_URL", None)
+    out = workdir / "cw.out"
+    with out.open("wb") as fh:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [str(CLAIMWATCH), "check", "--no-alerts", "--format", "json", "--config", str(config)],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=workdir,
+        )
+        elapsed = time.perf_counter() - started
+    text = out.read_text()
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError:
+        failure = proc.stderr.decode()[-2000:]
+        raise SystemExit(f"claimwatch check failed ({proc.returncode}): {failure}") from None
+    report = report[0] if isinstance(report, list) else report
+    return elapsed, report
+
+
+def run_urlwatch(urls: Path, config: Path, cache: Path, workdir: Path) -> tuple[float, str]:
+    env = dict(os.environ, HOME=str(workdir), XDG_CONFIG_HOME=str(workdir), XDG_CACHE_HOME=str(workdir))
+    out = workdir / "uw.out"
+    with out.open("wb") as fh:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [
+                str(URLWATCH_VENV / "bin" / "urlwatch"),
+                "--urls",
+                str(urls),
+                "--config",
+                str(config),
+                "--cache",
+                str(cache),
+            ],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=workdir,
+        )
+        elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"urlwatch failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return elapsed, out.read_text(errors="replace")
+
+
+def _copy_db(src: Path, dst: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        target = Path(str(dst) + suffix)
+        if target.exists():
+            target.unlink()
+        source = Path(str(src) + suffix)
+        if source.exists():
+            shutil.copyfile(source, target)
+
+
+def _urlwatch_counts(output: str) -> dict[str, int]:
+    counts = {"NEW": 0, "CHANGED": 0, "ERROR": 0}
+    for line in output.splitlines():
+        head = line.split(":", 1)[0].strip()
+        if head in counts:
+            counts[head] += 1
+    return counts
+
+
+def ensure_urlwatch() -> None:
+    if (URLWATCH_VENV / "bin" / "urlwatch").exists():
+        return
+    print("installing urlwatch 2.29 into", URLWATCH_VENV, file=sys.stderr)
+    subprocess.run(["bash", str(BENCH / "setup.sh")], check=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes per tool and scenario")
+    parser.add_argument("--quick", action="store_true", help="one timed pass per tool and scenario")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else max(1, args.repeat)
+    ensure_urlwatch()
+
+    workdir = Path(tempfile.mkdtemp(prefix="claimwatch-bench-check-"))
+    server = Server(args.pages, workdir)
+    changed = max(1, args.pages // 10)
+    scenarios = [
+        Scenario("a", "(a) unchanged, 304", 0, True, 0.5),
+        Scenario("a'", "(a') unchanged, no 304", 0, False, 0.5),
+        Scenario("b", "(b) 10% changed", changed, True, 1.0),
+    ]
+    try:
+        cw_config = claimwatch_config(workdir, server.base, args.pages)
+        urls, uw_config = urlwatch_files(workdir, server.base, args.pages)
+        cw_db, uw_cache = workdir / "cw.db", workdir / "uw-cache.db"
+
+        server.state(0, True)
+        warm_cw, report = run_claimwatch(cw_config, workdir)
+        if report["errors"] or report["new_versions"] != args.pages:
+            raise SystemExit(
+                f"claimwatch warm-up: {report['new_versions']} versions, {report['errors']} errors"
+            )
+        warm_uw, output = run_urlwatch(urls, uw_config, uw_cache, workdir)
+        if _urlwatch_counts(output)["NEW"] != args.pages:
+            raise SystemExit(f"urlwatch warm-up: {_urlwatch_counts(output)}")
+        _copy_db(cw_db, workdir / "cw-warm.db")
+        _copy_db(uw_cache, workdir / "uw-warm.db")
+        print(
+            f"warm-up (every page new): claimwatch {warm_cw:.2f} s, urlwatch {warm_uw:.2f} s",
+            file=sys.stderr,
+        )
+
+        for round_ in range(repeat):
+            for index, scenario in enumerate(scenarios):
+                server.state(scenario.changed, scenario.validators)
+                order = ["cw", "uw"] if (round_ + index) % 2 == 0 else ["uw", "cw"]
+                for tool in order:
+                    if tool == "cw":
+                        _copy_db(workdir / "cw-warm.db", cw_db)
+                        elapsed, report = run_claimwatch(cw_config, workdir)
+                        if report["errors"] or report["new_versions"] != scenario.changed:
+                            raise SystemExit(
+                                f"claimwatch {scenario.key}: {report['new_versions']} new versions "
+                                f"(expected {scenario.changed}), {report['errors']} errors"
+                            )
+                        scenario.cw.append(elapsed)
+                    else:
+                        _copy_db(workdir / "uw-warm.db", uw_cache)
+                        elapsed, output = run_urlwatch(urls, uw_config, uw_cache, workdir)
+                        counts = _urlwatch_counts(output)
+                        if counts["CHANGED"] != scenario.changed or counts["ERROR"]:
+                            raise SystemExit(f"urlwatch {scenario.key}: {counts}")
+                        scenario.uw.append(elapsed)
+                    print(f"  round {round_ + 1} {scenario.key:3} {tool}: {elapsed:.2f} s", file=sys.stderr)
+    finally:
+        server.close()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print("kept", workdir, file=sys.stderr)
+
+    print(
+        f"\nbench_check: one pass over {args.pages} pages on 127.0.0.1, median of {repeat} "
+        f"(alternating), {WORKERS} concurrent requests each"
+    )
+    header = f"{'scenario':26} {'claimwatch s':>12} {'urlwatch s':>11} {'ratio':>7} {'goal':>7}  result"
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for scenario in scenarios:
+        cw, uw = statistics.median(scenario.cw), statistics.median(scenario.uw)
+        ratio = cw / uw
+        ok = ratio <= scenario.goal
+        failed |= not ok and scenario.key != "a'"
+        print(
+            f"{scenario.label:26} {cw:12.2f} {uw:11.2f} {ratio:6.2f}x "
+            f"{f'<= {scenario.goal:.1f}x':>7}  {'pass' if ok else 'FAIL'}"
+        )
+    warm_ratio = warm_cw / warm_uw
+    print(f"{'warm-up (all new)':26} {warm_cw:12.2f} {warm_uw:11.2f} {warm_ratio:6.2f}x {'-':>7}  (info)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
