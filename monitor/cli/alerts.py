@@ -7,8 +7,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import or_, update
-from sqlmodel import select
 
 from monitor.cli._common import (
     ConfigOption,
@@ -54,6 +52,8 @@ def list_alerts(
     sources), suppressed (cooldown)."""
     if ctx.invoked_subcommand is not None:
         return
+    from sqlmodel import select
+
     from monitor.store import open_store
     from monitor.store.tables import AlertRow, ChangeRow
 
@@ -120,6 +120,8 @@ def retry(
 ) -> None:
     """Put a dead (or suppressed) alert back in the queue with fresh attempts; the daemon, or
     `claimwatch alerts deliver`, sends it."""
+    from sqlalchemy import or_, update
+
     from monitor.store import open_store
     from monitor.store.tables import AlertRow
 

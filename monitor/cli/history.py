@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -29,8 +29,10 @@ from monitor.cli._common import (
 from monitor.config import Config
 from monitor.errors import ExtractError, FetchError, InputError
 from monitor.model import KIND_ORDER, ChangeKind
-from monitor.store import Store, open_store
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
+    from monitor.store import Store
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -60,6 +62,8 @@ def _gazetteer(config: Config) -> Any:
 
 
 def _open(config: Config) -> Store:
+    from monitor.store import open_store
+
     return open_store(config.database_url)
 
 
@@ -502,6 +506,8 @@ def positions(
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply pending schema migrations (claimwatch also does this on start) and print the revision."""
     settings = get_config(config)
+    from monitor.store import open_store
+
     store = open_store(settings.database_url, migrate=False)
     try:
         before = store.info().revision
