@@ -1,8 +1,9 @@
 """Rule files: which changes become alerts, on which channels, how often.
 
-A rule file is TOML holding `[[rule]]` tables (see docs/rules.md for the full format). Rules are data:
-nothing in a rule file runs code; regular expressions are compiled when the file is loaded, so a bad
-one is a load error, not a surprise at 3 a.m. Every error names the file, the line and the reason.
+A rule file is TOML holding `[[rule]]` tables (the README's "Rules" section has the full format).
+Rules are data: nothing in a rule file runs code; regular expressions are compiled when the file is
+loaded, so a bad one is a load error, not a surprise at 3 a.m. Every error names the file, the line
+and the reason.
 
 Matching is pure: `RuleSet.match(change, context)` looks at a `Change` plus the source it came from
 and returns the rules that fire. What happens next (cooldown, digest, corroboration by several
