@@ -113,3 +113,27 @@ def test_cli_refuses_to_start_on_a_broken_config(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"{path}:2:" in result.stderr and "greater than 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_example_config_documents_every_option() -> None:
+    """Every key the loader accepts appears (set or commented out) in config.example.toml."""
+    import re
+
+    from monitor.config import (
+        AlertsConfig,
+        ArticlesConfig,
+        FetchConfig,
+        SchedulerConfig,
+        SourceConfig,
+        StoreConfig,
+    )
+
+    text = (REPO / "config.example.toml").read_text(encoding="utf-8")
+    models = (StoreConfig, FetchConfig, ArticlesConfig, SchedulerConfig, AlertsConfig, SourceConfig)
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name in model.model_fields
+        if not re.search(rf"^#?\s*{name}\s*=", text, re.MULTILINE)
+    ]
+    assert missing == []
