@@ -93,5 +93,6 @@ def demo(
     positions(actor="United States", config=config_path, fmt=OutputFormat.table)
     console.print(
         f"\nKeep exploring: claimwatch history --config {config_path}\n"
-        f"                claimwatch show ID --config {config_path}"
+        f"                claimwatch show ID --config {config_path}",
+        soft_wrap=True,  # a long temp path must stay copy-pasteable
     )
