@@ -135,6 +135,7 @@ class TopicModel:
     before_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     border_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     place_starts: frozenset[str] = frozenset()  # first words of border and "inside X" phrases
+    word_concepts: dict[str, str | None] = field(default_factory=dict)  # lowercase word -> concept
 
 
 @cache
@@ -214,6 +215,7 @@ def concepts(
             seen.add(concept)
             out.append(concept)
 
+    word_concepts = model.word_concepts
     i = start
     while i < end:
         place = places.get(i)
@@ -229,6 +231,14 @@ def concepts(
             continue
         tok = tokens[i]
         i += 1
+        if not tok.is_capitalised:
+            # a lowercase word's concept depends on the word alone: looked up once per process
+            known = word_concepts.get(tok.norm, _UNSEEN)
+            if known is _UNSEEN:
+                known = word_concepts[tok.norm] = _lowercase_concept(tok, model)
+            if known is not None:
+                add(known)  # type: ignore[arg-type]
+            continue
         if not tok.is_word or tok.norm[:1].isdigit() or len(tok.norm) < 3:
             continue
         if tok.is_capitalised and gaz.match_demonym(tokens, i - 1):
@@ -244,6 +254,19 @@ def concepts(
         else:
             add(tok.norm if not tok.is_capitalised else tok.fold)
     return out
+
+
+_UNSEEN = object()
+
+
+def _lowercase_concept(tok: Token, model: TopicModel) -> str | None:
+    """What `concepts` makes of a token that is not capitalised (so no demonym and no owner)."""
+    if not tok.is_word or tok.norm[:1].isdigit() or len(tok.norm) < 3:
+        return None
+    s = stem(tok.norm)
+    if s in model.generic or tok.norm in model.generic:
+        return None
+    return model.groups.get(s) or tok.norm
 
 
 def _owner_compound(word: str, gaz: Gazetteer) -> bool:
