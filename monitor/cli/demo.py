@@ -65,7 +65,10 @@ def demo(
         ),
     ] = None,
 ) -> None:
-    """Run the monitor on the bundled sample story: three versions, changes, alerts, history, positions."""
+    """Run the monitor on the bundled sample story: three versions, changes, alerts, history, positions.
+
+    The folder keeps the config and the database afterwards; a second demo there starts over.
+    """
     from monitor.cli.daemon import setup_logging
     from monitor.cli.history import history, positions
     from monitor.scheduler import check_once
@@ -74,6 +77,10 @@ def demo(
     logging.getLogger("monitor.checker").setLevel(logging.ERROR)
     workdir = folder or Path(tempfile.mkdtemp(prefix="claimwatch-demo-"))
     config_path = write_demo_config(workdir)
+    # The demo always starts over: replaying version 1 onto a store that ends at version 3 would
+    # (rightly) report the reverse shifts.
+    for stale in workdir.glob("claimwatch.db*"):
+        stale.unlink()
     config = parse_config(config_path)
     story = workdir / "story.txt"
     versions = sample_versions()
