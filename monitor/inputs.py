@@ -15,20 +15,25 @@ def looks_like_html(path: Path, body: bytes) -> bool:
     return path.suffix.lower() in HTML_SUFFIXES or bool(_HTML_HINT.match(body[:2048].lstrip(b"\xef\xbb\xbf")))
 
 
-def read_document(path: Path) -> tuple[str, str | None]:
-    """Return (article text, title) of a plain-text or HTML file.
-
-    Raises InputError (exit status 2) for a missing, unreadable, empty, binary or undecodable file,
-    naming the file and the problem in one line.
-    """
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or an InputError naming the file: missing, a directory, unreadable."""
     try:
-        body = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def read_document(path: Path) -> tuple[str, str | None]:
+    """Return (article text, title) of a plain-text or HTML file.
+
+    Raises InputError (exit status 2) for a missing, unreadable, empty, binary or undecodable file,
+    naming the file and the problem in one line.
+    """
+    body = read_bytes(path)
     if not body.strip():
         raise InputError(f"{path}: file is empty")
     if b"\x00" in body[:8192]:

@@ -160,7 +160,8 @@ class RuleSet:
 
 # --- loading -------------------------------------------------------------------------------------
 
-_KNOWN_KEYS = {
+# Every key a rule may set, in the order `rules check --format json|csv` lists them.
+RULE_KEYS = (
     "id",
     "description",
     "enabled",
@@ -179,7 +180,8 @@ _KNOWN_KEYS = {
     "digest",
     "min_sources",
     "min_sources_within",
-}
+)
+_KNOWN_KEYS = frozenset(RULE_KEYS)
 
 
 def rule_files(path: Path) -> list[Path]:

@@ -106,15 +106,10 @@ def _fetch(url: str, config: Config) -> _Input:
 
 
 def _read(value: str) -> _Input:
+    from monitor.inputs import read_bytes
+
     path = Path(value)
-    try:
-        body = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    body = read_bytes(path)
     resolved = path.resolve()
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 

@@ -19,7 +19,7 @@ from monitor.cli._common import (
 )
 from monitor.config import Config, find_config, load_config
 from monitor.errors import InputError
-from monitor.rules import RuleSet, default_actor_resolver, load_rules
+from monitor.rules import RULE_KEYS, RuleSet, default_actor_resolver, load_rules
 from monitor.timeutil import parse_moment
 
 rules_app = typer.Typer(
@@ -69,26 +69,7 @@ def check(
             row["limits"] = "; ".join([row["severity"], *limits])
             row["file"] = _short_path(row["file"])
     else:
-        columns = [
-            "id",
-            "description",
-            "enabled",
-            "kinds",
-            "actors",
-            "topic",
-            "from",
-            "to",
-            "sources",
-            "tags",
-            "min_confidence",
-            "evidence_contains",
-            "severity",
-            "channels",
-            "cooldown",
-            "digest",
-            "min_sources",
-            "file",
-        ]
+        columns = [key for key in RULE_KEYS if key != "min_sources_within"] + ["file"]
     emit(rows, fmt, columns, json_key="rules", title="rules", empty="no rules")
     if fmt is OutputFormat.table:
         note = "" if configured else " (channel names not checked: no config file found)"
