@@ -349,10 +349,12 @@ def _plain_item(item: AlertItem) -> list[str]:
 def email_text(message: AlertMessage) -> str:
     out = [one_line(message.headline), ""]
     for i, item in enumerate(message.items):
+        lines = _plain_item(item)
         if message.is_digest:
-            out.append(f"{i + 1}. " + "\n".join(_plain_item(item)))
+            out.append(f"{i + 1}. " + "\n".join(lines))
         else:
-            out.extend(_plain_item(item))
+            # A single alert's headline is the message's own first line: do not print it twice.
+            out.extend(lines[1:] if lines and lines[0] == out[0] else lines)
         out.append("")
     out.append("-- ")
     out.append("claimwatch · alert " + one_line(message.key))
