@@ -174,3 +174,70 @@ def test_takeover_purchase_and_acquisition_are_one_topic() -> None:
     old = "The regulator's board, the Competition Bureau, blocked the takeover of the grocery chain."
     new = "The Competition Bureau cleared the acquisition of the grocery chain after the sale of 40 stores."
     assert shifts(old, new) == [("Competition Bureau", "oppose", "support")]
+
+
+# ------------------------------------------------------------------------------------ conditional refusals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Danish Pharmacists Association said it could not back the rules in their current form.",
+        "Finland would not support the legislation until its concerns about data storage were met.",
+        "Poland said it would not sign the fisheries treaty unless quotas were protected.",
+        "Chile cannot support the mining code as drafted, the minister said.",
+        "Ottawa won't approve the pipeline without new consultations.",
+        "Peru didn't endorse the river dam plan.",
+    ],
+)
+def test_a_refusal_with_a_condition_is_oppose(text: str) -> None:
+    stances = {s for _, s in current(text)}
+    assert stances == {"oppose"}, extract_claims(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Poland said it was open to the fisheries treaty.",
+        "Poland has not decided on the fisheries treaty.",
+        "Poland might not accept the fisheries treaty.",
+    ],
+)
+def test_genuine_hedges_stay_undecided(text: str) -> None:
+    assert {s for _, s in current(text)} == {"undecided"}
+
+
+# ------------------------------------------------------------------------------------ country vs institution
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Kenya's parliament approved the finance bill on Tuesday.", "Kenyan parliament"),
+        ("The Kenyan parliament approved the finance bill on Tuesday.", "Kenyan parliament"),
+        ("Kenyan lawmakers rejected the finance bill on Tuesday.", "Kenyan parliament"),
+        ("Russia's central bank backed the cut in the reserve requirement.", "Russian central bank"),
+        ("Kenya's high court suspended the housing levy.", "Kenyan high court"),
+        ("The Dutch opposition rejected the asylum pact.", "Dutch opposition"),
+    ],
+)
+def test_a_countrys_institution_is_not_its_government(text: str, actor: str) -> None:
+    actors = {a for a, _ in current(text)}
+    assert actors == {actor}, current(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kenya's Ruto dropped the tax bill after deadly protests.",
+        "The Kenyan government withdrew the finance bill.",
+    ],
+)
+def test_a_leader_or_government_named_with_the_country_is_the_country(text: str) -> None:
+    assert {a for a, _ in current(text)} == {"Kenya"}
+
+
+def test_institution_shift_pairs_across_spellings() -> None:
+    old = "Kenya's parliament rejected the housing levy in a first vote."
+    new = "The Kenyan parliament approved the housing levy on Thursday."
+    assert shifts(old, new) == [("Kenyan parliament", "oppose", "support")]

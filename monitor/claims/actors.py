@@ -861,6 +861,13 @@ def find_mentions(
                 i = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
+            institution = (
+                _institution(tokens, j, end, canonical, gaz, i) if actor.kind == "country" else None
+            )
+            if institution is not None:
+                mentions.append(institution)
+                i = end
+                continue
             mentions.append(
                 Mention(
                     i,
@@ -881,7 +888,10 @@ def find_mentions(
                 j = i + length
                 if j < n and tokens[j].norm in gaz.role_words:
                     end, _ = _extend_roles(tokens, j, gaz)
-                    mentions.append(Mention(i, end, _text(tokens, i, end), "country", canonical, canonical))
+                    mentions.append(
+                        _institution(tokens, j, end, canonical, gaz, i)
+                        or Mention(i, end, _text(tokens, i, end), "country", canonical, canonical)
+                    )
                     i = end
                     continue
         pronoun = PRONOUNS.get(tok.norm)
@@ -911,6 +921,13 @@ def find_mentions(
             mentions.append(Mention(start, i + 1, _text(tokens, start, i + 1), "role", role="official"))
             i += 1
             continue
+        if (
+            tok.norm in _COMMON_OPENERS
+            and i + 1 < n
+            and (gaz.match_demonym(tokens, i + 1) or gaz.match_alias(tokens, i + 1))
+        ):
+            i += 1  # "The Kenyan government ...": the opener is not part of a name
+            continue
         if tok.is_capitalised and tok.norm not in _NOT_ACTORS:
             end = _capital_span(tokens, i, gaz)
             if end > i:
@@ -921,6 +938,47 @@ def find_mentions(
                 continue
         i += 1
     return mentions
+
+
+# Institutions a country's possessive or adjective names that are not its government: "Kenya's
+# parliament", "Kenyan lawmakers", "Russia's central bank", "the Dutch opposition". Each is its own actor,
+# named with the demonym ("Kenyan parliament"), so both spellings of one body are one actor.
+_INSTITUTIONS = {
+    "parliament": "parliament",
+    "legislature": "parliament",
+    "lawmakers": "parliament",
+    "legislators": "parliament",
+    "mps": "parliament",
+    "senate": "senate",
+    "congress": "congress",
+    "court": "court",
+    "judiciary": "court",
+    "bank": "central bank",
+    "regulator": "regulator",
+    "regulators": "regulator",
+    "opposition": "opposition",
+}
+_COURT_LEVELS = frozenset(["supreme", "high", "top", "constitutional", "appeals"])
+
+
+def _institution(
+    tokens: list[Token], j: int, end: int, country: str, gaz: Gazetteer, start: int
+) -> Mention | None:
+    """A country's institution ("Kenya's parliament") from the role words in tokens[j:end], or None."""
+    head = None
+    for k in range(j, end):
+        norm_k = tokens[k].norm
+        if norm_k in _INSTITUTIONS and (norm_k != "bank" or (k > j and tokens[k - 1].norm == "central")):
+            head = k
+    if head is None:
+        return None
+    noun = _INSTITUTIONS[tokens[head].norm]
+    if noun == "court" and head > j and tokens[head - 1].norm in _COURT_LEVELS:
+        noun = f"{tokens[head - 1].norm} court"
+    entry = gaz.actors.get(country)
+    demonym = entry.demonyms[0] if entry is not None and entry.demonyms else f"{country}'s"
+    name = f"{demonym} {noun}"
+    return Mention(start, end, _text(tokens, start, end), "org", name, name)
 
 
 def _text(tokens: list[Token], i: int, j: int) -> str:

@@ -94,6 +94,13 @@ _SKIP = frozenset(
         "repeatedly",
     ]
 )
+# Negated auxiliaries written as one token: "didn't", "won't", "couldn't", "isn't".
+_SKIP_CONTRACTED = frozenset(
+    [
+        "did", "does", "do", "wo", "would", "could", "ca", "can", "should", "is", "are", "was", "were",
+        "has", "have", "had", "must", "might", "sha", "need",
+    ]
+)  # fmt: skip
 _TIME_NOUNS = frozenset(
     [
         "monday",
@@ -544,6 +551,19 @@ def _analyse(
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
                 skip.update(range(m.start, m.end))
         own = concepts(tokens, prop_start, prop_end, skip, gaz, model, places)
+        if not own and head.kind == "phrase" and "..." in head.entry and chain.end - chain.start > 2:
+            # the gap of a phrase holds its object: "approved the finance bill", "signed the trade deal"
+            stems = [w[:4] for w in head.entry.split() if w != "..."]
+            inner = {k for k in range(chain.start, chain.end) if tokens[k].norm.startswith(tuple(stems))}
+            own = concepts(
+                tokens,
+                chain.start,
+                chain.end,
+                skip - set(range(chain.start, chain.end)) | inner,
+                gaz,
+                model,
+                places,
+            )
         anaphoric = _is_anaphoric(tokens, prop_start, prop_end)
         topic_concepts = list(own)
         if anaphoric or len(own) < 1:
@@ -806,8 +826,11 @@ def _subject(
                 return None, ""
             return m, "subject"
         norm = tok.norm
-        if norm in _SKIP or (
-            norm.endswith("ly") and tok.is_word and not tok.is_capitalised and len(norm) > 3
+        if (
+            norm in _SKIP
+            or norm == "cannot"
+            or (norm.endswith("n't") and norm[:-3] in _SKIP_CONTRACTED)
+            or (norm.endswith("ly") and tok.is_word and not tok.is_capitalised and len(norm) > 3)
         ):
             j -= 1
             continue
@@ -1095,9 +1118,16 @@ def _stance(
     elif negated:
         stance_value = _compose_chain_from(chain, st.negate(head.stance))
         cue_words.insert(0, next(t.text for t in window if t.norm in lex.negators or t.norm.endswith("n't")))
-    if any(w in lex.hedges for w in norms):
+    hedged = [
+        k
+        for k, w in enumerate(norms)
+        if w in lex.hedges
+        # "could not back the rules in their current form" is a refusal, not a hedge
+        and not (w == "could" and k + 1 < len(norms) and norms[k + 1] in ("not", "never"))
+    ]
+    if hedged:
         stance_value = st.hedge(stance_value)
-        cue_words.insert(0, next(t.text for t in window if t.norm in lex.hedges))
+        cue_words.insert(0, window[hedged[0]].text)
     # hypothetical: "if Western countries approve", "asked whether he would lift"
     scan = head.start - 1
     while (

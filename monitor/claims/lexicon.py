@@ -295,6 +295,11 @@ class Lexicon:
         k = i - 1
         while k >= 0 and (tokens[k].norm in _ADVERB_FILLERS or tokens[k].norm.endswith("ly")) and i - k < 3:
             k -= 1
+        if k >= 0 and (tokens[k].norm in ("not", "never") or tokens[k].norm.endswith("n't")) and i - k < 4:
+            # a refusal: "would not sign", "won't send" (the negation is composed later)
+            if tokens[k].norm.endswith("n't") and tokens[k].norm[:-3] in ("wo", "would", "sha"):
+                return True
+            k -= 1
         if k < 0:
             return False
         marker = tokens[k].norm
