@@ -176,7 +176,7 @@ def test_takeover_purchase_and_acquisition_are_one_topic() -> None:
     assert shifts(old, new) == [("Competition Bureau", "oppose", "support")]
 
 
-# ------------------------------------------------------------------------------------ conditional refusals
+# ------------------------------------------------------------------------------- conditional refusals
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_genuine_hedges_stay_undecided(text: str) -> None:
     assert {s for _, s in current(text)} == {"undecided"}
 
 
-# ------------------------------------------------------------------------------------ country vs institution
+# ----------------------------------------------------------------------------- country vs institution
 
 
 @pytest.mark.parametrize(
@@ -241,3 +241,48 @@ def test_institution_shift_pairs_across_spellings() -> None:
     old = "Kenya's parliament rejected the housing levy in a first vote."
     new = "The Kenyan parliament approved the housing levy on Thursday."
     assert shifts(old, new) == [("Kenyan parliament", "oppose", "support")]
+
+
+# ------------------------------------------------------------------------------ people and their roles
+
+
+def test_a_role_phrase_naming_another_company_does_not_take_over_a_person_who_is_their_own_actor() -> None:
+    text = "Tesla chief executive Elon Musk walked away from the purchase of the newspaper group."
+    assert current(text) == {("Elon Musk", "oppose")}
+    text = "Musk, the Tesla chief executive, walked away from the purchase of the newspaper group."
+    assert current(text) == {("Elon Musk", "oppose")}
+
+
+def test_a_chief_executive_who_speaks_for_the_company_still_does() -> None:
+    assert current("Microsoft chief executive Satya Nadella backed the cloud gaming settlement.") == {
+        ("Microsoft", "support")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Sen. Kyrsten Sinema of Arizona said she opposed the filibuster change.", "Kyrsten Sinema"),
+        ("Okonjo, who chaired the talks, said she backs the debt relief plan.", "Okonjo"),
+        ("Alvarado now supports the water tariff.", "Alvarado"),
+    ],
+)
+def test_people_named_with_a_place_a_relative_clause_or_an_adverb(text: str, actor: str) -> None:
+    assert actor in {a for a, _ in current(text)}, extract_claims(text)
+
+
+# ------------------------------------------------------------------------ history in relative clauses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hochberg, who abruptly halted the original toll plan in June, said she backs the lower toll.",
+        "Hochberg, who abruptly halted the original toll plan, said she backs the lower toll.",
+        "Eastbrook City Council, which rejected the bus lane in 2021, now backs the lower toll.",
+    ],
+)
+def test_a_past_relative_clause_is_background_and_the_main_clause_is_current(text: str) -> None:
+    claims = [c for c in extract_claims(text) if c.stance and c.actor]
+    assert {c.stance for c in claims if not c.background} == {"support"}, claims
+    assert all(c.background for c in claims if c.stance == "oppose"), claims

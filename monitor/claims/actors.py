@@ -861,9 +861,16 @@ def find_mentions(
                 i = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
-            institution = (
-                _institution(tokens, j, end, canonical, gaz, i) if actor.kind == "country" else None
-            )
+            person = _own_person(tokens, j, end, canonical, gaz)
+            if person is not None:
+                # "Tesla chief executive Elon Musk" buying a newspaper: a gazetteer person who is their own
+                # actor (or speaks for someone else) is not the organisation a role phrase names
+                mentions.append(
+                    Mention(i, end, _text(tokens, i, end), "person", person, gaz.stance_actor(person))
+                )
+                i = end
+                continue
+            institution = _institution(tokens, j, end, canonical, gaz, i) if actor.kind == "country" else None
             if institution is not None:
                 mentions.append(institution)
                 i = end
@@ -938,6 +945,19 @@ def find_mentions(
                 continue
         i += 1
     return mentions
+
+
+def _own_person(tokens: list[Token], j: int, end: int, canonical: str, gaz: Gazetteer) -> str | None:
+    """The gazetteer person ending the mention tokens[j:end] when they do not speak for `canonical`."""
+    for p in range(j, end):
+        found = gaz.match_alias(tokens, p)
+        if found is None or p + found[0] != end:
+            continue
+        person = found[1]
+        if gaz.actors[person].kind == "person" and gaz.stance_actor(person) != gaz.stance_actor(canonical):
+            return person
+        return None
+    return None
 
 
 # Institutions a country's possessive or adjective names that are not its government: "Kenya's
@@ -1021,8 +1041,18 @@ def _unknown(
     if all(t.norm in _NOT_ACTORS or gaz.match_demonym(tokens, start + k) for k, t in enumerate(span)):
         return None
     if start == sentence_start and end - start == 1:
-        nxt = tokens[end] if end < n else None
-        if nxt is None or not (nxt.norm in _VERBISH or end in verbish or nxt.norm in ("'s", ",")):
+        after = end
+        while (
+            after < n
+            and after - end < 2
+            and (
+                tokens[after].norm in _NAME_ADVERBS
+                or (tokens[after].norm.endswith("ly") and not tokens[after].is_capitalised)
+            )
+        ):
+            after += 1  # "Manchin now argues", "Ruto quickly signed"
+        nxt = tokens[after] if after < n else None
+        if nxt is None or not (nxt.norm in _VERBISH or after in verbish or nxt.norm in ("'s", ",")):
             return None
     # a token that repeats an earlier person's surname refers to that person
     if end - start == 1:
@@ -1035,11 +1065,27 @@ def _unknown(
     text = _text(tokens, start, end)
     words = [t.norm for t in span]
     is_org = any(w in _ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
-    if not is_org and (titled or 2 <= len(span) <= 4):
+    if not is_org and "of" in words[1:]:
+        # "Sinema of Arizona", "Sen. Joe Manchin of West Virginia": a person and where they are from
+        cut = start + words.index("of", 1)
+        return Mention(
+            i,
+            cut,
+            _text(tokens, i, cut),
+            "unknown_person",
+            _text(tokens, start, cut),
+            _text(tokens, start, cut),
+        )
+    who = end + 1 < n and tokens[end].text == "," and tokens[end + 1].norm == "who"
+    if not is_org and (titled or 2 <= len(span) <= 4 or who):
+        # "Hochul, who ...": only people are "who"
         return Mention(i, end, _text(tokens, i, end), "unknown_person", text, text)
     if text.lower().startswith("the "):
         text = text[4:]
     return Mention(i, end, _text(tokens, i, end), "unknown_org", text, text)
+
+
+_NAME_ADVERBS = frozenset(["now", "also", "still", "again", "then", "later", "once", "since", "too"])
 
 
 def _org_speaker(tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> tuple[str, str] | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.claims import stance as st
 from monitor.claims.actors import Gazetteer, Mention, find_mentions
@@ -472,6 +472,7 @@ def _analyse(
     speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject, chains, holders)
 
     claims: list[Claim] = []
+    recalled_here: set[int] = set()
     sentence_concepts: list[str] = []
     for chain_index, chain in enumerate(chains):
         head = chain.cues[0]
@@ -574,6 +575,8 @@ def _analyse(
         elif topic_concepts:
             sentence_concepts = topic_concepts
         background = flags.get("background", False) or recalled
+        if how == "relative" and _past_form(tokens[head.start].norm):
+            recalled_here.add(len(claims))  # see below: "Hochul, who halted the plan, said she backs ..."
         confidence = _confidence(head, how, heading, stance_value)
         for member in reversed(members):
             if member.actor is None:
@@ -600,6 +603,14 @@ def _analyse(
                 )
             )
 
+    if recalled_here:
+        # a past-tense relative clause on the holder is background to the main clause's current stance
+        main = {
+            c.actor for k, c in enumerate(claims) if k not in recalled_here and c.actor and not c.background
+        }
+        for k in recalled_here:
+            if k < len(claims) and claims[k].actor in main:
+                claims[k] = replace(claims[k], background=True)
     if not claims:
         claims.append(
             _bare_claim(sentence, tokens, mentions, main_subject, speakers, numbers, sentence_topic, heading)
@@ -824,7 +835,8 @@ def _subject(
                 return None, ""
             if m.possessive:
                 return None, ""
-            return m, "subject"
+            described = _described_person(tokens, m, by_end)
+            return (described or m), "subject"
         norm = tok.norm
         if (
             norm in _SKIP
@@ -857,6 +869,20 @@ def _subject(
             continue
         return None, ""
     return None, ""
+
+
+def _described_person(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> Mention | None:
+    """ "Musk, the Tesla chief executive, ...": an appositive role phrase describes the person before it;
+    a gazetteer person who states their own stance (not the organisation's) stays the subject."""
+    k = m.start - 1
+    while k >= 0 and tokens[k].norm in ("the", "a", "an"):
+        k -= 1
+    if k < 1 or tokens[k].text != "," or m.end - m.start < 2 or m.end >= len(tokens):
+        return None
+    person = by_end.get(k - 1)
+    if person is None or person.kind != "person" or person.actor == m.actor or tokens[m.end].text != ",":
+        return None
+    return person
 
 
 def _previous_comma(tokens: list[Token], before: int, limit: int) -> int | None:
@@ -1227,6 +1253,10 @@ def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
             if j >= 0 and _is_date_word(tokens[j]):
                 return True
     return False
+
+
+def _past_form(norm: str) -> bool:
+    return norm.endswith("ed") or norm in _PAST_IRREGULAR
 
 
 def _compose_chain_from(chain: _Chain, head_stance: str | None) -> str | None:
