@@ -286,3 +286,40 @@ def test_a_past_relative_clause_is_background_and_the_main_clause_is_current(tex
     claims = [c for c in extract_claims(text) if c.stance and c.actor]
     assert {c.stance for c in claims if not c.background} == {"support"}, claims
     assert all(c.background for c in claims if c.stance == "oppose"), claims
+
+
+# ------------------------------------------------------------------------ judgements and role descriptions
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("Okafor now argues the housing bill will help renters in the city.", "support"),
+        ("Okafor insisted the congestion charge was needed.", "support"),
+        ("The Eastbrook Farmers Union warned the water reform would hurt small farms.", "oppose"),
+    ],
+)
+def test_a_speakers_judgement_of_a_plan_is_a_stance_on_it(text: str, stance: str) -> None:
+    claims = [c for c in extract_claims(text) if c.has_stance]
+    assert [c.stance for c in claims] == [stance], claims
+    assert any(w in claims[0].topic for w in ("bill", "levy", "reform")), claims
+
+
+def test_arguing_for_a_bill_after_opposing_it_is_a_shift() -> None:
+    old = "Senator Dana Okafor of Ohio opposed the housing bill during the committee hearing."
+    new = "Senator Dana Okafor of Ohio now argues the housing bill will help renters across the state."
+    assert shifts(old, new) == [("Dana Okafor", "oppose", "support")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gavin Newsom spoke to reporters in the state capital on Monday. The governor said he would veto "
+        "the bill.",
+        "Sen. Kyrsten Sinema of Arizona met union leaders on Monday. The Arizona Democrat later said she "
+        "opposed the bill.",
+    ],
+)
+def test_a_role_description_is_the_person_named_before(text: str) -> None:
+    holders = {a for a, s in current(text) if s == "oppose"}
+    assert holders and holders <= {"Gavin Newsom", "Kyrsten Sinema"}, extract_claims(text)

@@ -919,6 +919,27 @@ def find_mentions(
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm))
                 i = k + 1
                 continue
+        if tok.norm == "the" and i + 1 < n:
+            # "the governor", "the senator", "the Arizona Democrat", "the West Virginia senator": a person
+            # described by their office, resolved to a recently named person
+            k = i + 1
+            while (
+                k < n
+                and k - i <= 3
+                and tokens[k].norm not in _PERSON_ROLES
+                and (
+                    (tokens[k].is_capitalised and tokens[k].is_word)
+                    or tokens[k].norm in gaz.role_words
+                    or tokens[k].norm in _ROLE_MODIFIERS
+                )
+                and gaz.match_alias(tokens, k) is None
+                and gaz.match_demonym(tokens, k) is None
+            ):
+                k += 1
+            if k < n and tokens[k].norm in _PERSON_ROLES:
+                mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="person"))
+                i = k + 1
+                continue
         if tok.norm in ("officials", "spokesperson", "spokesman", "spokeswoman") and (
             i == 0 or not tokens[i - 1].is_capitalised
         ):
@@ -1070,8 +1091,8 @@ def _unknown(
         cut = start + words.index("of", 1)
         return Mention(
             i,
-            cut,
-            _text(tokens, i, cut),
+            end,
+            _text(tokens, i, end),
             "unknown_person",
             _text(tokens, start, cut),
             _text(tokens, start, cut),
@@ -1085,6 +1106,14 @@ def _unknown(
     return Mention(i, end, _text(tokens, i, end), "unknown_org", text, text)
 
 
+# Offices that describe one person: "the governor", "the Arizona Democrat" (see find_mentions).
+_PERSON_ROLES = frozenset(
+    [
+        "governor", "senator", "president", "minister", "mayor", "chancellor", "premier", "congressman",
+        "congresswoman", "lawmaker", "democrat", "republican", "billionaire", "tycoon", "monarch",
+        "congressmember", "legislator", "politician", "conservative", "liberal", "socialist", "centrist",
+    ]
+)  # fmt: skip
 _NAME_ADVERBS = frozenset(["now", "also", "still", "again", "then", "later", "once", "since", "too"])
 
 

@@ -565,6 +565,18 @@ def _analyse(
                 model,
                 places,
             )
+        if (
+            head.kind == "impersonal"
+            and head.entry.startswith(_JUDGEMENT_STARTS)
+            and leading is not None
+            and leading + 1 < chain.start
+        ):
+            # "Manchin argues the bill will help ...", "said the tax would be a good idea": the clause's
+            # subject is what the speaker judges
+            judged = concepts(tokens, leading + 1, chain.start, skip, gaz, model, places)
+            if judged:
+                own = judged + [c for c in own if c not in judged]
+                prop_start, prop_end = leading + 1, max(prop_end, chain.start)
         anaphoric = _is_anaphoric(tokens, prop_start, prop_end)
         topic_concepts = list(own)
         if anaphoric or len(own) < 1:
@@ -703,6 +715,13 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
                     return
         return
     role = (m.role or "").lower()
+    if role == "person":
+        # "the governor", "the Arizona Democrat": the person last named, in this sentence or before it
+        for o in [*reversed(earlier), *recent]:
+            if _is_personish(o, gaz) and not (o in earlier and _object_position(tokens, o.start)):
+                m.actor, m.name = o.actor, o.name
+                return
+        return
     if role == "official":
         source = [o for o in earlier if not _object_position(tokens, o.start)] or list(
             reversed(ctx.subjects)
@@ -781,7 +800,7 @@ def _named(m: Mention) -> str:
 
 
 def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
-    if m.kind in _PERSONISH:
+    if m.kind in _PERSONISH or (m.kind == "role" and m.role == "person"):
         return True
     return (m.name is not None and gaz.kind_of(m.name) == "person") or (
         m.end - m.start > 2 and m.kind == "country"
@@ -1253,6 +1272,10 @@ def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
             if j >= 0 and _is_date_word(tokens[j]):
                 return True
     return False
+
+
+# Impersonal cues that judge the subject of the reported clause: "will help", "{be} a good idea".
+_JUDGEMENT_STARTS = ("will ", "would ", "{be} ")
 
 
 def _past_form(norm: str) -> bool:
