@@ -40,6 +40,10 @@ class Quantity:
     start: int = 0
     end: int = 0
     approximate: bool = False  # "more than 270", "about 12,000", "above 2,000"
+    bound: str = ""  # for an approximate figure: "min" ("more than"), "max" ("nearly") or "about"
+    holder: str | None = None  # whose figure: "disney" ("Disney's $38"), "reform uk" (a list member)
+    about: str = ""  # words naming the measure, space-separated ("growth forecast"; "valencia region")
+    previous: bool = False  # the earlier value inside the sentence: "to 4% from 3.75%", "up from $28"
 
 
 @dataclass(frozen=True, slots=True)

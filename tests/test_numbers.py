@@ -93,3 +93,16 @@ def test_same_count_in_different_contexts_is_not_paired() -> None:
     old = "Poland has said it is ready to send 14 tanks."
     new = "President Biden said the United States would provide 31 tanks to the army next year."
     assert numbers(old, new) == []
+
+
+def test_headline_verbs_and_bound_directions() -> None:
+    found = extract_quantities("Flood deaths pass 1,000 as nearly 300 remain missing and about 40 are hurt.")
+    assert [(q.text, q.approximate, q.bound) for q in found] == [
+        ("1,000", True, "min"),
+        ("300", True, "max"),
+        ("40", True, "about"),
+    ]
+
+
+def test_a_sentence_without_digits_has_no_quantities() -> None:
+    assert extract_quantities("Officials said dozens of people were missing after the storm.") == ()

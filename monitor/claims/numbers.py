@@ -1,9 +1,14 @@
-"""Quantities in a sentence: value, unit, what they count, and whether they are approximate.
+"""Quantities in a sentence: value, unit, what they count, whose they are, and whether approximate.
 
 "killing at least 820 people" -> 820 counts "killed"; "rose to 2,012" after "death toll" -> "killed";
 "€50 billion package" -> 5e10 EUR counts "package"; "72 km (45 miles)" -> 72 km, the conversion in
 parentheses is dropped. Dates, times, years, ordinals, scores ("5-4") and model numbers ("Leopard 2",
-"Phase 3") are not quantities. The differ pairs quantities that count the same thing.
+"Phase 3") are not quantities. A figure also carries its holder ("Disney's $38"; "Labour won 411 seats,
+the Conservatives 121": 121 counts seats for the Conservatives), the words naming its measure when no
+counted noun follows ("inflation of 5.5%" -> "inflation"), whether it is the earlier value of a change
+stated in the sentence ("to 4% from 3.75%", "up from $28") and, for an approximation, its direction
+("more than" -> min, "nearly" -> max). "Of the dead, 92 were in Valencia" counts "killed subset" in
+"valencia". The differ pairs quantities that count the same thing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,25 @@ _APPROX = (
     r"more than|over|about|around|roughly|nearly|almost|at least|above|below|under|up to|some|an estimated"
     r"|approximately|close to|upwards of|fewer than|less than|topping|exceeding|in excess of|just over"
     r"|just under|as many as|as much as|well over|estimated"
+    r"|pass|passes|passed|past|tops|topped|surpass|surpasses|surpassed|exceeds|exceeded|beyond"
+    r"|nears|neared|nearing"
+)
+
+
+def _phrases(text: str, sep: str | None = None) -> frozenset[str]:
+    return frozenset(text.split(sep))
+
+
+# Which side of the true value an approximation sits: "more than 270" is at least 270, "nearly 300" at most.
+_LOWER_BOUND = _phrases(
+    "more than|over|above|at least|upwards of|topping|exceeding|in excess of|just over|well over|pass|passes"
+    "|passed|past|tops|topped|surpass|surpasses|surpassed|exceeds|exceeded|beyond",
+    "|",
+)
+_UPPER_BOUND = _phrases(
+    "below|under|up to|fewer than|less than|just under|as many as|as much as|nearly|almost|close to|nears"
+    "|neared|nearing",
+    "|",
 )
 _CURRENCY = r"(?:US|C|A|NZ|HK|S)?\$|€|£|¥|₹|(?:EUR|USD|GBP|CHF|JPY|CAD|AUD)\s?"
 _UNIT = (
@@ -139,6 +163,7 @@ _EVENTS = {
     "rescued": ["rescued"],
 }
 _EVENT_OF = {word: event for event, words_ in _EVENTS.items() for word in words_}
+_EVENT_COUNTS = frozenset(_EVENTS)
 _FUNCTION = frozenset(
     [
         "of",
@@ -228,9 +253,9 @@ def _words_before(text: str, position: int, limit: int = 6) -> list[str]:
     return _WORD_RE.findall(text[max(0, position - 90) : position])[-limit:]
 
 
-def _counts(text: str, start: int, end: int, previous: Quantity | None) -> str | None:
+def _counts(text: str, start: int, end: int, previous: _Record | Quantity | None) -> str | None:
     """What the quantity at text[start:end] counts: an event ("killed"), else the counted noun."""
-    after = _words_after(text, end)
+    after = _words_after(text, end, 10)
     before = _words_before(text, start)
     lowered_after = [w.lower() for w in after]
     if lowered_after[:2] == ["of", "them"] or lowered_after[:2] == ["of", "whom"]:
@@ -251,6 +276,9 @@ def _counts(text: str, start: int, end: int, previous: Quantity | None) -> str |
             k += 1
     while k < len(after):
         word = after[k]
+        if lowered_after[k] in ("and", "or", ",") and after[k + 1 : k + 2] and after[k + 1][:1].isdigit():
+            k += 1  # "46 and 39 seats", "44, 41 and 12 protesters": the noun comes after the last figure
+            continue
         if not word[:1].isalpha():
             if word[:1].isdigit():
                 k += 1
@@ -289,11 +317,227 @@ def _counts(text: str, start: int, end: int, previous: Quantity | None) -> str |
     return noun
 
 
+# The earlier value of a change stated inside one sentence: "to 4% from 3.75%", "up from about $28".
+_CHANGE_VERBS = (
+    r"rose|rise|rises|risen|rising|fell|fall|falls|fallen|falling|raised|raises|raising|cut|cuts|cutting"
+    r"|lowered|lowers|lowering|increased|increases|decreased|decreases|jumped|jumps|climbed|climbs|dropped"
+    r"|drops|grew|grows|slipped|slips|soared|soars|surged|surges|plunged|plunges|declined|declines|revised"
+    r"|lifted|lifts|boosted|slashed|trimmed|widened|narrowed|eased|eases|slowed|slows|edged|edges|revises"
+    r"|upgraded|downgraded|changed|moved|went|increase|decrease|rise|drop|jump|fall"
+)
+_PREVIOUS_BEFORE = re.compile(
+    r"\b(?:(?:up|down)\s+from|compared\s+(?:with|to)|versus|vs\.?|from\s+(?:a|the|an)\s+(?:previous|prior|earlier)"
+    r"|previously|(?:was|were)\s+previously)\s+$",
+    re.IGNORECASE,
+)
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_CHANGE_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:\s+[\w'%.-]+){{0,4}}\s+from\s+$", re.IGNORECASE)
+# Whose figure it is. A name: capitalised words ("Reform UK", "Bank of England").
+_NAME = r"(?:[A-Z][\w&.-]*\s+(?:of\s+|de\s+)?){0,3}[A-Z][\w&.-]*"
+_POSSESSIVE_BEFORE = re.compile(rf"(?<![\w'])(?P<name>{_NAME})'s\s+(?:[a-z]+\s+){{0,3}}$")
+_SUBJECT_BEFORE = re.compile(rf"(?<![\w'])(?P<name>{_NAME})\s+(?:[a-z]+\s+){{1,4}}$")
+# A list with the counted noun said once: "Labour won 411 seats, the Conservatives 121 and Reform UK 5".
+_LIST_MEMBER = re.compile(
+    rf"^(?:\s+[a-z]+){{0,2}}\s*(?:,|;|,?\s+and)\s+(?:the\s+)?(?:{_NAME}'s\s+)?(?:[a-z]+\s+)?"
+    rf"(?P<name>{_NAME})\s+(?:(?:on|with)\s+)?$"
+)
+# A leading "of the dead," / "among those injured,": the figure counts part of that group.
+_LEADING_OF = re.compile(
+    r"(?:^|[.;:]\s+|\b(?:and|but)\s+)(?:of|among)\s+(?:the|those)\s+(?:[\d,.]+\s+)?(?:people\s+)?"
+    r"(?P<what>[a-z]+)\s*,\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE_SPLIT = re.compile(r"[,;:()\u2014\u2013]|\s-\s|\b(?:while|whereas|but|and|although)\b", re.IGNORECASE)
+_NOT_A_NAME = _phrases(
+    "the a an it its they he she we this that these those there but and in on at by of for as if when while"
+    " after before since with some about over officials police authorities monday tuesday wednesday"
+    " thursday friday saturday sunday"
+) | _phrases(_MONTHS, "|")
+# Words next to a figure that say nothing about what it measures.
+_NOT_MEASURE = frozenset(
+    (
+        _CHANGE_VERBS.replace("|", " ") + " said says say told reported according would will could may might"
+        " should can also just only still now then year years month months week weeks day days quarter"
+        " annual annually yearly monthly today yesterday last next this first second new current previous"
+        " prior earlier per cent percent point points basis million billion trillion bn mn tn stood stands"
+        " stand reached reach reaches hit hits was were is are be been being set sets expected expects"
+        " put puts around almost nearly roughly least pass passes passed past tops topped exceeded exceeds"
+        " beyond topping exceeding value level levels figure total record high low higher lower up down from"
+    ).split()
+)
+_RATE_NOUNS = _phrases(
+    "share year month week day hour tonne ton barrel litre liter gallon head person capita unit kilo ounce"
+    " night seat vote"
+)
+
+
+def _stem(word: str) -> str:
+    word = word.lower().replace("\u2019", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word
+
+
+def _holder_name(name: str) -> str | None:
+    words = name.split()
+    while words and words[0].lower() in _NOT_A_NAME:
+        words = words[1:]
+    if not words:
+        return None
+    return " ".join(_stem(w) for w in words)
+
+
+def _measure_words(words: list[str], holder: str | None) -> list[str]:
+    skip = set(holder.split()) if holder else set()
+    out = []
+    for word in words:
+        if not word[:1].isalpha() or word.endswith(("'s", "\u2019s")):
+            continue
+        if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+            continue  # a verb in the past: "offered", "approved"
+        stem = _stem(word)
+        if len(stem) > 2 and stem not in _FUNCTION and stem not in _NOT_MEASURE and stem not in skip:
+            out.append(stem)
+    return out
+
+
+class _Record:
+    """A figure found so far: the Quantity's fields plus where its words begin and end."""
+
+    __slots__ = (
+        "about",
+        "approx",
+        "counts",
+        "end",
+        "from_",
+        "full_end",
+        "full_start",
+        "holder",
+        "listed",
+        "num_start",
+        "previous",
+        "text",
+        "unit",
+        "value",
+    )
+
+    def __init__(self, match: _Found, value: float, unit: str | None, counts: str | None) -> None:
+        self.text = match.num
+        self.value = value
+        self.unit = unit
+        self.counts = counts
+        self.num_start = match.num_start
+        self.end = match.end
+        self.full_start = match.start
+        self.full_end = match.end
+        self.approx = match.approx.strip().lower()
+        self.holder: str | None = None
+        self.about = ""
+        self.previous = False
+        self.from_ = False
+        self.listed = False
+
+    def quantity(self) -> Quantity:
+        bound = ""
+        if self.approx:
+            approx = " ".join(self.approx.split())
+            bound = "min" if approx in _LOWER_BOUND else "max" if approx in _UPPER_BOUND else "about"
+        return Quantity(
+            text=self.text,
+            value=self.value,
+            unit=self.unit,
+            counts=self.counts,
+            start=self.num_start,
+            end=self.end,
+            approximate=bool(self.approx),
+            bound=bound,
+            holder=self.holder,
+            about=self.about,
+            previous=self.previous,
+        )
+
+
+def _list_member(text: str, previous: _Record | None, start: int) -> str | None:
+    """The name of a list member whose counted noun is elided ("..., the Conservatives 121"), else None."""
+    if previous is None or not previous.counts or start - previous.full_end > 90:
+        return None
+    member = _LIST_MEMBER.match(text[previous.full_end : start].replace("\u2019", "'"))
+    return _holder_name(member.group("name")) if member else None
+
+
+def _subset(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """("killed subset", "valencia region") for "Of the dead, 92 were in the Valencia region"."""
+    after = _words_after(text, end, 10)
+    lowered = [w.lower() for w in after]
+    group: str | None = None
+    rest: list[str] = []
+    leading = _LEADING_OF.search(text[max(0, start - 60) : start])
+    if leading and lowered[:1] != ["of"]:
+        what = leading.group("what").lower()
+        group = _EVENT_OF.get(what, what if what not in _FUNCTION else None)
+        rest = after
+    elif lowered[:2] in (["of", "the"], ["of", "those"]) and len(lowered) > 2 and lowered[2] in _EVENT_OF:
+        group = _EVENT_OF[lowered[2]]
+        rest = after[3:]
+    if group is None:
+        return None
+    clause: list[str] = []
+    for word in rest:
+        if word in (".", ",", ";", ":", "(") or word.lower() in ("and", "but", "while"):
+            break
+        clause.append(word)
+    return f"{group} subset", " ".join(dict.fromkeys(_measure_words(clause, None)))
+
+
+def _holder(text: str, record: _Record) -> str | None:
+    """Whose figure: a possessive right before it ("Disney's $38"), else for counts other than casualties
+    the name that is the subject of a short clause ending at the figure ("Labour won 411 seats")."""
+    before = text[max(0, record.full_start - 70) : record.full_start].replace("\u2019", "'")
+    possessive = _POSSESSIVE_BEFORE.search(before)
+    if possessive:
+        return _holder_name(possessive.group("name"))
+    if record.counts in _EVENT_COUNTS or (record.counts or "").endswith(" subset"):
+        return None
+    clause = _CLAUSE_SPLIT.split(before)[-1]
+    subject = _SUBJECT_BEFORE.search(clause)
+    if subject is None:
+        return None
+    name = subject.group("name")
+    at = record.full_start - len(clause) + subject.start()  # where the name begins in the sentence
+    if record.unit and record.counts == record.unit and " " not in name and not text[:at].strip(" \"'\u201c"):
+        return None  # "Inflation hit 5.5%": a capitalised first word may be any noun; it names the measure
+    return _holder_name(name)
+
+
+def _about(text: str, record: _Record, previous: _Record | None) -> str:
+    """Words naming what a figure without a counted noun measures: "inflation" ("inflation of 5.5%")."""
+    start = record.full_start
+    floor = previous.full_end if previous is not None else 0
+    window = text[max(floor, start - 80) : start].replace("\u2019", "'")
+    parts = _CLAUSE_SPLIT.split(window)
+    words = _measure_words(_WORD_RE.findall(parts[-1])[-6:], record.holder)
+    after = _words_after(text, record.end, 3)
+    lowered = [w.lower() for w in after]
+    if (
+        lowered[:1] in (["a"], ["an"], ["per"])
+        and len(lowered) > 1
+        and _stem(lowered[1]) in _RATE_NOUNS
+        and lowered[2:3] not in (["earlier"], ["ago"], ["before"], ["later"])
+    ):
+        words.append("/" + _stem(lowered[1]))  # "$38 a share": a rate, compared apart from the measure
+    if not words and previous is not None and len(parts) == 1 and previous.unit == record.unit:
+        return previous.about  # "rose 12% to $31", "to 4% from 3.75%": the clause's measure
+    return " ".join(dict.fromkeys(words))
+
+
 def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """Quantities in one sentence, offsets relative to `text`."""
-    out: list[Quantity] = []
     if not _HAS_DIGIT.search(text):
         return ()
+    out: list[_Record] = []
     for core in _CORE_RE.finditer(text):
         match = _Found(text, core)
         number = match.num
@@ -331,7 +575,9 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 "jobs",
             ):
                 continue  # a year
-        if not currency and not match.approx and _CAPITALISED_BEFORE.search(before_text[-30:]):
+        previous = out[-1] if out else None
+        member = _list_member(text, previous, match.start) if previous is not None else None
+        if not member and not currency and not match.approx and _CAPITALISED_BEFORE.search(before_text[-30:]):
             word = _CAPITALISED_BEFORE.search(before_text[-30:])
             assert word is not None
             if word.group(1) not in (
@@ -367,19 +613,44 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 unit = unit_name
         if after_text[:1] == "-" and after_text[1:2].isalpha():
             unit = unit or re.match(r"-([A-Za-z]+)", after_text).group(1).lower()  # type: ignore[union-attr]
-        previous = out[-1] if out else None
-        counts = _counts(text, match.num_start, end, previous)
+        subset = _subset(text, match.start, end)
+        counts = subset[0] if subset else _counts(text, match.num_start, end, previous)
+        if member and previous is not None and counts in (None, unit) and unit in (None, previous.unit):
+            counts, unit = previous.counts, previous.unit  # "..., the Conservatives 121": seats
         if unit and counts in (None, unit.lower()):
             counts = unit
-        out.append(
-            Quantity(
-                text=number,
-                value=value,
-                unit=unit,
-                counts=counts,
-                start=match.num_start,
-                end=end,
-                approximate=bool(match.approx),
-            )
-        )
-    return tuple(out)
+        record = _Record(match, value, unit, counts)
+        record.listed = bool(member)
+        record.holder = member or _holder(text, record)
+        if subset:
+            record.about = subset[1]
+        elif unit and counts == unit:
+            record.about = _about(text, record, previous)
+        _mark_previous(text, record, previous)
+        out.append(record)
+    return tuple(r.quantity() for r in out)
+
+
+def _mark_previous(text: str, record: _Record, previous: _Record | None) -> None:
+    """Flag the earlier value of a change stated in the sentence: "up from $28", "to 4% from 3.75%",
+    "from 3.5% to 3.75%", "rose from 36"."""
+    before = text[max(0, record.full_start - 60) : record.full_start]
+    if _PREVIOUS_BEFORE.search(before[-30:]):
+        record.previous = True
+    elif _FROM_BEFORE.search(before[-8:]):
+        record.from_ = True
+        near = previous is not None and record.full_start - previous.full_end < 12
+        if _CHANGE_FROM_BEFORE.search(before):
+            record.previous = True
+        elif near and previous is not None and previous.unit == record.unit:
+            lead = text[max(0, previous.full_start - 8) : previous.full_start]
+            record.previous = bool(_TO_BEFORE.search(lead))  # "to 4% from 3.75%"
+    if (
+        previous is not None
+        and previous.from_
+        and not previous.previous
+        and previous.unit == record.unit
+        and record.full_start - previous.full_end < 12
+        and _TO_BEFORE.search(before[-6:])
+    ):
+        previous.previous = True  # "from 3.5% to 3.75%"

@@ -1,10 +1,14 @@
-"""Number changes: the same quantity (what it counts, its unit) with a different value.
+"""Number changes: the same quantity (what it counts, its unit, whose it is) with a different value.
 
-Quantities are grouped by what they count ("killed", "injured", "tanks", "%"). Within one version an
-approximate figure that rounds an exact one ("above 2,000" next to "2,012") is the same figure. Values
-present in both versions are unchanged; a figure in only one version is not a change. A change is
-reported when one value left a group and one value arrived in it; for counts of things other than
-casualties, the two sentences must also be about the same thing.
+Quantities are grouped by what they count ("killed", "seats", "%"). Only current values take part: the
+earlier value of a change stated inside a sentence ("to 4% from 3.75%") is left out, so current pairs
+with current. Within one version an approximate figure that states an exact one loosely ("above 2,000"
+or "passed 2,000" next to "2,012") is the same figure. Values present in both versions are unchanged; a
+figure in only one version is not a change. A change is one value that left a group paired with one
+that arrived, never across different holders ("Disney's" / "Comcast's", list members) or measures
+("inflation" / "growth forecast"); casualty counts pair across rewritten sentences, other counts need
+the same holder, the same measure or a similar sentence. Exact figures are preferred over approximate
+ones; two equally good candidates in one sentence are ambiguous and produce nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +62,52 @@ def _rounds(approx: float, exact: float) -> bool:
     return any(f(exact / step) * step == approx for f in (math.floor, math.ceil, round))
 
 
+def _consistent(approx: Quantity, exact: Quantity) -> bool:
+    """True when an approximate figure states the exact one loosely: a rounding ("more than 270" for
+    271), or a bound close above or below it ("passed 1,000" for 1,081, "nearly 300" for 291)."""
+    if _rounds(approx.value, exact.value):
+        return True
+    low, high = approx.value, exact.value
+    if approx.bound == "min":
+        return low <= high < low * 1.25
+    if approx.bound == "max":
+        return low * 0.8 < high <= low
+    return abs(high - low) <= 0.1 * low
+
+
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
+def _holders(a: Quantity, b: Quantity) -> int:
+    """1 when both figures belong to the same named holder, -1 when to different ones, else 0."""
+    if not a.holder or not b.holder:
+        return 0
+    return 1 if _words(a.holder) & _words(b.holder) else -1
+
+
+def _measures(a: Quantity, b: Quantity) -> int:
+    """1 when one figure's measure words include the other's ("inflation" / "annual inflation"), -1 when
+    they share none ("inflation" / "growth forecast") or name another rate ("a share" / "a year"), else 0
+    (unknown, or a partial overlap such as "interest rate" / "unemployment rate")."""
+    words_a, words_b = _words(a.about), _words(b.about)
+    rates_a = {w for w in words_a if w.startswith("/")}
+    rates_b = {w for w in words_b if w.startswith("/")}
+    if rates_a and rates_b and not rates_a & rates_b:
+        return -1
+    words_a -= rates_a
+    words_b -= rates_b
+    if not words_a or not words_b:
+        return 0
+    if words_a <= words_b or words_b <= words_a:
+        return 1
+    return 0 if words_a & words_b else -1
+
+
+def _compatible(a: Quantity, b: Quantity) -> bool:
+    return a.unit == b.unit and _holders(a, b) >= 0 and _measures(a, b) >= 0
+
+
 def _same(a: Quantity, b: Quantity) -> bool:
     if math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-9):
         return True
@@ -67,14 +117,21 @@ def _same(a: Quantity, b: Quantity) -> bool:
 
 
 def _distinct(items: list[_Seen]) -> list[_Seen]:
-    """One entry per value; approximate roundings of an exact value in the same version dropped."""
-    exact = [s for s in items if not s.quantity.approximate]
+    """One entry per current value; approximations of an exact value in the same version dropped.
+
+    The earlier value of a change stated in a sentence ("to 4% from 3.75%") is not a current value."""
+    current = [s for s in items if not s.quantity.previous]
+    exact = [s for s in current if not s.quantity.approximate]
     out: list[_Seen] = []
-    for item in sorted(items, key=lambda s: (s.quantity.approximate, -s.claim.confidence)):
+    for item in sorted(current, key=lambda s: (s.quantity.approximate, -s.claim.confidence)):
         q = item.quantity
-        if q.approximate and any(_rounds(q.value, e.quantity.value) for e in exact if e is not item):
+        if q.approximate and any(
+            _consistent(q, e.quantity) and _compatible(q, e.quantity) for e in exact if e is not item
+        ):
             continue
-        if any(math.isclose(q.value, o.quantity.value, rel_tol=1e-9) for o in out):
+        if any(
+            math.isclose(q.value, o.quantity.value, rel_tol=1e-9) and _compatible(q, o.quantity) for o in out
+        ):
             continue
         out.append(item)
     return out
@@ -91,7 +148,7 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
         came = [a for a in after if not any(_same(a.quantity, b.quantity) for b in before)]
         if not gone or not came:
             continue
-        for was, now in _pair(gone, came, counts):
+        for was, now in _pair(gone, came, counts, _places(old_groups[counts]), _places(new_groups[counts])):
             changes.append(
                 Change(
                     kind=ChangeKind.NUMBER_CHANGED,
@@ -105,25 +162,66 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
     return changes
 
 
-def _pair(gone: list[_Seen], came: list[_Seen], counts: str) -> list[tuple[_Seen, _Seen]]:
-    scored = []
+def _places(items: list[_Seen]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(sentence, offset) -> (place among the sentence's current figures of the group, how many)."""
+    by_sentence: dict[int, list[int]] = {}
+    for item in items:
+        if not item.quantity.previous:
+            by_sentence.setdefault(item.claim.index, []).append(item.quantity.start)
+    return {
+        (index, start): (place, len(starts))
+        for index, starts in by_sentence.items()
+        for place, start in enumerate(sorted(set(starts)))
+    }
+
+
+def _pair(
+    gone: list[_Seen],
+    came: list[_Seen],
+    counts: str,
+    old_places: dict[tuple[int, int], tuple[int, int]],
+    new_places: dict[tuple[int, int], tuple[int, int]],
+) -> list[tuple[_Seen, _Seen]]:
+    """Pair figures that left with figures that arrived, strongest evidence first: the same holder, the
+    same measure, exact figures over approximate ones, similar sentences, then the same place in
+    sentences that hold as many such figures ("won 46 and 39 seats" -> "won 44 and 41 seats"). Two
+    candidates with the same evidence in the same sentence are ambiguous: neither is paired."""
+    scored: list[tuple[tuple[int, int, int, float, int], int, int]] = []
     for i, was in enumerate(gone):
         for j, now in enumerate(came):
+            a, b = was.quantity, now.quantity
+            if not _compatible(a, b):
+                continue
+            holder, measure = _holders(a, b), _measures(a, b)
             score = fuzz.token_set_ratio(normalise(was.claim.text), normalise(now.claim.text))
-            if counts not in EVENT_COUNTS and score < CONTEXT_THRESHOLD:
+            if counts not in EVENT_COUNTS and not holder and not measure and score < CONTEXT_THRESHOLD:
                 continue
-            if was.quantity.unit != now.quantity.unit:
-                continue
-            scored.append((score, i, j))
-    scored.sort(key=lambda item: -item[0])
+            exact = 2 - a.approximate - b.approximate
+            place = old_places.get((was.claim.index, a.start)) == new_places.get((now.claim.index, b.start))
+            scored.append(((holder, measure, exact, score, int(place)), i, j))
+    scored.sort(key=lambda item: item[0], reverse=True)
     used_old: set[int] = set()
     used_new: set[int] = set()
     pairs = []
-    for _, i, j in scored:
+    for key, i, j in scored:
         if i in used_old or j in used_new:
             continue
+        rivals = [
+            (k, i2, j2)
+            for k, i2, j2 in scored
+            if k == key and (i2 == i) != (j2 == j) and i2 not in used_old and j2 not in used_new
+        ]
         used_old.add(i)
         used_new.add(j)
+        if any(
+            (came[j2].claim.index == came[j].claim.index)
+            if i2 == i
+            else (gone[i2].claim.index == gone[i].claim.index)
+            for _, i2, j2 in rivals
+        ):
+            used_old.update(i2 for _, i2, _ in rivals)
+            used_new.update(j2 for _, _, j2 in rivals)
+            continue  # two figures of one sentence fit equally well: say nothing
         pairs.append((gone[i], came[j]))
     return pairs
 

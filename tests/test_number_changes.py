@@ -1,0 +1,258 @@
+"""Number changes between two versions: which figures are the same quantity, and which pairs are changes.
+
+Each test is a small story in two versions, written for these tests (not taken from an eval set).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.claims.numbers import extract_quantities
+from monitor.diff import diff_texts
+from monitor.model import ChangeKind
+
+
+def numbers(old: str, new: str) -> list[tuple[str | None, str | None]]:
+    return [
+        (c.before.value if c.before else None, c.after.value if c.after else None)
+        for c in diff_texts(old, new)
+        if c.kind is ChangeKind.NUMBER_CHANGED
+    ]
+
+
+# 1. A rounded headline figure is the exact body figure, not a quantity of its own.
+
+
+def test_headline_rounding_gives_way_to_the_exact_body_figure() -> None:
+    old = (
+        "Heatwave deaths in Delhi pass 200\n\n"
+        "Hospitals in the Indian capital said 214 people had died of heatstroke since Monday."
+    )
+    new = (
+        "Delhi heatwave toll climbs\n\n"
+        "Hospitals in the Indian capital said 263 people had died of heatstroke since Monday."
+    )
+    assert numbers(old, new) == [("214", "263")]
+
+
+def test_headline_bound_close_to_the_exact_figure_is_the_same_quantity() -> None:
+    old = (
+        "Ferry disaster: nearly 300 feared dead\n\n"
+        "Coastguard officials said 291 passengers died when the ferry capsized off Sulawesi."
+    )
+    new = (
+        "Ferry disaster toll rises\n\n"
+        "Coastguard officials said 318 passengers died when the ferry capsized off Sulawesi."
+    )
+    assert numbers(old, new) == [("291", "318")]
+
+
+def test_approximate_headline_is_paired_when_no_exact_figure_exists() -> None:
+    old = "Storm kills at least 40 in the Philippines\n\nRescuers were still searching villages on Sunday."
+    new = "Storm toll rises to 67 in the Philippines\n\nRescuers were still searching villages on Monday."
+    assert numbers(old, new) == [("40", "67")]
+
+
+# 2. "to X from Y": Y is the previous value inside the sentence; current values are compared.
+
+
+def test_rate_rise_pairs_current_with_current() -> None:
+    old = "The Reserve Bank raised its cash rate to 3.75% from 3.5% on Tuesday, its fifth increase this year."
+    new = "The Reserve Bank raised its cash rate to 4% from 3.75% on Tuesday, its sixth increase this year."
+    assert numbers(old, new) == [("3.75", "4")]
+
+
+def test_from_to_order_pairs_current_with_current() -> None:
+    old = "The regulator lifted the price cap from £1,650 to £1,834 a year for a typical household."
+    new = "The regulator lifted the price cap from £1,834 to £1,928 a year for a typical household."
+    assert numbers(old, new) == [("1,834", "1,928")]
+
+
+def test_restated_previous_value_does_not_hide_the_change() -> None:
+    old = "Cloud revenue reached $52.4 billion in the quarter, the company said."
+    new = "Cloud revenue reached $71.3 billion in the quarter, up from $52.4 billion, the company said."
+    assert numbers(old, new) == [("52.4", "71.3")]
+
+
+def test_up_from_value_is_previous() -> None:
+    quantities = extract_quantities("Shares closed at $31.20, up from about $28 a week ago.")
+    assert [(q.text, q.previous) for q in quantities] == [("31.20", False), ("28", True)]
+
+
+def test_change_stated_the_same_way_in_both_versions_is_not_a_change() -> None:
+    old = "The central bank cut its key rate to 6.5% from 6.75% on Wednesday."
+    new = "On Wednesday the central bank cut its key rate to 6.5% from 6.75%, citing slowing inflation."
+    assert numbers(old, new) == []
+
+
+def test_from_a_place_is_not_a_previous_value() -> None:
+    quantities = extract_quantities("Aid arrived from 14 countries, and 300 tonnes more were on the way.")
+    assert [(q.text, q.previous) for q in quantities] == [("14", False), ("300", False)]
+
+
+# 3. The same unit is not the same quantity: what is measured and whose figure it is must match.
+
+
+def test_different_percentages_in_similar_sentences_are_not_paired() -> None:
+    old = "Official figures showed inflation of 5.5% in June, the statistics office said on Friday."
+    new = "Official figures showed a growth forecast of 0.7% for June, the statistics office said on Friday."
+    assert numbers(old, new) == []
+
+
+def test_same_measure_pairs_across_rewording() -> None:
+    old = "Annual inflation slowed to 5.5% in June, the statistics office said."
+    new = "Inflation eased further to 4.9%, official data showed on Wednesday."
+    assert numbers(old, new) == [("5.5", "4.9")]
+
+
+def test_different_holders_of_a_price_are_not_paired() -> None:
+    old = "Shareholders backed Comcast's $65 a share offer for the broadcaster on Monday."
+    new = "Shareholders backed Disney's $38 a share offer for the broadcaster on Monday."
+    assert numbers(old, new) == []
+
+
+def test_same_holder_of_a_price_is_paired() -> None:
+    old = "Analysts said Comcast's $65 a share offer for Sky was generous."
+    new = "Analysts said Comcast's $70 a share offer for Sky was generous."
+    assert numbers(old, new) == [("65", "70")]
+
+
+def test_per_share_and_per_year_figures_are_different_measures() -> None:
+    old = "The group will pay $2 a share in dividends, the board said."
+    new = "The group will pay $5 a year in dividends, the board said."
+    assert numbers(old, new) == []
+
+
+# 4. Lists that name the unit once: each member counts the same thing for its own holder.
+
+
+def test_list_members_count_the_head_noun_for_their_party() -> None:
+    quantities = extract_quantities(
+        "The Social Democrats won 120 seats, the Christian Democrats 152, the Greens 85 and the Left 39."
+    )
+    assert [(q.text, q.counts, q.holder) for q in quantities] == [
+        ("120", "seats", "social democrat"),
+        ("152", "seats", "christian democrat"),
+        ("85", "seats", "green"),
+        ("39", "seats", "left"),
+    ]
+
+
+def test_list_member_change_is_paired_with_its_own_party() -> None:
+    old = (
+        "Projections showed Labour winning 410 seats, the Conservatives 131, "
+        "the Liberal Democrats 61 and Reform UK 13."
+    )
+    new = (
+        "Final results showed Labour winning 412 seats, the Conservatives 121, "
+        "the Liberal Democrats 72 and Reform UK 5."
+    )
+    assert sorted(numbers(old, new)) == sorted([("410", "412"), ("131", "121"), ("61", "72"), ("13", "5")])
+
+
+def test_one_member_changing_is_one_change() -> None:
+    old = "In the regional vote, the CDU won 37 seats, the SPD 25, the Greens 14 and the FDP 8."
+    new = "In the regional vote, the CDU won 37 seats, the SPD 25, the Greens 17 and the FDP 8."
+    assert numbers(old, new) == [("14", "17")]
+
+
+def test_model_numbers_are_still_not_list_members() -> None:
+    text = "Berlin pledged 14 Leopard 2 tanks and Paris its AMX 10 vehicles."
+    assert [q.text for q in extract_quantities(text)] == ["14"]
+
+
+# 5. A leading "of the dead," names what the figure counts.
+
+
+def test_leading_of_the_dead_counts_a_part_of_the_dead() -> None:
+    quantities = extract_quantities("Of the dead, 61 were in the Kerala district of Wayanad.")
+    assert [(q.text, q.counts) for q in quantities] == [("61", "killed subset")]
+    assert "wayanad" in quantities[0].about
+
+
+def test_sub_count_is_paired_with_the_same_sub_count_not_the_total() -> None:
+    old = (
+        "Landslides have killed at least 70 people in southern India, officials said.\n\n"
+        "Of the dead, 61 were in the Kerala district of Wayanad."
+    )
+    new = (
+        "The death toll from landslides in southern India rose to 143 on Wednesday.\n\n"
+        "Of the dead, 126 were in the Kerala district of Wayanad, officials said."
+    )
+    assert sorted(numbers(old, new)) == [("61", "126"), ("70", "143")]
+
+
+def test_sub_count_with_other_wording_pairs_on_the_place() -> None:
+    old = "Of the dead, 61 were in Wayanad, the state government said."
+    new = "126 of the dead were in Wayanad, according to the state government."
+    assert numbers(old, new) == [("61", "126")]
+
+
+def test_sub_counts_of_different_places_are_not_paired() -> None:
+    old = "Of the dead, 61 were in Wayanad."
+    new = "Of the dead, 12 were in Malappuram."
+    assert numbers(old, new) == []
+
+
+# 6. The old traps still hold.
+
+
+def test_conversion_rounding_and_sub_count_traps() -> None:
+    old = (
+        "The quake struck 64 km (40 miles) south of the city, killing 312 people and injuring 1,020.\n\n"
+        "Engineers said 518 buildings had collapsed."
+    )
+    new = (
+        "The quake struck 64 km south of the city. The death toll rose to 390, with 1,020 injured, "
+        "211 of them seriously.\n\nEngineers said more than 500 buildings had collapsed."
+    )
+    assert numbers(old, new) == [("312", "390")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("The court ruled 5-4 on June 30.", "The court ruled 6-3 on July 1."),
+        ("It was the worst flood since 1953.", "It was the worst flood since 1947."),
+        ("The blast happened at 8:15 a.m. on Dec. 20.", "The blast happened at 8:45 a.m. on Dec. 21."),
+        ("Leaders met for the 75th summit.", "Leaders met for the 76th summit."),
+    ],
+)
+def test_dates_years_times_ordinals_and_votes_are_not_changes(old: str, new: str) -> None:
+    assert numbers(old, new) == []
+
+
+def test_figure_in_only_one_version_is_not_a_change() -> None:
+    old = "The airline cancelled 140 flights on Friday."
+    new = "The airline cancelled 140 flights on Friday and said 2,300 passengers were affected."
+    assert numbers(old, new) == []
+
+
+def test_figures_in_the_same_places_of_matching_sentences_pair_in_order() -> None:
+    old = "The two parties won 46 and 39 seats respectively."
+    new = "The two parties won 44 and 41 seats respectively."
+    assert numbers(old, new) == [("46", "44"), ("39", "41")]
+
+
+def test_unmatched_figures_in_one_sentence_say_nothing() -> None:
+    old = "Police said 46 and 39 protesters were detained in the two cities."
+    new = "Police said 44, 41 and 12 protesters were detained in the three cities."
+    assert numbers(old, new) == []
+
+
+def test_possessive_holder_a_few_words_before_the_figure() -> None:
+    old = "Germany's economy grew 0.3% in the third quarter, official data showed on Tuesday."
+    new = "France's economy grew 0.2% in the third quarter, official data showed on Tuesday."
+    assert numbers(old, new) == []
+
+
+def test_two_figures_of_one_measure_pair_by_their_place() -> None:
+    old = "Sales rose 5% in Europe and 8% in Asia, the carmaker said."
+    new = "Sales rose 6% in Europe and 8% in Asia, the carmaker said."
+    assert numbers(old, new) == [("5", "6")]
+
+
+def test_shared_word_of_two_different_rates_is_not_enough_in_unlike_sentences() -> None:
+    old = "The bank left its interest rate at 5.25%."
+    new = "Separately, figures released by the statistics agency put the unemployment rate at 4.4%."
+    assert numbers(old, new) == []
