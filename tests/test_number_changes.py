@@ -256,3 +256,21 @@ def test_shared_word_of_two_different_rates_is_not_enough_in_unlike_sentences() 
     old = "The bank left its interest rate at 5.25%."
     new = "Separately, figures released by the statistics agency put the unemployment rate at 4.4%."
     assert numbers(old, new) == []
+
+
+def test_figures_of_different_years_are_different_quantities() -> None:
+    old = "The carmaker cut 1,200 jobs in 2023, after hiring 3,000 in 2022."
+    new = "The carmaker cut 1,500 jobs in 2024, after cutting 1,200 in 2023."
+    assert numbers(old, new) == []
+
+
+def test_figure_of_the_same_year_revised_is_a_change() -> None:
+    old = "The carmaker cut 1,200 jobs in 2023, a filing showed."
+    new = "The carmaker cut 1,500 jobs in 2023, a filing showed."
+    assert numbers(old, new) == [("1,200", "1,500")]
+
+
+def test_value_taken_over_by_another_list_member_does_not_hide_a_change() -> None:
+    old = "Poland will send 14 tanks, Britain 12 and Canada 4, officials said."
+    new = "Poland will send 14 tanks, Britain 14 and Canada 8, officials said."
+    assert sorted(numbers(old, new)) == [("12", "14"), ("4", "8")]

@@ -363,8 +363,12 @@ _NOT_MEASURE = frozenset(
         " prior earlier per cent percent point points basis million billion trillion bn mn tn stood stands"
         " stand reached reach reaches hit hits was were is are be been being set sets expected expects"
         " put puts around almost nearly roughly least pass passes passed past tops topped exceeded exceeds"
-        " beyond topping exceeding value level levels figure total record high low higher lower up down from"
+        " beyond topping exceeding grow value level levels figure total record high low higher lower up down from"
     ).split()
+)
+# The year a figure belongs to, said right after it in its clause: "cut 1,200 jobs in 2023".
+_YEAR_AFTER = re.compile(
+    r"(?:\s+[a-z]+){0,3}?\s+(?:in|for|during)\s+(?:fiscal\s+|the\s+year\s+)?((?:19|20)\d\d)\b"
 )
 _RATE_NOUNS = _phrases(
     "share year month week day hour tonne ton barrel litre liter gallon head person capita unit kilo ounce"
@@ -626,6 +630,9 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             record.about = subset[1]
         elif unit and counts == unit:
             record.about = _about(text, record, previous)
+        year = _YEAR_AFTER.match(text, end)
+        if year:  # "1,200 jobs in 2023": a figure of that year, another quantity than 2024's
+            record.about = f"{record.about} @{year.group(1)}".strip()
         _mark_previous(text, record, previous)
         out.append(record)
     return tuple(r.quantity() for r in out)

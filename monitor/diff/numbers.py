@@ -88,15 +88,17 @@ def _holders(a: Quantity, b: Quantity) -> int:
 
 def _measures(a: Quantity, b: Quantity) -> int:
     """1 when one figure's measure words include the other's ("inflation" / "annual inflation"), -1 when
-    they share none ("inflation" / "growth forecast") or name another rate ("a share" / "a year"), else 0
-    (unknown, or a partial overlap such as "interest rate" / "unemployment rate")."""
+    they share none ("inflation" / "growth forecast"), name another rate ("a share" / "a year") or
+    another year ("in 2023" / "in 2024"), else 0 (unknown, or a partial overlap such as "interest rate" /
+    "unemployment rate")."""
     words_a, words_b = _words(a.about), _words(b.about)
-    rates_a = {w for w in words_a if w.startswith("/")}
-    rates_b = {w for w in words_b if w.startswith("/")}
-    if rates_a and rates_b and not rates_a & rates_b:
-        return -1
-    words_a -= rates_a
-    words_b -= rates_b
+    for mark in "/@":  # a rate ("/share") or a year ("@2023"): both given and different -> another quantity
+        marked_a = {w for w in words_a if w[0] == mark}
+        marked_b = {w for w in words_b if w[0] == mark}
+        if marked_a and marked_b and not marked_a & marked_b:
+            return -1
+        words_a -= marked_a
+        words_b -= marked_b
     if not words_a or not words_b:
         return 0
     if words_a <= words_b or words_b <= words_a:
@@ -108,7 +110,13 @@ def _compatible(a: Quantity, b: Quantity) -> bool:
     return a.unit == b.unit and _holders(a, b) >= 0 and _measures(a, b) >= 0
 
 
-def _same(a: Quantity, b: Quantity) -> bool:
+def _held_elsewhere(item: _Seen, others: list[_Seen]) -> bool:
+    return any(_same(item.quantity, o.quantity) for o in others)
+
+
+def _same(a: Quantity, b: Quantity, by_holder: bool = False) -> bool:
+    if by_holder and _holders(a, b) < 0:
+        return False
     if math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-9):
         return True
     if a.approximate and _rounds(a.value, b.value):
@@ -144,11 +152,16 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
     for counts in sorted(set(old_groups) & set(new_groups)):
         before = _distinct(old_groups[counts])
         after = _distinct(new_groups[counts])
-        gone = [b for b in before if not any(_same(b.quantity, a.quantity) for a in after)]
-        came = [a for a in after if not any(_same(a.quantity, b.quantity) for b in before)]
+        # a value in both versions is unchanged, unless it moved to another holder ("Britain 12" ->
+        # "Britain 14" while Poland keeps 14): such a figure may then pair only within its holder
+        gone = [b for b in before if not any(_same(b.quantity, a.quantity, True) for a in after)]
+        came = [a for a in after if not any(_same(a.quantity, b.quantity, True) for b in before)]
         if not gone or not came:
             continue
-        for was, now in _pair(gone, came, counts, _places(old_groups[counts]), _places(new_groups[counts])):
+        moved = {id(s) for s, others in ((b, after) for b in gone) if _held_elsewhere(s, others)}
+        moved |= {id(s) for s, others in ((a, before) for a in came) if _held_elsewhere(s, others)}
+        places = (_places(old_groups[counts]), _places(new_groups[counts]))
+        for was, now in _pair(gone, came, counts, *places, moved):
             changes.append(
                 Change(
                     kind=ChangeKind.NUMBER_CHANGED,
@@ -181,6 +194,7 @@ def _pair(
     counts: str,
     old_places: dict[tuple[int, int], tuple[int, int]],
     new_places: dict[tuple[int, int], tuple[int, int]],
+    moved: set[int],
 ) -> list[tuple[_Seen, _Seen]]:
     """Pair figures that left with figures that arrived, strongest evidence first: the same holder, the
     same measure, exact figures over approximate ones, similar sentences, then the same place in
@@ -193,6 +207,8 @@ def _pair(
             if not _compatible(a, b):
                 continue
             holder, measure = _holders(a, b), _measures(a, b)
+            if holder < 1 and (id(was) in moved or id(now) in moved):
+                continue
             score = fuzz.token_set_ratio(normalise(was.claim.text), normalise(now.claim.text))
             if counts not in EVENT_COUNTS and not holder and not measure and score < CONTEXT_THRESHOLD:
                 continue
