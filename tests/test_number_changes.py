@@ -274,3 +274,9 @@ def test_value_taken_over_by_another_list_member_does_not_hide_a_change() -> Non
     old = "Poland will send 14 tanks, Britain 12 and Canada 4, officials said."
     new = "Poland will send 14 tanks, Britain 14 and Canada 8, officials said."
     assert sorted(numbers(old, new)) == [("12", "14"), ("4", "8")]
+
+
+def test_list_members_trading_places_are_two_changes() -> None:
+    old = "In the city council, the Greens won 21 seats, the Socialists 17 and the Liberals 9."
+    new = "In the city council, the Greens won 17 seats, the Socialists 21 and the Liberals 9."
+    assert sorted(numbers(old, new)) == [("17", "21"), ("21", "17")]
