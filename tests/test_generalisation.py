@@ -323,3 +323,38 @@ def test_arguing_for_a_bill_after_opposing_it_is_a_shift() -> None:
 def test_a_role_description_is_the_person_named_before(text: str) -> None:
     holders = {a for a, s in current(text) if s == "oppose"}
     assert holders and holders <= {"Gavin Newsom", "Kyrsten Sinema"}, extract_claims(text)
+
+
+# ------------------------------------------------------------------------ one question, two wordings
+
+_WATER_OLD = (
+    "Oregon governor weighs data centre water bill\n\n"
+    "SALEM, Ore. (AP) — A bill that would cap the water that data centres can draw from rivers passed the "
+    "Oregon legislature on Thursday.\n\n"
+    "Governor Tina Kotek did not say which way she was leaning on the measure, and her office said she "
+    "would read it closely."
+)
+_WATER_NEW = (
+    "Oregon governor vetoes data centre water bill\n\n"
+    "SALEM, Ore. (AP) — Governor Tina Kotek on Friday vetoed HB 3021, a bill that would have capped the "
+    "water that data centres can draw from rivers.\n\n"
+    "Kotek said the limits would drive investment to neighbouring states."
+)
+
+
+def test_not_saying_which_way_one_leans_is_undecided_on_the_bill_referred_to() -> None:
+    claims = [c for c in extract_claims(_WATER_OLD) if c.has_stance]
+    assert [(c.actor, c.stance) for c in claims] == [("Tina Kotek", "undecided")]
+    assert "bill" in claims[0].topic
+
+
+def test_an_undecided_and_a_veto_on_the_storys_subject_pair_across_wordings() -> None:
+    assert shifts(_WATER_OLD, _WATER_NEW) == [("Tina Kotek", "undecided", "oppose")]
+
+
+def test_stances_off_the_main_subject_are_not_paired() -> None:
+    old = _WATER_OLD + "\n\nKotek also said she backs the new stadium for the Portland Timbers."
+    new = _WATER_NEW.replace("vetoed HB 3021, a bill", "vetoed HB 3021, the bill") + (
+        "\n\nKotek opposed a sales tax on groceries."
+    )
+    assert ("Tina Kotek", "support", "oppose") not in shifts(old, new)

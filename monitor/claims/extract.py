@@ -577,7 +577,10 @@ def _analyse(
             if judged:
                 own = judged + [c for c in own if c not in judged]
                 prop_start, prop_end = leading + 1, max(prop_end, chain.start)
-        anaphoric = _is_anaphoric(tokens, prop_start, prop_end)
+        # "which way she was leaning on the measure": only a pointing noun is left, so it points back
+        anaphoric = _is_anaphoric(tokens, prop_start, prop_end) or (
+            bool(own) and all(c in ANAPHORIC for c in own)
+        )
         topic_concepts = list(own)
         if anaphoric or len(own) < 1:
             context = sentence_concepts or ctx.last_concepts or ctx.prev_concepts

@@ -75,6 +75,7 @@ def stance_shifts(old: list[Claim], new: list[Claim]) -> list[Change]:
     new_current = [c for c in new if c.has_stance and c.topic]
     actors = sorted({c.actor for c in old_current if c.actor} & {c.actor for c in new_current if c.actor})
     changes: list[Change] = []
+    main_subject = _lead_concepts(old) & _lead_concepts(new) if actors else frozenset()
     for actor in actors:
         before = [c for c in old_current if c.actor == actor]
         after = [c for c in new_current if c.actor == actor]
@@ -89,6 +90,7 @@ def stance_shifts(old: list[Claim], new: list[Claim]) -> list[Change]:
         for i, claim in enumerate(items):
             side = 0 if i < len(before) else 1
             clusters[groups.find(i)][side].append(claim)
+        _pair_on_main_subject(clusters, main_subject)
         found: dict[tuple[str, str], Change] = {}
         for old_claims, new_claims in clusters.values():
             if not old_claims or not new_claims:
@@ -121,6 +123,38 @@ def stance_shifts(old: list[Claim], new: list[Claim]) -> list[Change]:
                 found[key] = change
         changes.extend(found.values())
     return changes
+
+
+LEAD_SENTENCES = 2
+
+
+def _lead_concepts(claims: list[Claim]) -> frozenset[str]:
+    """Stems of the story's main subject: the topics of its first sentences (headline and lead)."""
+    indexes = sorted({c.index for c in claims})[:LEAD_SENTENCES]
+    return frozenset().union(*(topic_stems(c.topic) for c in claims if c.index in indexes))
+
+
+def _pair_on_main_subject(
+    clusters: dict[int, tuple[list[Claim], list[Claim]]], main_subject: frozenset[str]
+) -> None:
+    """One question worded two ways: when an actor's stances fall into exactly one topic group in each
+    version ("did not say which way he was leaning on the measure" / "vetoed HB 3021") and both groups
+    touch the story's main subject (concepts shared by both versions' headline and lead), they are one
+    topic. With more than one group on either side nothing is merged: the topics really differ."""
+    if not main_subject:
+        return
+    olds = [k for k, (o, n) in clusters.items() if o]
+    news = [k for k, (o, n) in clusters.items() if n]
+    if len(olds) != 1 or len(news) != 1 or olds[0] == news[0]:
+        return
+    old_claims, _ = clusters[olds[0]]
+    _, new_claims = clusters[news[0]]
+    for group in (old_claims, new_claims):
+        stems = frozenset().union(*(topic_stems(c.topic) for c in group))
+        if not stems & main_subject:
+            return
+    clusters[olds[0]][1].extend(new_claims)
+    del clusters[news[0]]
 
 
 def _qualifiers(
