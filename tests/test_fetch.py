@@ -168,3 +168,64 @@ def test_per_host_concurrency_and_delay(http_server: TestServer) -> None:
     assert run(many("/quick", 4, per_host_delay=timedelta(seconds=0.2))) >= 0.55
     # The global limit applies across hosts too.
     assert run(many("/slow", 4, concurrency=1, per_host_concurrency=4)) >= 1.15
+
+
+def test_keep_alive_connections_are_reused_and_a_dropped_one_is_replaced() -> None:
+    """The transport (monitor.sources._transport) keeps connections open across requests, also after
+    a 304 and after a redirect; a reused connection the server drops without answering is replaced
+    once, with no retry counted; a body left unread closes its connection instead of reusing it."""
+    connections: list[int] = []  # requests answered per connection
+    drop_second = False
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        index = len(connections)
+        connections.append(0)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if drop_second and connections[index] == 1:
+                    return  # closed while the client thinks it idle: the keep-alive race
+                connections[index] += 1
+                path = head.split(b" ", 2)[1]
+                if path == b"/old":
+                    writer.write(b"HTTP/1.1 301 Moved\r\nLocation: /page\r\nContent-Length: 0\r\n\r\n")
+                elif b"if-none-match" in head.lower():
+                    writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+                elif path == b"/image":
+                    body = b"\x89PNG" + b"\x00" * 100_000
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n")
+                    writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                else:
+                    body = b"<p>ok</p>"
+                    writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: "v1"\r\n')
+                    writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def scenario() -> None:
+        nonlocal drop_second
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            async with Fetcher(FetchConfig(**{**FAST, "retries": 0})) as fetcher:
+                assert (await fetcher.fetch(base + "/page")).body == b"<p>ok</p>"
+                assert (await fetcher.fetch(base + "/page", etag='"v1"')).not_modified
+                assert (await fetcher.fetch(base + "/old")).final_url == base + "/page"
+                assert (await fetcher.fetch(base + "/page")).status == 200
+                assert connections == [5]  # one connection for all of it
+                with pytest.raises(FetchError, match="unexpected content type"):
+                    await fetcher.fetch(base + "/image")
+                assert (await fetcher.fetch(base + "/page")).status == 200
+                assert connections == [6, 1]  # the unread body's connection was not reused
+                drop_second = True
+                result = await fetcher.fetch(base + "/page")
+                assert result.status == 200 and result.attempts == 1
+                assert connections == [6, 1, 1]
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(scenario())
