@@ -18,7 +18,7 @@ from monitor.errors import InputError, StoreError
 from monitor.model import Change, ChangeKind, ChangeSide
 from monitor.store import Store, normalize_url, open_store
 from monitor.store import queries as q
-from monitor.store.migrate import head_revision
+from monitor.store.migrate import HEAD_REVISION, at_head, head_revision
 from monitor.store.tables import ALL_TABLES, ChangeRow, ObservationRow, PositionRow, SourceRow
 
 T0 = datetime(2024, 5, 30, tzinfo=UTC)
@@ -37,6 +37,16 @@ def test_open_creates_every_table_at_head(store: Store) -> None:
     with store.engine.connect() as conn:
         names = set(store.engine.dialect.get_table_names(conn))
     assert {t.__tablename__ for t in ALL_TABLES} <= names
+
+
+def test_head_revision_constant_is_alembics_head(store: Store) -> None:
+    # open_store's fast path compares the database's stamp with this constant instead of importing
+    # alembic: it must name the newest migration shipped.
+    assert head_revision() == HEAD_REVISION
+    assert at_head(store.engine)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    assert not at_head(store.engine)
 
 
 def test_migrations_match_table_classes(store: Store) -> None:
