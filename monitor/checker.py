@@ -271,7 +271,13 @@ def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
                 interval_seconds=interval,
             )
             session.add(row)
-        else:
+        elif (
+            row.type != source.type
+            or row.location != source.location
+            or row.enabled != source.enabled
+            or row.interval_seconds != interval
+            or row.tags != list(source.tags)
+        ):  # only rows that differ are touched: a pass over 1,000 unchanged sources writes nothing
             if row.type != source.type or row.location != source.location:
                 # A different thing to read: its conditional-GET state no longer applies.
                 row.etag = row.last_modified = None
