@@ -358,3 +358,23 @@ def test_stances_off_the_main_subject_are_not_paired() -> None:
         "\n\nKotek opposed a sales tax on groceries."
     )
     assert ("Tina Kotek", "support", "oppose") not in shifts(old, new)
+
+
+# ------------------------------------------------------------------------ one actor, two objects
+
+
+def test_stances_on_two_actors_things_are_kept_apart() -> None:
+    text = (
+        "Sweden backed Bulgaria's entry into the passport-free zone but opposed Romania's entry into "
+        "the zone."
+    )
+    assert current(text) == {("Sweden", "support"), ("Sweden", "oppose")}
+    old = text
+    new = "Sweden backed the entry of Romania into the passport-free zone on Thursday."
+    assert shifts(old, new) == [("Sweden", "oppose", "support")]
+
+
+def test_a_stance_on_another_actors_thing_never_pairs_with_one_on_a_third_actors() -> None:
+    old = "Zone expansion stalls\n\nSweden opposed Bulgaria's entry into the passport-free zone."
+    new = "Zone expansion stalls\n\nSweden backed Romania's entry into the passport-free zone."
+    assert shifts(old, new) == []

@@ -469,6 +469,17 @@ def _analyse(
     main_subject = _main_subject(tokens, cues, reporting, by_end, lex)
     chains = _chains(tokens, cues, frozenset(by_end))
     holders = [_holder(tokens, chain, by_end, by_start, main_subject, lex) for chain in chains]
+    for k in range(1, len(chains)):
+        # "Sweden backed Bulgaria's entry but opposed Romania's": a coordinated verb shares the subject
+        start = chains[k].start
+        if (
+            holders[k][0] is None
+            and holders[k - 1][0] is not None
+            and holders[k - 1][1] == "subject"
+            and start > 0
+            and tokens[start - 1].norm in ("but", "and")
+        ):
+            holders[k] = (holders[k - 1][0], "subject")
     speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject, chains, holders)
 
     claims: list[Claim] = []
@@ -552,6 +563,7 @@ def _analyse(
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
                 skip.update(range(m.start, m.end))
         own = concepts(tokens, prop_start, prop_end, skip, gaz, model, places)
+        own += _object_actors(tokens, mentions, prop_start, prop_end, holder)
         if not own and head.kind == "phrase" and "..." in head.entry and chain.end - chain.start > 2:
             # the gap of a phrase holds its object: "approved the finance bill", "signed the trade deal"
             stems = [w[:4] for w in head.entry.split() if w != "..."]
@@ -1279,6 +1291,29 @@ def _dated_past(tokens: list[Token], start: int, end: int) -> bool:
 
 # Impersonal cues that judge the subject of the reported clause: "will help", "{be} a good idea".
 _JUDGEMENT_STARTS = ("will ", "would ", "{be} ")
+
+
+def _object_actors(
+    tokens: list[Token], mentions: list[Mention], start: int, end: int, holder: Mention
+) -> list[str]:
+    """Whose thing the proposition is about: "Bulgaria's entry", "the entry of Romania" -> "@bulgaria".
+    Two topics about different actors' things never match (see topics.topic_similarity)."""
+    out: list[str] = []
+    for m in mentions:
+        if m.start < start or m.end > end or not m.actor or m.actor == holder.actor or m.kind == "pronoun":
+            continue
+        of_noun = (
+            m.start >= 2
+            and tokens[m.start - 1].norm == "of"
+            and tokens[m.start - 2].is_word
+            and not tokens[m.start - 2].is_capitalised
+            and tokens[m.start - 2].norm not in _COLLECTIVES
+        )
+        if m.possessive or of_noun:
+            concept = "@" + m.actor.lower().replace(" ", "-")
+            if concept not in out:
+                out.append(concept)
+    return out
 
 
 def _past_form(norm: str) -> bool:

@@ -149,10 +149,14 @@ def _pair_on_main_subject(
         return
     old_claims, _ = clusters[olds[0]]
     _, new_claims = clusters[news[0]]
+    objects: list[set[str]] = []
     for group in (old_claims, new_claims):
         stems = frozenset().union(*(topic_stems(c.topic) for c in group))
         if not stems & main_subject:
             return
+        objects.append({w for w in stems if w[:1] == "@"})
+    if objects[0] and objects[1] and not objects[0] & objects[1]:
+        return  # about two different actors' things ("Bulgaria's entry", "Romania's entry")
     clusters[olds[0]][1].extend(new_claims)
     del clusters[news[0]]
 
@@ -180,4 +184,5 @@ def _qualifiers(
 def _shared_topic(a: str, b: str) -> str:
     a_stems = topic_stems(a)
     shared = [w for w in b.split() if topic_stems(w) & a_stems]
-    return " ".join(shared) if shared else b
+    # "@romania" marks whose thing the topic is about (see extract._object_actors); shown as "romania"
+    return " ".join(w.lstrip("@") for w in (shared or b.split()))
