@@ -378,3 +378,19 @@ def test_a_stance_on_another_actors_thing_never_pairs_with_one_on_a_third_actors
     old = "Zone expansion stalls\n\nSweden opposed Bulgaria's entry into the passport-free zone."
     new = "Zone expansion stalls\n\nSweden backed Romania's entry into the passport-free zone."
     assert shifts(old, new) == []
+
+
+def test_a_hedged_modal_phrase_is_undecided_on_what_is_insisted_on() -> None:
+    text = "It might be difficult for us to insist only on a full ban on trawling, Portugal said."
+    claims = [c for c in extract_claims(text) if c.has_stance]
+    assert [(c.actor, c.stance) for c in claims] == [("Portugal", "undecided")]
+    assert "ban" in claims[0].topic
+
+
+@pytest.mark.parametrize("bench", ["The bench", "A five-judge bench"])
+def test_a_bench_headed_by_a_judge_is_the_court(bench: str) -> None:
+    text = (
+        "India's Supreme Court heard the challenge to the mining lease on Monday. "
+        f"{bench} headed by Justice Meera Rao rejected the petition."
+    )
+    assert current(text) == {("India's Supreme Court", "oppose")}

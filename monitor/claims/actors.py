@@ -919,6 +919,17 @@ def find_mentions(
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm))
                 i = k + 1
                 continue
+        if tok.norm in ("a", "an", "the") and i + 2 < n and tokens[i + 1].norm != "bench":
+            # "a five-judge bench", "the constitution bench": a court's panel (resolved to the court)
+            k = i + 1
+            while k < n and k - i <= 3 and tokens[k].is_word and not tokens[k].is_capitalised:
+                if tokens[k].norm == "bench":
+                    break
+                k += 1
+            if k < n and k - i <= 3 and tokens[k].norm == "bench":
+                mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="bench"))
+                i = k + 1
+                continue
         if tok.norm == "the" and i + 1 < n:
             # "the governor", "the senator", "the Arizona Democrat", "the West Virginia senator": a person
             # described by their office, resolved to a recently named person

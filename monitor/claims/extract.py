@@ -563,6 +563,10 @@ def _analyse(
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
                 skip.update(range(m.start, m.end))
         own = concepts(tokens, prop_start, prop_end, skip, gaz, model, places)
+        if not own and len(chain.cues) > 1 and chain.cues[-1].start > chain.cues[-2].end:
+            # "difficult for us to insist only on a full ban": the chained word is what is at stake
+            last = chain.cues[-1]
+            own = concepts(tokens, last.start, last.end, set(), gaz, model, places)
         own += _object_actors(tokens, mentions, prop_start, prop_end, holder)
         if not own and head.kind == "phrase" and "..." in head.entry and chain.end - chain.start > 2:
             # the gap of a phrase holds its object: "approved the finance bill", "signed the trade deal"
@@ -754,6 +758,8 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         )
         m.actor = m.name = fallback
         return
+    if role == "bench":
+        role = "court"  # "the bench" is a panel of a court named before
     for o in [*reversed(earlier), *recent]:
         name = (o.name or o.actor or "").lower()
         entry = gaz.actors.get(o.name or "") or gaz.actors.get(o.actor or "")
@@ -856,6 +862,15 @@ def _subject(
             group_start = _list_start(tokens, m, by_end)
             if m.modifier:
                 return None, ""
+            if (
+                group_start >= 3
+                and tokens[group_start - 1].norm == "by"
+                and tokens[group_start - 2].norm in _HEADED
+                and (group_start - 3) in by_end
+            ):
+                # "the bench headed by Justice Y rejected ...": the body, not the person who heads it
+                m = by_end[group_start - 3]
+                return (m, "subject") if not m.modifier and not m.possessive else (None, "")
             collective = _collective_list(tokens, group_start)
             if not collective and (
                 _object_position(tokens, group_start) or _requested(tokens, group_start, lex)
@@ -917,6 +932,9 @@ def _described_person(tokens: list[Token], m: Mention, by_end: dict[int, Mention
     if person is None or person.kind != "person" or person.actor == m.actor or tokens[m.end].text != ",":
         return None
     return person
+
+
+_HEADED = frozenset(["headed", "led", "chaired", "presided"])
 
 
 def _previous_comma(tokens: list[Token], before: int, limit: int) -> int | None:
