@@ -280,3 +280,28 @@ def test_list_members_trading_places_are_two_changes() -> None:
     old = "In the city council, the Greens won 21 seats, the Socialists 17 and the Liberals 9."
     new = "In the city council, the Greens won 17 seats, the Socialists 21 and the Liberals 9."
     assert sorted(numbers(old, new)) == [("17", "21"), ("21", "17")]
+
+
+def test_money_is_never_a_casualty_count() -> None:
+    from monitor.claims import extract_claims
+
+    claims = extract_claims("The council approved a $12 toll for lorries.")
+    quantities = [q for c in claims for q in c.numbers]
+    assert [(q.text, q.counts) for q in quantities] == [("12", "USD")]
+
+
+def test_a_rounded_billion_does_not_swallow_small_amounts() -> None:
+    old = (
+        "Buses will pay $30 and vans $18 a day. The scheme should raise about $2 billion a year.\n\n"
+        "Officials said the fee would start in spring."
+    )
+    new = (
+        "Buses will pay $20 and vans $12 a day. The scheme should raise about $2 billion a year.\n\n"
+        "Officials said the fee would start in spring."
+    )
+    pairs = {
+        (c.before.value, c.after.value)
+        for c in diff_texts(old, new)
+        if c.kind == "number_changed" and c.before and c.after
+    }
+    assert pairs == {("30", "20"), ("18", "12")}

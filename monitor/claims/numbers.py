@@ -363,7 +363,8 @@ _NOT_MEASURE = frozenset(
         " prior earlier per cent percent point points basis million billion trillion bn mn tn stood stands"
         " stand reached reach reaches hit hits was were is are be been being set sets expected expects"
         " put puts around almost nearly roughly least pass passes passed past tops topped exceeded exceeds"
-        " beyond topping exceeding grow value level levels figure total record high low higher lower up down from"
+        " beyond topping exceeding grow value level levels figure total record high low higher lower up down"
+        " from"
     ).split()
 )
 # The year a figure belongs to, said right after it in its clause: "cut 1,200 jobs in 2023".
@@ -623,6 +624,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             counts, unit = previous.counts, previous.unit  # "..., the Conservatives 121": seats
         if unit and counts in (None, unit.lower()):
             counts = unit
+        if counts in _EVENT_COUNTS and (currency or unit == "%"):
+            counts = unit  # "a $15 toll", "5% of deaths": money and shares never count casualties
         record = _Record(match, value, unit, counts)
         record.listed = bool(member)
         record.holder = member or _holder(text, record)

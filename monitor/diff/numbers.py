@@ -52,6 +52,8 @@ def _rounds(approx: float, exact: float) -> bool:
         return True
     if approx <= 0 or approx != int(approx):
         return False
+    if not 0.5 * approx <= exact <= 1.5 * approx:
+        return False  # "about $1 billion" does not round $14.40: a rounding keeps the order of magnitude
     step = 1
     value = int(approx)
     while value % 10 == 0 and value:
