@@ -15,6 +15,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError
@@ -92,13 +93,15 @@ def emit(
         sys.stdout.write(buffer.getvalue())
         return
     if not rows:
-        console.print(empty)
+        console.print(empty, markup=False)
         return
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
+        # Cells hold article text and server messages: Text objects, so "[/b]" or "[link=...]" in them
+        # is printed as written, never parsed as rich markup.
+        table.add_row(*(Text(_cell(row.get(column))) for column in columns))
     console.print(table)
 
 

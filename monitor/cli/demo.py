@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from monitor.cli._common import OutputFormat, app, console, handle_errors
 from monitor.config import SAMPLES_DIR, parse_config
@@ -84,14 +85,18 @@ def demo(
     config = parse_config(config_path)
     story = workdir / "story.txt"
     versions = sample_versions()
-    console.print(f"[bold]claimwatch demo[/] in {workdir}: watching {story.name}, {len(versions)} versions\n")
+    console.print(
+        Text.assemble(
+            ("claimwatch demo", "bold"), f" in {workdir}: watching {story.name}, {len(versions)} versions\n"
+        )
+    )
     for number, version in enumerate(versions, start=1):
         shutil.copyfile(version, story)
         console.rule(f"version {number} of {len(versions)}: {version.name}")
         report = asyncio.run(check_once(config, ["strike-policy"]))
         result = report.results[0]
         if result.error:
-            console.print(f"[red]error:[/] {result.error}", markup=True)
+            console.print(Text.assemble(("error: ", "red"), str(result.error)))
         else:
             console.print(f"{result.new_versions} new version(s), {result.changes} change(s) recorded\n")
     console.rule("claimwatch history --kind stance_shift,number_changed")
