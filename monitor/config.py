@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 from monitor.timeutil import parse_duration
@@ -34,7 +42,16 @@ def _duration(value: Any) -> timedelta:
     return parse_duration(value)
 
 
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return value
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+# Timeouts, leases and periods of 0 would silently switch off what they guarantee (a lease of 0s is no
+# mutual exclusion at all), so those must be positive.
+PositiveDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_positive)]
 
 
 class _Section(BaseModel):
@@ -48,8 +65,8 @@ class StoreConfig(_Section):
 
 class FetchConfig(_Section):
     user_agent: str = "claimwatch/0.1 (+https://github.com/claimwatch/claimwatch)"
-    timeout: Duration = timedelta(seconds=20)
-    connect_timeout: Duration = timedelta(seconds=10)
+    timeout: PositiveDuration = timedelta(seconds=20)
+    connect_timeout: PositiveDuration = timedelta(seconds=10)
     max_bytes: int = Field(default=5_000_000, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     concurrency: int = Field(default=64, gt=0)
@@ -72,8 +89,8 @@ class FetchConfig(_Section):
 class RecheckStep(_Section):
     """Articles younger than `age` are re-checked every `every`."""
 
-    age: Duration
-    every: Duration
+    age: PositiveDuration
+    every: PositiveDuration
 
 
 class ArticlesConfig(_Section):
@@ -84,26 +101,35 @@ class ArticlesConfig(_Section):
         RecheckStep(age=timedelta(days=2), every=timedelta(hours=1)),
         RecheckStep(age=timedelta(days=7), every=timedelta(hours=6)),
     )
-    retire_after: Duration = timedelta(days=14)
+    retire_after: PositiveDuration = timedelta(days=14)
     # An extraction keeping less than this share of the previous version's text is a failure, not news.
     min_text_ratio: float = Field(default=0.3, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ArticlesConfig:
+        ages = [step.age for step in self.recheck]
+        if ages != sorted(ages) or len(set(ages)) != len(ages):
+            raise ValueError("recheck steps must be listed by increasing age")
+        return self
 
 
 class SchedulerConfig(_Section):
     jitter: float = Field(default=0.1, ge=0, le=1)  # fraction of each interval
     startup_spread: Duration = timedelta(seconds=30)  # first checks are spread over this window
-    shutdown_grace: Duration = timedelta(seconds=10)  # on SIGTERM, in-flight checks may finish this long
-    lease: Duration = timedelta(minutes=15)  # a worker's claim on a source it checks (shared PostgreSQL)
+    # On SIGTERM, checks in flight may finish for this long; a worker's claim on a source it checks
+    # (several workers on one PostgreSQL) lasts `lease`.
+    shutdown_grace: PositiveDuration = timedelta(seconds=10)
+    lease: PositiveDuration = timedelta(minutes=15)
 
 
 class AlertsConfig(_Section):
     max_attempts: int = Field(default=8, gt=0)
-    backoff: Duration = timedelta(seconds=30)
-    max_backoff: Duration = timedelta(hours=1)
-    dispatch_every: Duration = timedelta(seconds=5)
+    backoff: PositiveDuration = timedelta(seconds=30)
+    max_backoff: PositiveDuration = timedelta(hours=1)
+    dispatch_every: PositiveDuration = timedelta(seconds=5)
     # How long a dispatcher owns an alert it is sending; a killed dispatcher's alerts are taken over
     # (and checked for an earlier delivery) once this has passed.
-    lease: Duration = timedelta(minutes=2)
+    lease: PositiveDuration = timedelta(minutes=2)
 
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -180,9 +206,21 @@ class Config(_Section):
         if env:
             return env
         if self.store.url:
-            return self.store.url
+            return self._resolve_sqlite(self.store.url)
         data_dir = Path(platformdirs.user_data_dir(APP))
         return f"sqlite:///{data_dir / 'claimwatch.db'}"
+
+    def _resolve_sqlite(self, url: str) -> str:
+        """`sqlite:///claimwatch.db` in a config file means beside that file, like every other path in
+        it: a daemon started from / and the CLI run elsewhere must open the same database."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix) or url.startswith(prefix + "/") or url == "sqlite://":
+            return url
+        rest = url[len(prefix) :]
+        path, sep, query = rest.partition("?")
+        if not path or path == ":memory:":
+            return url
+        return f"{prefix}{self.resolve(Path(path))}{sep}{query}"
 
     @property
     def base_dir(self) -> Path:

@@ -58,6 +58,13 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
             "two sources are named 'a'",
         ),
         ('[channels.desk]\ntype = "carrier-pigeon"\n', 2, "carrier-pigeon"),
+        ('[alerts]\nlease = "0s"\n', 2, "must be longer than 0s"),
+        ("[fetch]\ntimeout = 0\n", 2, "must be longer than 0s"),
+        (
+            '[articles]\nrecheck = [{ age = "2d", every = "1h" }, { age = "6h", every = "15m" }]\n',
+            1,
+            "increasing age",
+        ),
     ],
 )
 def test_broken_config_names_file_line_and_reason(
@@ -91,7 +98,8 @@ def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_database_url_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, '[store]\nurl = "sqlite:///from-file.db"\n')
     monkeypatch.delenv("CLAIMWATCH_DATABASE_URL", raising=False)
-    assert parse_config(path).database_url == "sqlite:///from-file.db"
+    # relative to the config file, like every path in it, whatever the working directory
+    assert parse_config(path).database_url == f"sqlite:///{tmp_path / 'from-file.db'}"
     monkeypatch.setenv("CLAIMWATCH_DATABASE_URL", "sqlite:///from-env.db")
     assert parse_config(path).database_url == "sqlite:///from-env.db"
 
@@ -137,3 +145,9 @@ def test_example_config_documents_every_option() -> None:
         if not re.search(rf"^#?\s*{name}\s*=", text, re.MULTILINE)
     ]
     assert missing == []
+
+
+def test_absolute_and_memory_sqlite_urls_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLAIMWATCH_DATABASE_URL", raising=False)
+    for url in ("sqlite:////var/lib/claimwatch/cw.db", "sqlite://", "postgresql://u@db.example/cw"):
+        assert parse_config(write(tmp_path, f'[store]\nurl = "{url}"\n')).database_url == url
