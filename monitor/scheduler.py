@@ -122,24 +122,40 @@ def acquire_daemon_lock(config: Config) -> ProcessLock | None:
 
 
 class RulesHolder:
-    """The current rules (a `monitor.rules.RuleWatcher`), or None when no rule files exist."""
+    """The current rules (a `monitor.rules.RuleWatcher`), or None when no rule files exist.
 
-    def __init__(self, config: Config):
-        from monitor.rules import RuleWatcher
-
-        self.watcher: Any = None
-        self._checked = time.monotonic()
-        if config.rules_path.exists():
-            self.watcher = RuleWatcher(config.rules_path, channels=config.channels.keys())
-        else:
-            log.warning("no rules at %s: changes are recorded but no alerts are queued", config.rules_path)
+    One holder lives as long as the daemon: the pipeline's hook keeps calling `current()`, and a reload
+    swaps what the holder holds (new rules path, channels or actor gazetteers) without a new hook.
+    """
 
     # Rule files are stat()ed at most this often, so an edit takes effect without SIGHUP.
     CHECK_EVERY = 2.0
 
-    def reload(self) -> None:
-        if self.watcher is not None:
-            self.watcher.reload()
+    def __init__(self, config: Config):
+        self.watcher: Any = self._watch(config)
+        self._checked = time.monotonic()
+
+    @staticmethod
+    def _watch(config: Config) -> Any:
+        from monitor.rules import RuleWatcher, default_actor_resolver
+
+        if not config.rules_path.exists():
+            log.warning("no rules at %s: changes are recorded but no alerts are queued", config.rules_path)
+            return None
+        resolver = default_actor_resolver([config.resolve(p) for p in config.actors])
+        return RuleWatcher(config.rules_path, channels=config.channels.keys(), resolve_actor=resolver)
+
+    def reload(self, config: Config | None = None) -> None:
+        """Re-read the rules (SIGHUP). With a new config, also take its rules path, channels and actors;
+        a broken rule file keeps the rules in force and logs why."""
+        if config is None:
+            if self.watcher is not None:
+                self.watcher.reload()
+            return
+        try:
+            self.watcher = self._watch(config)
+        except ClaimwatchError as exc:
+            log.error("rules not reloaded, keeping the ones in force: %s", exc)
 
     def current(self) -> Any:
         if self.watcher is None:
@@ -151,10 +167,8 @@ class RulesHolder:
         return self.watcher.rules
 
 
-def make_on_change_hook(rules: RulesHolder) -> OnChange | None:
+def make_on_change_hook(rules: RulesHolder) -> OnChange:
     """The pipeline's `on_change`: queue alerts in the outbox, in the change's own transaction."""
-    if rules.watcher is None:
-        return None
     from monitor.alerts import make_on_change
 
     return make_on_change(rules.current)
@@ -226,7 +240,9 @@ class Daemon:
                 log.warning("[fetch] and [store] changes take effect at the next start")
             self.config = config
             self.checker.set_config(config)
-        await asyncio.to_thread(self.rules.reload)
+            if self.alerts:  # channels may have been added or changed
+                self._dispatch = dispatch_alerts_hook(config, self.store)
+        await asyncio.to_thread(self.rules.reload, self.config)
         await self.checker.db(self.checker.sync)
         if self._scheduler is not None:
             await self._schedule_sources(reloading=True)

@@ -228,3 +228,44 @@ def test_reload_follows_the_config(http_server: TestServer, store: Store, tmp_pa
     found = rows(store)
     assert found["b"].enabled and not found["a"].enabled
     assert http_server.hits.get("/b") == 1
+
+
+def test_rules_holder_uses_the_configs_gazetteers_and_follows_a_reload(tmp_path: Path) -> None:
+    """Rule actors resolve through the config's own gazetteer files in the live path (as in
+    `rules test`), and a reload takes a new rules folder and new channels from the new config."""
+    from monitor.config import parse_config
+    from monitor.model import Change, ChangeKind, ChangeSide
+    from monitor.rules import MatchContext
+    from monitor.scheduler import RulesHolder
+
+    (tmp_path / "mine.toml").write_text(
+        '[[org]]\nname = "Eastbrook City Council"\naliases = ["Eastbrook council"]\n', encoding="utf-8"
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "council.toml").write_text(
+        '[[rule]]\nid = "council"\nactors = ["Eastbrook council"]\nchannels = ["console"]\n', encoding="utf-8"
+    )
+    config_path = tmp_path / "claimwatch.toml"
+    config_path.write_text('actors = ["mine.toml"]\n[channels.console]\ntype = "console"\n', encoding="utf-8")
+    holder = RulesHolder(parse_config(config_path))
+    change = Change(
+        kind=ChangeKind.STANCE_SHIFT,
+        actor="Eastbrook City Council",
+        topic="bus lane",
+        before=ChangeSide(text="The council opposed the bus lane.", stance="oppose"),
+        after=ChangeSide(text="The council approved the bus lane.", stance="support"),
+    )
+    assert [r.id for r in holder.current().match(change, MatchContext())] == ["council"]
+
+    # The new config names a channel the old one lacked; the rule that uses it loads on reload.
+    (rules / "desk.toml").write_text(
+        '[[rule]]\nid = "desk"\nkinds = ["stance_shift"]\nchannels = ["desk"]\n', encoding="utf-8"
+    )
+    config_path.write_text(
+        'actors = ["mine.toml"]\n[channels.console]\ntype = "console"\n'
+        '[channels.desk]\ntype = "console"\nstream = "stderr"\n',
+        encoding="utf-8",
+    )
+    holder.reload(parse_config(config_path))
+    assert sorted(r.id for r in holder.current().match(change, MatchContext())) == ["council", "desk"]

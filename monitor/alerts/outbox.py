@@ -250,6 +250,8 @@ def enqueue_alerts(
     The change row must have its id (flush first). Calling this twice for one change adds nothing the
     second time (the keys exist).
     """
+    if ruleset is None or not len(ruleset):
+        return []  # no rules: nothing to match, and no reason to look up the change's context
     if change_row.id is None:
         session.flush()
     change = Change.from_dict(change_row.payload) if change_row.payload else _change_from_row(change_row)

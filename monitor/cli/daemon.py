@@ -61,7 +61,8 @@ def run_command(
 
     setup_logging(verbose)
     settings = get_config(config)
-    daemon = asyncio.run(run_daemon(settings, config_path=config, once=once, alerts=not no_alerts))
+    # The file actually read (also when found implicitly), so SIGHUP re-reads that same file.
+    daemon = asyncio.run(run_daemon(settings, config_path=settings.path, once=once, alerts=not no_alerts))
     if once and daemon.passes:
         report = daemon.passes[-1]
         logging.getLogger("monitor.cli").info(
