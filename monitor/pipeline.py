@@ -16,6 +16,7 @@ What happens to a text, in order:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import insert
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from monitor.ledger import Provenance, change_row, observe
@@ -154,6 +156,34 @@ def _with_provenance(
     return dataclasses.replace(side, source=source, url=url, observed_at=ensure_utc(observed_at).isoformat())
 
 
+def _lock_document(
+    session: Session, source_id: int, url: str, title: str | None, published_at: datetime | None
+) -> DocumentRow:
+    """The document row, created if new and locked until the transaction ends.
+
+    Two writers of one document (two workers on PostgreSQL, or `ingest` beside the daemon) must not both
+    read the same "latest version" and both store the next one: the row lock makes the second wait, and
+    its read of the latest version then sees the first one's commit. SQLite needs no lock (writes start
+    with BEGIN IMMEDIATE); SQLAlchemy leaves FOR UPDATE out there.
+    """
+    query = select(DocumentRow).where(DocumentRow.source_id == source_id, DocumentRow.url == url)
+    document = session.exec(query.with_for_update()).first()
+    if document is not None:
+        return document
+    postgres = session.get_bind().dialect.name == "postgresql"
+    try:
+        # On PostgreSQL another writer may create the same document at the same moment: the unique
+        # (source, url) constraint refuses one of them, inside a savepoint so the transaction goes on.
+        with session.begin_nested() if postgres else contextlib.nullcontext():
+            session.add(DocumentRow(source_id=source_id, url=url, title=title, published_at=published_at))
+            session.flush()
+    except IntegrityError:
+        pass
+    document = session.exec(query.with_for_update()).first()
+    assert document is not None
+    return document
+
+
 def _fail(document: DocumentRow, source: SourceRow, now: datetime, reason: str) -> RecordOutcome:
     document.last_checked_at = now
     document.last_error = reason
@@ -190,13 +220,7 @@ def record_version(
         source_row = found or ensure_source(session, source.name, type=source.type, location=source.location)
     assert source_row.id is not None
 
-    document = session.exec(
-        select(DocumentRow).where(DocumentRow.source_id == source_row.id, DocumentRow.url == url)
-    ).first()
-    if document is None:
-        document = DocumentRow(source_id=source_row.id, url=url, title=title, published_at=published_at)
-        session.add(document)
-        session.flush()
+    document = _lock_document(session, source_row.id, url, title, published_at)
     assert document.id is not None
     session.add(document)
 

@@ -181,3 +181,33 @@ def test_cross_outlet_shift_from_the_ledger(store: Store, seeds: Path) -> None:
     assert us.before.source == "wire" and us.after.source == "independent"
     assert any("Kharkiv" in q for q in us.after.qualifiers)
     assert us.extra.get("origin") == "ledger" and us.word_diff
+
+
+def test_two_writers_of_one_document_store_one_version(store: Store) -> None:
+    """Two workers (or `ingest` beside the daemon) recording the same new text at once: the document row
+    lock makes the second see the first's version, so nothing is stored or reported twice."""
+    import threading
+
+    record(store, V1, MAY30)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(record(store, V3, MAY30 + timedelta(days=1)).status)  # type: ignore[attr-defined]
+        except BaseException as exc:  # reported below, on the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(outcomes) == ["changed", "unchanged"]
+    assert count(store, VersionRow) == 2
+    with store.session(write=False) as session:
+        shifts = session.exec(select(ChangeRow).where(ChangeRow.kind == "stance_shift")).all()
+    assert sorted(c.actor for c in shifts) == ["Germany", "United States"]
