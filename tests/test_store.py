@@ -261,6 +261,9 @@ def test_history_filters_and_order(store: Store) -> None:
         assert len(q.history(s, topic="Strike")) == 3
         assert _topics(q.history(s, topic="100%")) == [("United States", "100% tariffs")]
         assert _topics(q.history(s, topic="peace_")) == [("China", "peace_talks")]
+        # Python regex syntax on every backend (PostgreSQL's own ~* reads \b as a backspace)
+        assert _topics(q.history(s, topic=r"\btanks\b")) == _topics(q.history(s, topic="tanks"))
+        assert len(q.history(s, topic="(?P<what>strike)")) == 3
         assert _topics(q.history(s, topic="^send (troops|tanks)$")) == [
             ("France", "send troops"),
             ("Germany", "send tanks"),

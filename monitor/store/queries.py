@@ -8,12 +8,12 @@ index for each filter it offers, so a limited query stays in the milliseconds ov
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from monitor.errors import InputError
@@ -45,16 +45,18 @@ def _iso(moment: datetime | None) -> str | None:
     return ensure_utc(moment).isoformat() if moment is not None else None
 
 
-def _topic_clause(columns: Sequence[Any], pattern: str) -> Any:
-    """Substring (case-insensitive) unless the pattern uses regex syntax, then a case-insensitive regex."""
+def topic_matcher(pattern: str) -> Callable[[str], bool]:
+    """Case-insensitive substring test, or a Python regular expression when the pattern uses regex
+    syntax. Matching happens in Python on every backend, so `\\b`, `(?P<name>...)` and the rest mean the
+    same on SQLite and PostgreSQL (whose own `~*` dialect differs) and the same as in rule files."""
     if _REGEX_HINT.search(pattern):
         try:
-            re.compile(pattern)
+            regex = re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise InputError(f"--topic: not a valid regular expression: {pattern!r} ({exc})") from None
-        return or_(*(column.regexp_match(pattern, flags="i") for column in columns))
-    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+        return lambda text: regex.search(text) is not None
+    needle = pattern.casefold()
+    return lambda text: needle in text.casefold()
 
 
 def source_id(session: Session, name: str) -> int:
@@ -72,8 +74,9 @@ PER_TOPIC_MAX = 32
 
 def matching_topics(session: Session, pattern: str) -> list[str]:
     """The known change topics that `pattern` matches (substring, or regex; case-insensitive)."""
-    query = select(TopicRow.topic).where(_topic_clause([col(TopicRow.topic)], pattern))
-    return list(session.exec(query).all())
+    # The topics table holds each distinct topic once: small enough to filter here.
+    matches = topic_matcher(pattern)
+    return [topic for topic in session.exec(select(TopicRow.topic)).all() if matches(topic)]
 
 
 def history(
@@ -162,10 +165,12 @@ def positions(
     query = select(PositionRow)
     if actor:
         query = query.where(func.lower(PositionRow.actor) == canonical_actor(actor, gazetteer).lower())
-    if topic:
-        query = query.where(_topic_clause([col(PositionRow.topic), col(PositionRow.proposition)], topic))
     query = query.order_by(col(PositionRow.actor), col(PositionRow.since).desc(), col(PositionRow.id))
-    return list(session.exec(query).all())
+    rows = list(session.exec(query).all())
+    if topic:
+        matches = topic_matcher(topic)
+        rows = [row for row in rows if matches(row.topic) or matches(row.proposition)]
+    return rows
 
 
 def position_record(row: PositionRow) -> dict[str, Any]:
