@@ -30,27 +30,20 @@ def read_bytes(path: Path) -> bytes:
 def read_document(path: Path) -> tuple[str, str | None]:
     """Return (article text, title) of a plain-text or HTML file.
 
-    Raises InputError (exit status 2) for a missing, unreadable, empty, binary or undecodable file,
-    naming the file and the problem in one line.
+    Decoding and extraction are the fetcher's own (`monitor.extract`), so a file reads the same here
+    as through `ingest` or a `file` source. Raises InputError (exit status 2) for a missing, unreadable,
+    empty, binary or undecodable file, naming the file and the problem in one line.
     """
+    from monitor.extract import extract_article
+
     body = read_bytes(path)
     if not body.strip():
         raise InputError(f"{path}: file is empty")
-    if b"\x00" in body[:8192]:
-        raise InputError(f"{path}: binary file (contains NUL bytes), expected text or HTML")
-    if looks_like_html(path, body):
-        from monitor.extract import extract_article
-
-        try:
-            article = extract_article(body, "text/html", path.as_uri())
-        except ExtractError as exc:
-            raise InputError(f"{path}: {exc}") from None
-        if not article.text.strip():
-            raise InputError(f"{path}: no article text found in the HTML")
-        return article.text, article.title
+    content_type = "text/html" if looks_like_html(path, body) else "text/plain"
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad = body[exc.start : exc.start + 1]
-        raise InputError(f"{path}: not valid UTF-8 text (byte {exc.start}: {bad!r})") from None
-    return text, None
+        article = extract_article(body, content_type, path.resolve().as_uri())
+    except ExtractError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    if not article.text.strip():
+        raise InputError(f"{path}: no article text found")
+    return article.text, article.title

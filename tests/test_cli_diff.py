@@ -72,7 +72,7 @@ def test_html_input_goes_through_extraction(tmp_path: Path) -> None:
         (None, "no such file"),
         (b"", "file is empty"),
         (b"   \n\n", "file is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         ("Caf\u00e9 au lait".encode("latin-1"), "not valid UTF-8"),
     ],
 )
@@ -94,3 +94,11 @@ def test_directory_is_refused(tmp_path: Path) -> None:
     result = claimwatch("diff", str(tmp_path), str(NEW))
     assert result.returncode == 2
     assert "directory" in result.stderr
+
+
+def test_utf16_text_reads_as_it_does_through_ingest(tmp_path: Path) -> None:
+    copy = tmp_path / "new-utf16.txt"
+    copy.write_text(NEW.read_text(encoding="utf-8"), encoding="utf-16")
+    result = claimwatch("diff", str(OLD), str(copy), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "United States" in {c.get("actor") for c in json.loads(result.stdout)["changes"]}
