@@ -20,13 +20,11 @@ worker per interval, and a dead worker's claim expires after `scheduler.lease`.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import hashlib
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -333,7 +331,7 @@ class Checker:
         )
         self._closed = False
         self._index: tuple[Config, dict[str, SourceConfig]] | None = None
-        self._batch: list[tuple[Callable[[Session], Any], concurrent.futures.Future[Any]]] = []
+        self._batch: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
         self._batch_lock = threading.Lock()
         self._batch_scheduled = False
 
@@ -369,35 +367,41 @@ class Checker:
         operation queued meanwhile (the claims and source updates of concurrent checks): a pass over
         many sources commits once per batch instead of twice per source. Each operation is small and
         self-contained; if a batch fails, its operations are retried one transaction each, so a
-        failure only reaches its own caller. Results arrive after the commit."""
-        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        failure only reaches its own caller. Results arrive after the commit, all of a batch's at
+        once (one wake-up of the event loop per batch, not one per operation)."""
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._batch_lock:
-            self._batch.append((lambda session: op(session, *args), done))
+            self._batch.append((op, args, done))
             if not self._batch_scheduled:
                 self._batch_scheduled = True
                 self._db.submit(self._run_batch)
-        return asyncio.wrap_future(done)
+        return done
 
     def _run_batch(self) -> None:
         with self._batch_lock:
             batch, self._batch = self._batch, []
             self._batch_scheduled = False
+        outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
         try:
             with self.store.session() as session:
-                results = [op(session) for op, _ in batch]
-        except Exception:
+                results = [op(session, *args) for op, args, _ in batch]
+            outcomes = [(done, None, result) for (_, _, done), result in zip(batch, results, strict=True)]
+        except Exception as exc:
             if len(batch) == 1:
-                batch[0][1].set_exception(sys.exc_info()[1])  # type: ignore[arg-type]
-                return
-            for op, done in batch:  # one by one: only the failing operation fails
-                try:
-                    with self.store.session() as session:
-                        done.set_result(op(session))
-                except Exception as exc:
-                    done.set_exception(exc)
-            return
-        for (_, done), result in zip(batch, results, strict=True):
-            done.set_result(result)
+                outcomes = [(batch[0][2], exc, None)]
+            else:
+                for op, args, done in batch:  # one by one: only the failing operation fails
+                    try:
+                        with self.store.session() as session:
+                            outcomes.append((done, None, op(session, *args)))
+                    except Exception as error:
+                        outcomes.append((done, error, None))
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+        for loop, delivered in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_deliver, delivered)
 
     async def cpu(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
@@ -534,6 +538,17 @@ class Checker:
         level = logging.WARNING if error else logging.INFO
         log.log(level, "%s: %s%s", name, status, f" ({error})" if error else _summary(result))
         return result
+
+
+def _deliver(outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]]) -> None:
+    """On the event loop: hand a batch's results (or errors) to the checks waiting for them."""
+    for done, error, result in outcomes:
+        if done.done():  # the waiting check was cancelled
+            continue
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
 
 
 def _summary(result: SourceResult) -> str:
