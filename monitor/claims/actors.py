@@ -811,6 +811,9 @@ def find_mentions(
     n = len(tokens)
     i = 0
     sentence_start = 0
+    norms = {t.norm for t in tokens}
+    has_bench = "bench" in norms
+    has_person_role = not norms.isdisjoint(_PERSON_ROLES)
     while i < n:
         tok = tokens[i]
         if not tok.is_word:
@@ -919,7 +922,7 @@ def find_mentions(
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm))
                 i = k + 1
                 continue
-        if tok.norm in ("a", "an", "the") and i + 2 < n and tokens[i + 1].norm != "bench":
+        if has_bench and tok.norm in ("a", "an", "the") and i + 2 < n and tokens[i + 1].norm != "bench":
             # "a five-judge bench", "the constitution bench": a court's panel (resolved to the court)
             k = i + 1
             while k < n and k - i <= 3 and tokens[k].is_word and not tokens[k].is_capitalised:
@@ -930,7 +933,7 @@ def find_mentions(
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="bench"))
                 i = k + 1
                 continue
-        if tok.norm == "the" and i + 1 < n:
+        if has_person_role and tok.norm == "the" and i + 1 < n:
             # "the governor", "the senator", "the Arizona Democrat", "the West Virginia senator": a person
             # described by their office, resolved to a recently named person
             k = i + 1
@@ -961,7 +964,8 @@ def find_mentions(
             i += 1
             continue
         if (
-            tok.norm in _COMMON_OPENERS
+            tok.is_capitalised
+            and tok.norm in _COMMON_OPENERS
             and i + 1 < n
             and (gaz.match_demonym(tokens, i + 1) or gaz.match_alias(tokens, i + 1))
         ):

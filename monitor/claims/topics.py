@@ -328,13 +328,14 @@ def topic_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """Overlap of two topics relative to the smaller one; 0 when they share nothing."""
     if not a or not b:
         return 0.0
-    objects_a = {w for w in a if w[:1] == "@"}
-    objects_b = {w for w in b if w[:1] == "@"} if objects_a else None
-    if objects_a and objects_b and not objects_a & objects_b:
-        return 0.0  # "Bulgaria's entry" and "Romania's entry" are two questions
     shared = len(a & b)
     if not shared:
         return 0.0
+    objects_a = [w for w in a if w[0] == "@"]
+    if objects_a:
+        objects_b = {w for w in b if w[0] == "@"}
+        if objects_b and objects_b.isdisjoint(objects_a):
+            return 0.0  # "Bulgaria's entry" and "Romania's entry" are two questions
     smaller = min(len(a), len(b))
     if shared < 2 and smaller > 2:
         return shared / (smaller + 1)
