@@ -339,6 +339,90 @@ def test_an_expired_lease_is_checked_before_sending_again(
     assert row.status == "sent" and row.response.get("found_in_history") is True
 
 
+def test_a_slow_batch_never_sends_an_alert_another_dispatcher_took_over(
+    store: Store, tmp_path: Path, slack_server: SlackServer
+) -> None:
+    """One dispatcher leases a batch with a 1 s lease and each send takes 0.8 s; a second one starts at
+    1.2 s and takes over what the first has not reached yet. The first renews its lease right before
+    each send and leaves the alerts it lost alone: every alert is posted once."""
+    ruleset = rules(tmp_path, '[[rule]]\nid = "r"\nchannels = ["desk-slack"]\n')
+    with store.session() as s:
+        for i in range(4):
+            add_change(s, ruleset, shift(f"Country {i}"))
+    slack_server.state.hold_after_accept = 0.8  # Slack takes 0.8 s to answer each post
+    short = settings(lease="1s")
+    first = Dispatcher(store, channels(slack_server), short)
+    second = Dispatcher(store, channels(slack_server), short)
+    reports = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, dispatcher: Dispatcher) -> None:
+        try:
+            reports[name] = dispatcher.run_once()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    slow = threading.Thread(target=run, args=("first", first))
+    slow.start()
+    time.sleep(1.2)
+    run("second", second)
+    slow.join(30)
+    assert not errors and not slow.is_alive()
+    assert reports["second"].sent >= 1  # it did take over alerts the first had leased
+    keys = [p.alert_key for p in slack_server.posted]
+    assert len(keys) == len(set(keys)), f"posted twice: {sorted(keys)}"
+    slack_server.state.hold_after_accept = 0
+    run_until_quiet(second, store)
+    with store.session(write=False) as s:
+        rows = alerts(s)
+    assert {r.status for r in rows} == {"sent"}
+    keys = [p.alert_key for p in slack_server.posted]
+    assert sorted(keys) == sorted(r.key for r in rows) and len(keys) == len(set(keys)) == 4
+
+
+def test_an_alert_whose_message_cannot_be_built_is_dead_and_the_others_go_out(
+    store: Store, tmp_path: Path, slack_server: SlackServer
+) -> None:
+    ruleset = rules(tmp_path, '[[rule]]\nid = "r"\nchannels = ["desk-slack"]\n')
+    with store.session() as s:
+        bad, [bad_alert] = add_change(s, ruleset, shift())
+        add_change(s, ruleset, shift("Germany"))
+        bad.payload = {"actor": "United States"}  # malformed: no "kind" (KeyError in Change.from_dict)
+        s.add(bad)
+    dispatcher = Dispatcher(store, channels(slack_server), settings(), clock=Clock())
+    report = dispatcher.run_once()
+    assert report.dead == 1 and report.sent == 1
+    assert any("cannot build the message" in e for e in report.errors)
+    with store.session(write=False) as s:
+        rows = {r.id: r for r in alerts(s)}
+    dead = rows.pop(bad_alert.id)
+    assert dead.status == "dead" and dead.lease_owner is None and dead.lease_until is None
+    assert "cannot build the message: KeyError" in (dead.last_error or "")
+    assert [r.status for r in rows.values()] == ["sent"]
+    assert [p.alert_key for p in slack_server.posted] == [r.key for r in rows.values()]
+    assert dispatcher.run_once().worked is False  # the dead one is not claimed again
+
+
+def test_a_lease_shorter_than_a_send_is_reported(
+    store: Store, tmp_path: Path, slack_server: SlackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ruleset = rules(tmp_path, '[[rule]]\nid = "r"\nchannels = ["desk-slack"]\n')
+    with store.session() as s:
+        add_change(s, ruleset, shift())
+        add_change(s, ruleset, shift("Germany"))
+    caplog.set_level("WARNING", logger="monitor.alerts.dispatch")
+    Dispatcher(store, channels(slack_server), settings(lease="20s"), clock=Clock()).run_once()
+    warnings = [r.getMessage() for r in caplog.records if "alerts.lease" in r.getMessage()]
+    assert len(warnings) == 1  # once per channel, not per alert
+    assert "'desk-slack'" in warnings[0] and "up to 90s" in warnings[0] and "at least 100s" in warnings[0]
+    from monitor.alerts.channels import make_channel
+    from monitor.alerts.dispatch import lease_shortfall
+
+    slack = make_channel("s", "slack", {"channel": "#x"})  # 30 s timeout, 5 s of 429 waits, twice
+    assert lease_shortfall(AlertsConfig().lease, slack) is None  # the defaults fit: 100 s + headroom
+    assert lease_shortfall(timedelta(seconds=100), slack) is not None
+
+
 def test_replay_matches_what_the_live_path_queued(store: Store, tmp_path: Path) -> None:
     ruleset = rules(tmp_path, '[[rule]]\nid = "r"\nchannels = ["console"]\ncooldown = "6h"\n')
     with store.session() as s:

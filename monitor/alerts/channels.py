@@ -80,6 +80,13 @@ class Channel:
         """
         return None
 
+    def send_budget(self) -> tuple[float, str] | None:
+        """How long one `send` can take at most (seconds, and how that adds up); None: no limit known.
+
+        The dispatcher's lease on an alert must outlast its send (see `dispatch.lease_shortfall`).
+        """
+        return None
+
     def close(self) -> None:
         """Release connections. Channels are cheap; the dispatcher makes them per round."""
 
@@ -219,7 +226,10 @@ def _rate_limit_handler(max_wait: float) -> Any:
                 return False
             return _retry_after(response.headers) <= max_wait
 
-    return BoundedRateLimitHandler(max_retry_count=2)
+    return BoundedRateLimitHandler(max_retry_count=RATE_LIMIT_RETRIES)
+
+
+RATE_LIMIT_RETRIES = 2  # 429s waited out inside one send
 
 
 def _retry_after(headers: dict[str, Any]) -> float:
@@ -300,6 +310,15 @@ class SlackChannel(Channel):
             raise _in_doubt(DeliveryError(f"slack: {type(exc).__name__}: {exc}")) from None
         return Receipt(
             ref=str(response.get("ts")), data={"channel": response.get("channel"), "ts": response.get("ts")}
+        )
+
+    def send_budget(self) -> tuple[float, str] | None:
+        opts: SlackOptions = self.options  # type: ignore[assignment]
+        n = RATE_LIMIT_RETRIES
+        return (
+            (n + 1) * opts.timeout + n * opts.max_rate_limit_wait,
+            f"{n + 1} requests of timeout {opts.timeout:g}s, {n} waits of max_rate_limit_wait "
+            f"{opts.max_rate_limit_wait:g}s",
         )
 
     def find_delivered(
@@ -467,6 +486,10 @@ class EmailChannel(Channel):
     type_name = "email"
     Options = EmailOptions
 
+    def send_budget(self) -> tuple[float, str] | None:
+        opts: EmailOptions = self.options  # type: ignore[assignment]
+        return opts.timeout, f"timeout {opts.timeout:g}s, which smtplib applies to each step"
+
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: EmailOptions = self.options  # type: ignore[assignment]
         mail = build_email(message, opts)
@@ -537,6 +560,10 @@ class WebhookChannel(Channel):
 
     type_name = "webhook"
     Options = WebhookOptions
+
+    def send_budget(self) -> tuple[float, str] | None:
+        opts: WebhookOptions = self.options  # type: ignore[assignment]
+        return opts.timeout, f"timeout {opts.timeout:g}s, which httpx applies to each step"
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: WebhookOptions = self.options  # type: ignore[assignment]

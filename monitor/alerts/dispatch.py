@@ -6,10 +6,14 @@ One round (`Dispatcher.run_once`):
    -> `pending` (or into the rule's digest); window over -> `suppressed`;
 2. digest windows that have closed become one `pending` digest alert each;
 3. due `pending` alerts are claimed with a lease (one conditional UPDATE per row: it succeeds for
-   exactly one dispatcher, on SQLite and PostgreSQL alike), sent, and marked `sent` in their own
-   transaction right after the channel accepted them. A failure schedules a retry with exponential
-   backoff and jitter (never sooner than a server's Retry-After); after `max_attempts`, or on a
-   permanent error, the alert is `dead` and stays visible in `claimwatch alerts --status dead`.
+   exactly one dispatcher, on SQLite and PostgreSQL alike), sent one after another, and marked `sent`
+   in their own transaction right after the channel accepted them. Right before each send the lease
+   is renewed, again with one conditional UPDATE (still mine, not yet expired); an alert whose lease
+   ran out while it waited in the batch may belong to another dispatcher by now and is skipped.
+   A failure schedules a retry with exponential backoff and jitter (never sooner than a server's
+   Retry-After); after `max_attempts`, on a permanent error, or when the alert's message cannot be
+   built at all (a malformed stored change), the alert is `dead` and stays visible in
+   `claimwatch alerts --status dead`.
 
 A claimed alert whose lease ran out (its dispatcher was killed mid-send), or whose last attempt may
 have reached the far end, is "in doubt": before sending it again the dispatcher asks the channel
@@ -32,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from monitor.alerts import render
@@ -126,6 +130,28 @@ class Dispatcher:
     @property
     def lease(self) -> timedelta:
         return getattr(self.settings, "lease", None) or timedelta(minutes=2)
+
+    def _renew(self, alert_id: int) -> bool:
+        """Extend this dispatcher's lease on an alert it is about to send, if it still holds it.
+
+        The batch was leased at once, and its alerts are sent one after another: a lease can run out
+        while an alert waits its turn, and another dispatcher may have claimed it since (and sent it).
+        One conditional UPDATE, so the check and the extension are atomic. False: not ours any more.
+        """
+        now = self.clock()
+        with self.store.session() as session:
+            result = session.exec(
+                update(AlertRow)
+                .where(
+                    AlertRow.id == alert_id,
+                    AlertRow.status == PENDING,
+                    AlertRow.lease_owner == self.owner,
+                    AlertRow.lease_until > now,  # type: ignore[operator]
+                )
+                .values(lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
 
     # --- one round -------------------------------------------------------------------------------
 
@@ -296,15 +322,20 @@ class Dispatcher:
                     channel = make_channel(name, config.type, config.options)
                 except ChannelOptionError as exc:
                     raise DeliveryError(f"channel {name!r}: {exc}", transient=False) from None
+            problem = lease_shortfall(self.lease, channel)
+            if problem:
+                log.warning("%s", problem)
             self._channels[name] = channel
         return channel
 
     def _deliver(self, alert_id: int, in_doubt: bool, report: DeliveryReport) -> None:
+        key = f"#{alert_id}"
         try:
             with self.store.session(write=False) as session:
                 row = session.get(AlertRow, alert_id)
                 if row is None:
                     return
+                key = row.key
                 message, members = build_message(session, row)
                 thread_ref = None
                 if row.thread_key and not members:
@@ -319,6 +350,19 @@ class Dispatcher:
         except DeliveryError as exc:
             self._failed(alert_id, exc, report, was_in_doubt=False)
             return
+        except OperationalError as exc:  # the database went away for a moment: try again later
+            log.warning("alert %s: database error while preparing it: %s", key, exc)
+            self._failed(alert_id, DeliveryError(f"database: {exc}"[:500]), report, was_in_doubt=in_doubt)
+            return
+        except Exception as exc:  # a malformed stored change, a bug: this alert is dead, the rest go on
+            log.exception("alert %s: cannot build its message", key)
+            self._failed(
+                alert_id,
+                DeliveryError(f"cannot build the message: {type(exc).__name__}: {exc}", transient=False),
+                report,
+                was_in_doubt=in_doubt,
+            )
+            return
         receipt = None
         checked = False
         try:
@@ -330,6 +374,13 @@ class Dispatcher:
                     log.warning("alert %s was already delivered (found it); not sending it again", row.key)
                     report.recovered += 1
             if receipt is None:
+                if not self._renew(alert_id):
+                    log.warning(
+                        "alert %s: its lease ran out before its turn and it may belong to another "
+                        "dispatcher now; not sending it",
+                        row.key,
+                    )
+                    return
                 receipt = channel.send(message, thread_ref if channel.threads else None)
                 report.sent += 1
         except DeliveryError as exc:
@@ -450,6 +501,30 @@ class Dispatcher:
     def close(self) -> None:
         for channel in self._channels.values():
             channel.close()
+
+
+def lease_shortfall(lease: timedelta, channel: Channel) -> str | None:
+    """Why `lease` is too short for one send on `channel`, or None.
+
+    The lease is renewed right before each send and must outlast it: a send still running when the
+    lease runs out can be taken over (as "in doubt") by another dispatcher, which finds nothing in the
+    channel yet and sends too. Some seconds of headroom cover the commits around the send.
+    """
+    found = channel.send_budget()
+    if found is None:
+        return None
+    budget, how = found
+    if lease.total_seconds() >= budget + LEASE_HEADROOM:
+        return None
+    return (
+        f"alerts.lease ({format_duration(lease)}) is not comfortably longer than a send on channel "
+        f"{channel.name!r} can take (up to {budget:g}s: {how}); a send that "
+        f"slow may be taken over and delivered twice. Set alerts.lease to at least "
+        f"{budget + LEASE_HEADROOM:g}s, or lower the channel's timeout."
+    )
+
+
+LEASE_HEADROOM = 10.0  # seconds on top of a channel's longest send
 
 
 def _known_channel_id(session: Session, channel: str) -> str | None:
