@@ -223,6 +223,19 @@ def test_webhook_posts_json_with_an_idempotency_key(monkeypatch: pytest.MonkeyPa
             None,
             "both username_env and password_env",
         ),
+        (
+            "email",
+            {
+                "to": "a@b.c",
+                "from": "x@y.z",
+                "host": "smtp.example.org",
+                "security": "none",
+                "username_env": "U",
+                "password_env": "P",
+            },
+            "username_env",
+            'a login with security = "none" would send the SMTP credentials to smtp.example.org',
+        ),
         ("webhook", {"url": "example.org"}, "url", "http:// or https://"),
         ("console", {"colour": True}, "colour", "unknown option"),
     ],
@@ -234,12 +247,32 @@ def test_option_errors_name_the_key(type_name: str, options: dict, key: str | No
     assert reason in str(caught.value)
 
 
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_email_login_without_encryption_only_to_localhost(host: str) -> None:
+    login = {"username_env": "U", "password_env": "P", "security": "none"}
+    validate_channel_options("email", {"to": "a@b.c", "from": "x@y.z", "host": host, **login})
+    validate_channel_options(  # encrypted: any host
+        "email", {"to": "a@b.c", "from": "x@y.z", "host": "smtp.example.org", **login, "security": "tls"}
+    )
+    validate_channel_options(  # no login: nothing secret goes over the wire
+        "email", {"to": "a@b.c", "from": "x@y.z", "host": "smtp.example.org", "security": "none"}
+    )
+
+
 def test_config_reports_a_bad_channel_option_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "claimwatch.toml"
     path.write_text('[channels.desk]\ntype = "slack"\nchannel = "#d"\napi_url = "nope"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
     assert caught.value.line == 4 and "api_url" in str(caught.value)
+    path.write_text(
+        '[channels.mail]\ntype = "email"\nto = "a@b.c"\nfrom = "x@y.z"\nhost = "smtp.example.org"\n'
+        'security = "none"\nusername_env = "U"\npassword_env = "P"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(path)
+    assert caught.value.line == 7 and "username_env" in str(caught.value) and "clear" in str(caught.value)
 
 
 def test_a_new_channel_type_is_one_small_class() -> None:

@@ -25,7 +25,15 @@ from email.utils import formatdate
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from monitor.alerts import render
 from monitor.errors import DeliveryError
@@ -427,8 +435,17 @@ class EmailOptions(ChannelOptions):
 
     @field_validator("username_env", "password_env")
     @classmethod
-    def _env(cls, value: str | None) -> str | None:
-        return _env_name(value)
+    def _env(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = _env_name(value)
+        # host and security are declared (so validated) before these two.
+        host, security = info.data.get("host", "localhost"), info.data.get("security")
+        if value is not None and security == "none" and not _is_loopback(host):
+            raise ValueError(
+                f'a login with security = "none" would send the SMTP credentials to {host} in clear '
+                'text; use security = "starttls" or "tls" (a login without encryption is allowed '
+                "only to localhost, 127.0.0.1 or ::1)"
+            )
+        return value
 
     @field_validator("to", mode="before")
     @classmethod
@@ -459,6 +476,10 @@ class EmailOptions(ChannelOptions):
     @property
     def domain(self) -> str:
         return self.from_.rsplit("@", 1)[-1].strip(">").strip() or "claimwatch"
+
+
+def _is_loopback(host: str) -> bool:
+    return host.strip().strip("[]").casefold() in {"localhost", "127.0.0.1", "::1"}
 
 
 def build_email(message: render.AlertMessage, opts: EmailOptions) -> EmailMessage:
