@@ -143,6 +143,82 @@ def test_alerts_retry_needs_an_id_or_dead(populated: Path) -> None:
     assert missing.returncode == 2 and "no alert with id 999" in missing.stderr
 
 
+def _rows(config_path: Path) -> dict[int, AlertRow]:
+    store = open_store(parse_config(config_path).database_url)
+    try:
+        with store.session(write=False) as s:
+            return {r.id: r for r in s.exec(select(AlertRow)).all()}  # type: ignore[misc]
+    finally:
+        store.close()
+
+
+def test_alerts_retry_never_takes_a_pending_alert_from_its_dispatcher(populated: Path) -> None:
+    from monitor.alerts.dispatch import Dispatcher
+    from monitor.config import AlertsConfig
+
+    config = parse_config(populated)
+    store = open_store(config.database_url)
+    try:
+        dispatcher = Dispatcher(store, config.channels, AlertsConfig.model_validate({"lease": "10m"}))
+        claimed = dispatcher._claim()  # a dispatcher holds them, and may be sending them right now
+    finally:
+        store.close()
+    assert len(claimed) == 2
+    alert_id = claimed[0][0]
+    result = cli("alerts", "retry", str(alert_id), "--config", str(populated))
+    assert result.returncode == 2 and f"alert {alert_id} is pending" in result.stderr
+    assert "only dead or suppressed" in result.stderr
+    row = _rows(populated)[alert_id]
+    assert row.lease_owner == dispatcher.owner and row.lease_until is not None and row.attempts == 1
+    # A suppressed alert (cooldown) can still be requeued.
+    [suppressed] = [r.id for r in _rows(populated).values() if r.status == "suppressed"]
+    again = cli("alerts", "retry", str(suppressed), "--config", str(populated))
+    assert again.returncode == 0 and "requeued 1 alert(s)" in again.stdout
+    assert _rows(populated)[suppressed].status == "pending"
+
+
+def test_alerts_retry_sends_digest_members_only_with_their_digest(
+    tmp_path: Path, db_url: str, slack_server: SlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.alerts.dispatch import Dispatcher
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "r.toml").write_text(
+        '[[rule]]\nid = "d"\nchannels = ["desk-slack"]\ndigest = "1h"\n', encoding="utf-8"
+    )
+    config_path = write_config(tmp_path, db_url, slack_url=slack_server.url, rules=rules_dir)
+    config = parse_config(config_path)
+    store = open_store(config.database_url)
+    ruleset = load_rules(config.rules_path, set(config.channels), resolve_actor=str.casefold)
+    try:
+        with store.session() as s:
+            for actor in ("United States", "Germany"):
+                add_change(s, ruleset, shift(actor), now=utcnow() - timedelta(hours=2))
+        token = os.environ["SLACK_BOT_TOKEN"]
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")  # invalid_auth: dead at once
+        report = Dispatcher.from_config(config, store).run_once()
+        monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+    finally:
+        store.close()
+    assert report.digests == 1 and report.dead == 1
+    rows = _rows(config_path)
+    [digest] = [r.id for r in rows.values() if r.change_id is None]
+    members = [r.id for r in rows.values() if r.change_id is not None]
+    assert {rows[i].status for i in rows} == {"dead"}
+    refused = cli("alerts", "retry", str(members[0]), "--config", str(config_path))
+    assert refused.returncode == 2 and f"part of digest alert {digest}" in refused.stderr
+    assert f"claimwatch alerts retry {digest}" in refused.stderr
+    assert _rows(config_path)[members[0]].status == "dead"
+    requeued = cli("alerts", "retry", "--dead", "--config", str(config_path))
+    assert requeued.returncode == 0 and "requeued 1 alert(s)" in requeued.stdout
+    sent = cli("alerts", "deliver", "--config", str(config_path))
+    assert sent.returncode == 0 and "1 sent" in sent.stdout, sent.stdout + sent.stderr
+    [posted] = slack_server.posted
+    assert "United States" in posted.all_text() and "Germany" in posted.all_text()
+    assert {r.status for r in _rows(config_path).values()} == {"sent"}
+
+
 def test_alert_rows_hold_no_secrets(populated: Path, slack_server: SlackServer) -> None:
     assert cli("alerts", "deliver", "--config", str(populated)).returncode == 0
     config = parse_config(populated)

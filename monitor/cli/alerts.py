@@ -119,7 +119,8 @@ def retry(
     config: ConfigOption = None,
 ) -> None:
     """Put a dead (or suppressed) alert back in the queue with fresh attempts; the daemon, or
-    `claimwatch alerts deliver`, sends it."""
+    `claimwatch alerts deliver`, sends it. Pending, held and sent alerts are refused, and so are
+    members of a digest: retry the digest alert, which sends them together."""
     from sqlalchemy import or_, update
 
     from monitor.store import open_store
@@ -129,39 +130,78 @@ def retry(
         raise InputError("give an alert ID or --dead (not both)")
     settings = get_config(config)
     store = open_store(settings.database_url)
+    now = utcnow()
     values = {
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": utcnow(),
+        "next_attempt_at": now,
         "lease_owner": None,
         "lease_until": None,
         "last_error": None,
     }
+    # Never take an alert from a dispatcher that holds it: it may be sending it right now.
+    lease_free = or_(AlertRow.lease_until.is_(None), AlertRow.lease_until < now)  # type: ignore[union-attr]
+    # Members of a digest go out with their digest alert, never one by one.
+    not_a_member = or_(AlertRow.digest_key.is_(None), AlertRow.change_id.is_(None))  # type: ignore[union-attr]
     try:
         with store.session() as session:
             if alert_id is not None:
                 row = session.get(AlertRow, alert_id)
                 if row is None:
                     raise InputError(f"no alert with id {alert_id}")
-                if row.status == "sent":
-                    raise InputError(f"alert {alert_id} was already sent; it is not sent twice")
-                if row.status == "held":
-                    raise InputError(
-                        f"alert {alert_id} is held (digest or waiting for sources); it goes out by itself"
-                    )
-                query = update(AlertRow).where(AlertRow.id == alert_id)
-            else:
-                # Members of a dead digest go out again with their digest, not one by one.
+                _check_retryable(session, row)
                 query = update(AlertRow).where(
-                    AlertRow.status == "dead",
-                    or_(AlertRow.digest_key.is_(None), AlertRow.change_id.is_(None)),  # type: ignore[union-attr]
+                    AlertRow.id == alert_id,
+                    AlertRow.status.in_(RETRYABLE),  # type: ignore[attr-defined]
+                    not_a_member,
+                    lease_free,
                 )
+            else:
+                query = update(AlertRow).where(AlertRow.status == "dead", not_a_member, lease_free)
             count = session.exec(query.values(**values).execution_options(synchronize_session=False)).rowcount
+            if alert_id is not None and count != 1:
+                raise InputError(f"alert {alert_id} changed while it was being requeued; look at it again")
     finally:
         store.close()
     console.print(
         f"requeued {count} alert(s); the daemon sends them, or run `claimwatch alerts deliver`", markup=False
     )
+
+
+RETRYABLE = ("dead", "suppressed")
+
+
+def _check_retryable(session: Any, row: Any) -> None:
+    """Refuse, saying why, to requeue an alert that is not dead or suppressed, or is in a digest."""
+    from sqlmodel import select
+
+    from monitor.store.tables import AlertRow
+
+    if row.status == "sent":
+        raise InputError(f"alert {row.id} was already sent; it is not sent twice")
+    if row.status == "held":
+        raise InputError(f"alert {row.id} is held (digest or waiting for sources); it goes out by itself")
+    if row.status == "pending":
+        raise InputError(
+            f"alert {row.id} is pending: it is queued already, and a dispatcher may be sending it right "
+            "now; only dead or suppressed alerts can be requeued"
+        )
+    if row.status not in RETRYABLE:
+        raise InputError(f"alert {row.id} is {row.status}; only dead or suppressed alerts can be requeued")
+    if row.digest_key is not None and row.change_id is not None:
+        digests = session.exec(
+            select(AlertRow).where(AlertRow.digest_key == row.digest_key, AlertRow.change_id.is_(None))  # type: ignore[union-attr]
+        ).all()
+        mine = [d for d in digests if row.id in ((d.response or {}).get("members") or [])]
+        if mine:
+            digest = mine[0]
+            raise InputError(
+                f"alert {row.id} is part of digest alert {digest.id} ({digest.status}); it goes out with "
+                f"that digest, not on its own: `claimwatch alerts retry {digest.id}`"
+            )
+        raise InputError(f"alert {row.id} is part of a digest; it goes out with that digest, not on its own")
+    if row.lease_until is not None and ensure_utc(row.lease_until) > utcnow():
+        raise InputError(f"alert {row.id} is held by a dispatcher right now; try again in a moment")
 
 
 @alerts_app.command("deliver")
