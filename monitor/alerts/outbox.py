@@ -407,8 +407,8 @@ def replay(
             elif plan.status == HELD:
                 # Would later sources corroborate it within the rule's window? Look ahead in the ledger.
                 since_at = _stance_since(change, row, plan.rule)
-                until = since_at + 2 * plan.rule.min_sources_within
-                found = history.sources_reporting(change, row, since_at, until)
+                until_at = since_at + 2 * plan.rule.min_sources_within
+                found = history.sources_reporting(change, row, since_at, until_at)
                 if found >= plan.rule.min_sources:
                     outcome, reason = "send", f"corroborated later by {found} sources"
                 else:
