@@ -767,12 +767,20 @@ class _Run:
                 self.documents += 1
                 return
             article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
+            outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
         except (FetchError, ExtractError) as exc:
             await self.checker.db(self._article_state, doc_id, checked, str(exc))
             self.documents += 1
             self._count("failed", 0, str(exc))
             return
-        outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
+        except Exception as exc:  # a bug or a database hiccup on one article must not sink its siblings
+            log.exception("article %s failed unexpectedly", url)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                await self.checker.db(self._article_state, doc_id, checked, error)
+            self.documents += 1
+            self._count("failed", 0, error)
+            return
         self.documents += 1
         self._count(outcome.status, len(outcome.changes), outcome.error)
 

@@ -316,6 +316,21 @@ def test_broken_feed_and_failing_articles(http_server: TestServer, store: Store)
     assert gone.consecutive_failures == 1 and "HTTP 404" in (gone.last_error or "")
 
 
+def test_tracked_articles_are_rechecked_while_their_feed_is_broken(
+    http_server: TestServer, store: Store
+) -> None:
+    http_server.page("/a1", story(41))
+    http_server.page("/feed", rss([(http_server.url("/a1"), "a1", None)]), "application/rss+xml")
+    config = make_config(SourceConfig(name="wire", type="feed", url=http_server.url("/feed")))
+    assert by_name(check(config, store))["wire"].status == "new"
+    # The feed breaks; the article it listed is updated meanwhile.
+    http_server.route("/feed", b"<rss><channel><item><title>cut", content_type="application/rss+xml")
+    http_server.page("/a1", story(41, extra=" Officials later said the talks would resume on Monday."))
+    result = by_name(check(config, store))["wire"]
+    assert result.status == "error" and "feed" in (result.error or "")
+    assert len(versions(store, http_server.url("/a1"))) == 2, "the tracked article was still checked"
+
+
 # --- files ------------------------------------------------------------------------------------------
 
 

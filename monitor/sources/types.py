@@ -191,16 +191,20 @@ class FeedSource(SourceType):
     async def check(self, run: SourceRun) -> None:
         url = self.config.url
         assert url is not None
-        if run.feed_due():
-            result = await run.fetch(url, conditional=True, content_types=FEED_CONTENT_TYPES)
-            if result.not_modified:
-                run.not_modified()
-            else:
-                entries = await asyncio.to_thread(
-                    parse_feed, result.body, result.content_type, result.final_url
-                )
-                await run.track_articles(entries)
-        await run.check_articles()
+        try:
+            if run.feed_due():
+                result = await run.fetch(url, conditional=True, content_types=FEED_CONTENT_TYPES)
+                if result.not_modified:
+                    run.not_modified()
+                else:
+                    entries = await asyncio.to_thread(
+                        parse_feed, result.body, result.content_type, result.final_url
+                    )
+                    await run.track_articles(entries)
+        finally:
+            # Articles already tracked keep their schedule while the feed itself is down or broken;
+            # the feed's own error is still what the source reports.
+            await run.check_articles()
 
 
 def parse_feed(body: bytes, content_type: str | None = None, base_url: str | None = None) -> list[FeedEntry]:
