@@ -84,25 +84,22 @@ def _is_url(value: str) -> bool:
 
 
 def _fetch(url: str, config: Config) -> _Input:
-    import httpx
+    """One GET through the daemon's own fetcher: the same limits, content types, retries and errors."""
+    import asyncio
 
-    timeout = httpx.Timeout(
-        config.fetch.timeout.total_seconds(), connect=config.fetch.connect_timeout.total_seconds()
-    )
-    headers = {"User-Agent": config.fetch.user_agent}
+    from monitor.sources.fetch import Fetcher
+
+    async def get() -> _Input:
+        async with Fetcher(config.fetch) as fetcher:
+            result = await fetcher.fetch(url)
+        host = urlsplit(url).hostname or "web"
+        return _Input(url, result.body, result.content_type, host, "page")
+
     try:
-        with httpx.Client(
-            timeout=timeout, headers=headers, follow_redirects=True, max_redirects=config.fetch.max_redirects
-        ) as client:
-            response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {exc.__class__.__name__}: {exc}") from None
-    if response.status_code >= 400:
-        raise FetchError(f"{url}: HTTP {response.status_code}", status=response.status_code)
-    if len(response.content) > config.fetch.max_bytes:
-        raise FetchError(f"{url}: body larger than fetch.max_bytes ({config.fetch.max_bytes} bytes)")
-    host = urlsplit(url).hostname or "web"
-    return _Input(url, response.content, response.headers.get("content-type"), host, "page")
+        return asyncio.run(get())
+    except FetchError as exc:
+        message = str(exc) if url in str(exc) else f"{url}: {exc}"
+        raise FetchError(message, transient=exc.transient, status=exc.status) from None
 
 
 def _read(value: str) -> _Input:
