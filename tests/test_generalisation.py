@@ -396,3 +396,44 @@ def test_a_bench_headed_by_a_judge_is_the_court(bench: str) -> None:
         f"{bench} headed by Justice Meera Rao rejected the petition."
     )
     assert current(text) == {("India's Supreme Court", "oppose")}
+
+
+# ------------------------------------------------------------------ actors inside the proposition
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the decision-maker holds the stance; whose deal, plan or request it is holds none
+        (
+            "Britain's Competition and Markets Authority cleared Microsoft's takeover of Activision "
+            "Blizzard.",
+            {("Competition and Markets Authority", "support")},
+        ),
+        (
+            "Microsoft's takeover of Activision Blizzard was cleared by Britain's Competition and Markets "
+            "Authority on Friday.",
+            {("Competition and Markets Authority", "support")},
+        ),
+        ("Hungary blocked Ukraine's request to open accession talks.", {("Hungary", "oppose")}),
+        (
+            "Poland's request to send Leopard tanks to Ukraine was backed by Germany.",
+            {("Germany", "support")},
+        ),
+        # the recipient of approval or backing does not hold it
+        ("Microsoft won approval from the European Commission for the deal.", set()),
+        ("Ukraine secured the backing of Germany for its bid to join the alliance.", set()),
+        ("Meta still needs the approval of the Irish regulator for the launch.", set()),
+        ("Ryanair received the green light from Brussels for the new routes.", set()),
+    ],
+)
+def test_an_actor_named_inside_the_proposition_never_holds_the_stance(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert current(text) == expected
+
+
+def test_an_approval_won_by_the_buyer_is_no_shift_for_the_buyer() -> None:
+    old = "Takeover in doubt\n\nMicrosoft opposed the regulator's demand to sell its cloud gaming business."
+    new = "Takeover in doubt\n\nMicrosoft won approval from the regulator to sell its cloud gaming business."
+    assert shifts(old, new) == []

@@ -305,3 +305,62 @@ def test_a_rounded_billion_does_not_swallow_small_amounts() -> None:
         if c.kind == "number_changed" and c.before and c.after
     }
     assert pairs == {("30", "20"), ("18", "12")}
+
+
+# Different measures, rates and scales are different quantities.
+
+
+def test_a_time_phrase_after_a_percentage_is_not_what_it_counts() -> None:
+    old = "The IMF said inflation would reach 5.5% this year."
+    new = "The IMF said the economy would grow 0.7% this year."
+    assert numbers(old, new) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "Disney agreed to pay $38 a share in cash and stock for the studio.",
+            "Disney agreed to pay $71.3 billion in cash and stock for the studio.",
+        ),
+        (
+            "Comcast raised its offer to $65 billion, the company said.",
+            "Comcast raised its offer to $35 a share, the company said.",
+        ),
+        (
+            "The strike cost the carmaker $20 million a day, analysts said.",
+            "The strike cost the carmaker $1.2 billion, analysts said.",
+        ),
+        (
+            "Aid workers are paid $15 a day, the agency said.",
+            "Aid workers are paid $15 million, the agency said.",
+        ),
+        (
+            "The buyer will pay $38 in cash for each share of the chipmaker.",
+            "The buyer will pay $52.4 billion in cash for the chipmaker.",
+        ),
+    ],
+)
+def test_a_per_unit_figure_or_another_scale_never_pairs_with_a_total(old: str, new: str) -> None:
+    assert numbers(old, new) == []
+
+
+def test_an_exact_body_figure_pairs_even_when_both_versions_hedge_it() -> None:
+    old = (
+        "Hajj deaths pass 1,000 as heat grips Mecca\n\n"
+        "At least 1,081 pilgrims died during the hajj, according to an AFP tally."
+    )
+    new = "Hajj deaths top 1,300\n\nSaudi Arabia said 1,301 people died during the hajj."
+    assert numbers(old, new) == [("1,081", "1,301")]
+
+
+def test_an_exact_body_figure_pairs_with_the_other_versions_exact_figure() -> None:
+    old = (
+        "Hajj deaths pass 1,000 as heat grips Mecca\n\n"
+        "Saudi officials said 1,081 pilgrims died during the hajj, most of them unregistered."
+    )
+    new = (
+        "Hajj death toll rises\n\n"
+        "Saudi officials said 1,301 pilgrims died during the hajj, most of them unregistered."
+    )
+    assert numbers(old, new) == [("1,081", "1,301")]

@@ -1125,11 +1125,19 @@ def _agent(tokens: list[Token], end: int, by_start: dict[int, Mention]) -> Menti
         steps += 1
     if k >= n or tokens[k].norm != "by":
         return None
-    for j in range(k + 1, min(n, k + 6)):
-        if j in by_start and by_start[j].kind != "pronoun":
-            return by_start[j]
+    j = k + 1
+    while j < min(n, k + 8):
+        m = by_start.get(j)
+        if m is not None and m.kind != "pronoun":
+            if not m.possessive:
+                return m
+            # "by Britain's Competition and Markets Authority": the agent is what the possessive names
+            j = m.end + (1 if m.end < n and tokens[m.end].norm in ("'s", "'") else 0)
+            found = by_start.get(j)
+            return found if found is not None and found.kind != "pronoun" and not found.possessive else None
         if not tokens[j].is_word:
             break
+        j += 1
     return None
 
 

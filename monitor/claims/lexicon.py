@@ -178,6 +178,7 @@ class Lexicon:
     light_assert: set[tuple[str, ...]] = field(default_factory=set)
     light_reverse: set[tuple[str, ...]] = field(default_factory=set)
     light_deny: set[tuple[str, ...]] = field(default_factory=set)
+    light_receive: set[tuple[str, ...]] = field(default_factory=set)
     commitment_forms: frozenset[str] = frozenset()
     commitment_markers: frozenset[str] = frozenset()
     commitment_to_heads: frozenset[str] = frozenset()
@@ -328,6 +329,13 @@ class Lexicon:
                 if light is None:
                     break
                 where, mode = light
+                if mode == "receive":
+                    # "won approval from the regulator": the stance is not the subject's; block the noun
+                    out = [c for c in out if not (c.start >= where and c.end <= end) and c is not inside]
+                    cue_at.pop(where, None)
+                    entry = " ".join(t.text for t in tokens[where:end])
+                    out.append(Cue(where, end, None, "neutral", entry, light=where))
+                    break
                 stance = self.nouns[key]
                 if mode == "reverse":
                     stance = {"support": "oppose", "oppose": "support", "undecided": "undecided"}[stance]
@@ -367,6 +375,7 @@ class Lexicon:
                     continue
                 key = tuple(t.norm for t in tokens[start - length + 1 : start + 1])
                 for table, mode in (
+                    (self.light_receive, "receive"),
                     (self.light_reverse, "reverse"),
                     (self.light_deny, "deny"),
                     (self.light_assert, "assert"),
@@ -525,6 +534,7 @@ def _build(datasets: list[dict[str, Any]]) -> Lexicon:
             ("assert", lex.light_assert),
             ("reverse", lex.light_reverse),
             ("deny", lex.light_deny),
+            ("receive", lex.light_receive),
         ):
             for verb in _phrases(light.get(name)):
                 parts = words(verb)

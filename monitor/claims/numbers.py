@@ -22,7 +22,7 @@ _APPROX = (
     r"|approximately|close to|upwards of|fewer than|less than|topping|exceeding|in excess of|just over"
     r"|just under|as many as|as much as|well over|estimated"
     r"|pass|passes|passed|past|tops|topped|surpass|surpasses|surpassed|exceeds|exceeded|beyond"
-    r"|nears|neared|nearing"
+    r"|nears|neared|nearing|exceed|(?<!the )(?<!its )(?<!their )top|near"
 )
 
 
@@ -33,12 +33,12 @@ def _phrases(text: str, sep: str | None = None) -> frozenset[str]:
 # Which side of the true value an approximation sits: "more than 270" is at least 270, "nearly 300" at most.
 _LOWER_BOUND = _phrases(
     "more than|over|above|at least|upwards of|topping|exceeding|in excess of|just over|well over|pass|passes"
-    "|passed|past|tops|topped|surpass|surpasses|surpassed|exceeds|exceeded|beyond",
+    "|passed|past|tops|topped|surpass|surpasses|surpassed|exceeds|exceeded|beyond|exceed|top",
     "|",
 )
 _UPPER_BOUND = _phrases(
     "below|under|up to|fewer than|less than|just under|as many as|as much as|nearly|almost|close to|nears"
-    "|neared|nearing",
+    "|neared|nearing|near",
     "|",
 )
 _CURRENCY = r"(?:US|C|A|NZ|HK|S)?\$|€|£|¥|₹|(?:EUR|USD|GBP|CHF|JPY|CAD|AUD)\s?"
@@ -223,6 +223,12 @@ _FUNCTION = frozenset(
         "until",
         "within",
         "across",
+        # a time phrase after the figure is not what it counts: "5.5% this year", "2% next month"
+        "this",
+        "next",
+        "last",
+        "each",
+        "every",
     ]
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*|[^\sA-Za-z\d]")

@@ -99,6 +99,8 @@ def _measures(a: Quantity, b: Quantity) -> int:
         marked_b = {w for w in words_b if w[0] == mark}
         if marked_a and marked_b and not marked_a & marked_b:
             return -1
+        if mark == "/" and bool(marked_a) != bool(marked_b):
+            return -1  # a per-unit figure ("$38 a share") is never a total ("$52.4 billion")
         words_a -= marked_a
         words_b -= marked_b
     if not words_a or not words_b:
@@ -108,8 +110,31 @@ def _measures(a: Quantity, b: Quantity) -> int:
     return 0 if words_a & words_b else -1
 
 
+def _named(q: Quantity) -> bool:
+    """True when the figure has words naming its measure (rates and years aside)."""
+    return any(w[0] not in "/@" for w in _words(q.about))
+
+
+def _scaled(q: Quantity) -> bool:
+    """True when the figure carries a scale word ("$52.4 billion", "1.2 million")."""
+    try:
+        written = float(q.text.replace(",", ""))
+    except ValueError:
+        return False
+    return not math.isclose(written, q.value, rel_tol=1e-9)
+
+
+def _magnitudes(a: Quantity, b: Quantity) -> bool:
+    """False when a scale word sets the two figures orders of magnitude apart ("$15" / "$15 million",
+    "$38" / "$52.4 billion"): a hundredfold or more is another quantity, not an update."""
+    if not (_scaled(a) or _scaled(b)):
+        return True
+    low, high = sorted((abs(a.value), abs(b.value)))
+    return low > 0 and high < 100 * low
+
+
 def _compatible(a: Quantity, b: Quantity) -> bool:
-    return a.unit == b.unit and _holders(a, b) >= 0 and _measures(a, b) >= 0
+    return a.unit == b.unit and _holders(a, b) >= 0 and _measures(a, b) >= 0 and _magnitudes(a, b)
 
 
 def _held_elsewhere(item: _Seen, others: list[_Seen]) -> bool:
@@ -126,17 +151,35 @@ def _same(a: Quantity, b: Quantity, by_holder: bool = False) -> bool:
     return bool(b.approximate and _rounds(b.value, a.value))
 
 
+def _round_zeros(value: float) -> int:
+    """How many trailing zeros a whole figure has (1,000 -> 3, 1,081 -> 0); fractions have none."""
+    if value != int(value) or value == 0:
+        return 0
+    zeros = 0
+    whole = int(abs(value))
+    while whole % 10 == 0:
+        whole //= 10
+        zeros += 1
+    return zeros
+
+
 def _distinct(items: list[_Seen]) -> list[_Seen]:
     """One entry per current value; approximations of an exact value in the same version dropped.
 
     The earlier value of a change stated in a sentence ("to 4% from 3.75%") is not a current value."""
     current = [s for s in items if not s.quantity.previous]
-    exact = [s for s in current if not s.quantity.approximate]
+    # figures that may stand for a looser one: exact ones, and approximate ones stated more finely
+    # ("pass 1,000" beside "at least 1,081": the 1,081 is the figure)
+    finer = [s for s in current if not s.quantity.approximate or _round_zeros(s.quantity.value) == 0]
     out: list[_Seen] = []
     for item in sorted(current, key=lambda s: (s.quantity.approximate, -s.claim.confidence)):
         q = item.quantity
         if q.approximate and any(
-            _consistent(q, e.quantity) and _compatible(q, e.quantity) for e in exact if e is not item
+            _consistent(q, e.quantity)
+            and _compatible(q, e.quantity)
+            and (not e.quantity.approximate or _round_zeros(q.value) > 0)
+            for e in finer
+            if e is not item
         ):
             continue
         if any(
@@ -212,7 +255,14 @@ def _pair(
             if holder < 1 and (id(was) in moved or id(now) in moved):
                 continue
             score = fuzz.token_set_ratio(normalise(was.claim.text), normalise(now.claim.text))
-            if counts not in EVENT_COUNTS and not holder and not measure and score < CONTEXT_THRESHOLD:
+            # an unknown measure needs a similar sentence; a shared holder is enough only when neither
+            # figure names its measure ("Labour won 411 seats" / "Labour won 410")
+            if (
+                counts not in EVENT_COUNTS
+                and not measure
+                and score < CONTEXT_THRESHOLD
+                and (not holder or _named(a) != _named(b))
+            ):
                 continue
             exact = 2 - a.approximate - b.approximate
             place = old_places.get((was.claim.index, a.start)) == new_places.get((now.claim.index, b.start))
