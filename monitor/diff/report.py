@@ -16,7 +16,7 @@ _WIDTH = 78  # fits an 80-column terminal, where the CLI prints it through rich
 
 
 def _wrap(label: str, text: str) -> list[str]:
-    prefix = f"    {label:<7}"
+    prefix = f"    {label:<8}"  # the longest label, "limits:", plus one space
     lines = textwrap.wrap(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
     return lines or [prefix.rstrip()]
 
