@@ -12,11 +12,12 @@ import textwrap
 from monitor.diff.worddiff import render_word_diff
 from monitor.model import KIND_ORDER, Change, ChangeKind, ChangeSide
 
+_INDENT = "    "
 _WIDTH = 78  # fits an 80-column terminal, where the CLI prints it through rich
 
 
 def _wrap(label: str, text: str) -> list[str]:
-    prefix = f"    {label:<8}"  # the longest label, "limits:", plus one space
+    prefix = f"{_INDENT}{label:<8}"  # the longest label, "limits:", plus one space
     lines = textwrap.wrap(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
     return lines or [prefix.rstrip()]
 
@@ -37,7 +38,7 @@ def _side_lines(label: str, side: ChangeSide | None) -> list[str]:
     if side.observed_at:
         details.append(f"seen: {side.observed_at}")
     if details:
-        lines.append(" " * 11 + "(" + "; ".join(details) + ")")
+        lines.append(" " * (len(_INDENT) + 8) + "(" + "; ".join(details) + ")")
     return lines
 
 
