@@ -70,35 +70,30 @@ def _plain_side(claim: Claim) -> ChangeSide:
     return ChangeSide(text=claim.text, actor_text=claim.actor_text, start=claim.start, end=claim.end)
 
 
+def _one_sided(claims: list[Claim], kind: ChangeKind) -> list[Change]:
+    """A sentence only one version has: claim_added (an `after` side) or claim_removed (a `before`)."""
+    if not _informative(claims):
+        return []
+    first = claims[0]
+    side = _plain_side(first)
+    added = kind is ChangeKind.CLAIM_ADDED
+    return [
+        Change(
+            kind=kind,
+            actor=first.actor,
+            topic=first.topic or None,
+            before=None if added else side,
+            after=side if added else None,
+            confidence=0.6,
+        )
+    ]
+
+
 def _pair_changes(pair: Pair, old: dict[int, list[Claim]], new: dict[int, list[Claim]]) -> list[Change]:
     if pair.old is None and pair.new is not None:
-        claims = new[pair.new]
-        if not _informative(claims):
-            return []
-        first = claims[0]
-        return [
-            Change(
-                kind=ChangeKind.CLAIM_ADDED,
-                actor=first.actor,
-                topic=first.topic or None,
-                after=_plain_side(first),
-                confidence=0.6,
-            )
-        ]
+        return _one_sided(new[pair.new], ChangeKind.CLAIM_ADDED)
     if pair.new is None and pair.old is not None:
-        claims = old[pair.old]
-        if not _informative(claims):
-            return []
-        first = claims[0]
-        return [
-            Change(
-                kind=ChangeKind.CLAIM_REMOVED,
-                actor=first.actor,
-                topic=first.topic or None,
-                before=_plain_side(first),
-                confidence=0.6,
-            )
-        ]
+        return _one_sided(old[pair.old], ChangeKind.CLAIM_REMOVED)
     assert pair.old is not None and pair.new is not None
     before_claims, after_claims = old[pair.old], new[pair.new]
     if pair.score >= 100.0 or not (_informative(before_claims) or _informative(after_claims)):
