@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_claims.py [--seconds 3] [--repeats 3] [--seeds]
 
-Three pairs, all written for this benchmark (a made-up council story, ~800 words per version):
+Three pairs, all written for this benchmark (a made-up council story, 800-1,000 words per version):
 
 - update:  a same-URL update: a stance flips, a figure moves, a paragraph moves, some rewording,
            page furniture added. Most sentences are shared, as in real updates.
@@ -89,6 +89,17 @@ PARAGRAPHS = [
     "before the ring road is finished, which is expected in 2027.",
     "The council's finance director said the scheme could raise about 6 million pounds a year once the "
     "cameras were paid for, money that by law must be spent on transport.",
+    "Taxi drivers' union Unite said its members had not been consulted and warned that fares would climb "
+    "if cabs lost their exemption later. A union official said drivers would protest outside the town "
+    "hall on the day of the vote.",
+    "Hospital managers said about 300 staff drive to work from villages with no bus service and asked the "
+    "council to offer them a discount. The council said shift workers could apply for a permit at a "
+    "reduced rate of 2 pounds a day.",
+    "Schools in the zone are divided too. The head teacher of St Mary's Primary said fewer cars at the "
+    "gates would be welcome, while parents at Northfield Academy have collected 850 signatures against "
+    "the plan.",
+    "The government in London has not taken a position on the scheme, but the Department for Transport "
+    "said towns were free to set their own charges as long as the money stayed in local transport.",
 ]
 
 UPDATE_EDITS = {
