@@ -799,6 +799,13 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     return k
 
 
+_QUOTE_OPENERS = "\"“‘'("
+# Lower-case words a mention may start with (see find_mentions): pronouns, articles, role words.
+_MENTION_STARTS = frozenset(PRONOUNS) | frozenset(
+    ["the", "this", "a", "an", "officials", "spokesperson", "spokesman", "spokeswoman"]
+)
+
+
 def find_mentions(
     tokens: list[Token], gaz: Gazetteer, verbish: frozenset[int] = frozenset(), demonym_ok: bool = True
 ) -> list[Mention]:
@@ -809,17 +816,32 @@ def find_mentions(
     """
     mentions: list[Mention] = []
     n = len(tokens)
-    i = 0
     sentence_start = 0
     norms = {t.norm for t in tokens}
     has_bench = "bench" in norms
     has_person_role = not norms.isdisjoint(_PERSON_ROLES)
-    while i < n:
+    aliases, demonyms = gaz.alias_index, gaz.demonym_index
+    # A mention starts only at a token that is capitalised, a name's first word, a pronoun, an article or
+    # a role word, or at a quote that starts a sentence: the loop visits those positions only (most
+    # tokens are none of these, and a comprehension passes over them faster than the loop below).
+    positions = [
+        k
+        for k, t in enumerate(tokens)
+        if t.is_capitalised
+        or t.norm in _MENTION_STARTS
+        or t.fold in aliases
+        or t.fold in demonyms
+        or (not t.is_word and t.text in _QUOTE_OPENERS)
+    ]
+    resume = 0  # the end of the last mention: mentions do not overlap
+    for i in positions:
+        if i < resume:
+            continue
         tok = tokens[i]
         if not tok.is_word:
-            if tok.text in "\"“‘'(":
+            if tok.text in _QUOTE_OPENERS:
                 sentence_start = i + 1
-            i += 1
+            resume = i + 1
             continue
         found = gaz.match_alias(tokens, i)
         if found:
@@ -838,7 +860,7 @@ def find_mentions(
                         modifier=True,
                     )
                 )
-                i = j
+                resume = j
                 continue
             if (
                 actor.kind == "country"
@@ -861,7 +883,7 @@ def find_mentions(
                         _text(tokens, i, end),
                     )
                 )
-                i = end
+                resume = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
             person = _own_person(tokens, j, end, canonical, gaz)
@@ -871,12 +893,12 @@ def find_mentions(
                 mentions.append(
                     Mention(i, end, _text(tokens, i, end), "person", person, gaz.stance_actor(person))
                 )
-                i = end
+                resume = end
                 continue
             institution = _institution(tokens, j, end, canonical, gaz, i) if actor.kind == "country" else None
             if institution is not None:
                 mentions.append(institution)
-                i = end
+                resume = end
                 continue
             mentions.append(
                 Mention(
@@ -889,7 +911,7 @@ def find_mentions(
                     possessive=possessive,
                 )
             )
-            i = end
+            resume = end
             continue
         if demonym_ok:
             dem = gaz.match_demonym(tokens, i)
@@ -902,12 +924,12 @@ def find_mentions(
                         _institution(tokens, j, end, canonical, gaz, i)
                         or Mention(i, end, _text(tokens, i, end), "country", canonical, canonical)
                     )
-                    i = end
+                    resume = end
                     continue
         pronoun = PRONOUNS.get(tok.norm)
         if pronoun and (tok.norm != "i" or tok.text == "I"):
             mentions.append(Mention(i, i + 1, tok.text, "pronoun", role=tok.norm))
-            i += 1
+            resume = i + 1
             continue
         if tok.norm in ("the", "this") and i + 1 < n:
             # "the agency", "the federal government", "the league", "the country"
@@ -920,7 +942,7 @@ def find_mentions(
                 and (tokens[k].norm in gaz.org_roles or tokens[k].norm in gaz.government_nouns)
             ):
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm))
-                i = k + 1
+                resume = k + 1
                 continue
         if has_bench and tok.norm in ("a", "an", "the") and i + 2 < n and tokens[i + 1].norm != "bench":
             # "a five-judge bench", "the constitution bench": a court's panel (resolved to the court)
@@ -931,7 +953,7 @@ def find_mentions(
                 k += 1
             if k < n and k - i <= 3 and tokens[k].norm == "bench":
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="bench"))
-                i = k + 1
+                resume = k + 1
                 continue
         if has_person_role and tok.norm == "the" and i + 1 < n:
             # "the governor", "the senator", "the Arizona Democrat", "the West Virginia senator": a person
@@ -952,7 +974,7 @@ def find_mentions(
                 k += 1
             if k < n and tokens[k].norm in _PERSON_ROLES:
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="person"))
-                i = k + 1
+                resume = k + 1
                 continue
         if tok.norm in ("officials", "spokesperson", "spokesman", "spokeswoman") and (
             i == 0 or not tokens[i - 1].is_capitalised
@@ -961,7 +983,7 @@ def find_mentions(
                 i - 1 if i > 0 and tokens[i - 1].norm in ("a", "an", "the", "its", "their", "senior") else i
             )
             mentions.append(Mention(start, i + 1, _text(tokens, start, i + 1), "role", role="official"))
-            i += 1
+            resume = i + 1
             continue
         if (
             tok.is_capitalised
@@ -969,7 +991,7 @@ def find_mentions(
             and i + 1 < n
             and (gaz.match_demonym(tokens, i + 1) or gaz.match_alias(tokens, i + 1))
         ):
-            i += 1  # "The Kenyan government ...": the opener is not part of a name
+            resume = i + 1  # "The Kenyan government ...": the opener is not part of a name
             continue
         if tok.is_capitalised and tok.norm not in _NOT_ACTORS:
             end = _capital_span(tokens, i, gaz)
@@ -977,9 +999,9 @@ def find_mentions(
                 mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
                 if mention is not None:
                     mentions.append(mention)
-                i = end
+                resume = end
                 continue
-        i += 1
+        resume = i + 1
     return mentions
 
 

@@ -350,6 +350,7 @@ class _Static:
     recalled: bool
     actor_tokens: set[int]
     topic: list[str]
+    qualifiers: tuple[str, ...]  # the whole sentence's qualifier phrases, for a claim without a stance
 
 
 SentenceCache = dict[str, _Static]
@@ -413,6 +414,7 @@ def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Stat
         recalled=_recalled(text),
         actor_tokens=actor_tokens,
         topic=concepts(tokens, 0, len(tokens), actor_tokens, gaz, model, places),
+        qualifiers=tuple(dict.fromkeys(q for _, _, q in qualifiers(text))),
     )
 
 
@@ -556,8 +558,9 @@ def _analyse(
             if chain.end <= region_end
             else ""
         )
-        quals = [q for _, _, q in qualifiers(region_text)] if region_text else []
-        qual_tokens = _qualifier_tokens(tokens, chain.end, region_end, region_text, sentence.text)
+        found_quals = qualifiers(region_text) if region_text else []
+        quals = [q for _, _, q in found_quals]
+        qual_tokens = _qualifier_tokens(tokens, chain.end, region_end, found_quals)
         skip = set(range(chain.start, chain.end)) | qual_tokens
         for m in mentions:
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
@@ -644,7 +647,7 @@ def _analyse(
                 claims[k] = replace(claims[k], background=True)
     if not claims:
         claims.append(
-            _bare_claim(sentence, tokens, mentions, main_subject, speakers, numbers, sentence_topic, heading)
+            _bare_claim(sentence, static, mentions, main_subject, speakers, heading)
         )
     _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
@@ -694,12 +697,6 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
     if m.kind not in ("pronoun", "role"):
         return
     earlier = [o for o in mentions if o.end <= m.start and o.actor and o.kind not in ("pronoun",)]
-    # earlier sentences' subjects first: "the airline" is what the story is about, not a place it named
-    subject_ids = {id(o) for o in ctx.subjects}
-    recent_all = [o for sentence in reversed(ctx.recent) for o in reversed(sentence) if o.actor]
-    recent = [o for o in reversed(ctx.subjects) if o.actor] + [
-        o for o in recent_all if id(o) not in subject_ids
-    ]
     if m.kind == "pronoun":
         role = m.role or ""
         role = _PRONOUN_EXTRA.get(role, role)
@@ -733,6 +730,12 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
                     m.actor, m.name = o.actor, o.name
                     return
         return
+    # earlier sentences' subjects first: "the airline" is what the story is about, not a place it named
+    subject_ids = {id(o) for o in ctx.subjects}
+    recent_all = [o for sentence in reversed(ctx.recent) for o in reversed(sentence) if o.actor]
+    recent = [o for o in reversed(ctx.subjects) if o.actor] + [
+        o for o in recent_all if id(o) not in subject_ids
+    ]
     role = (m.role or "").lower()
     if role == "person":
         # "the governor", "the Arizona Democrat": the person last named, in this sentence or before it
@@ -1197,7 +1200,7 @@ def _stance(
         stance_value = st.compose(stance_value, cue.stance)
     cue_words = [" ".join(t.text for t in tokens[c.start : c.end]) for c in chain.cues]
     negated = any(w in lex.negators or w.endswith("n't") for w in norms)
-    no_longer = any(_contains(norms, phrase) for phrase in lex.no_longer)
+    no_longer = _contains_any(norms, lex.no_longer)
     if no_longer:
         stance_value = _compose_chain_from(chain, st.reverse(head.stance))
         cue_words.insert(0, "no longer")
@@ -1239,7 +1242,7 @@ def _stance(
         and tokens[head.start].norm.endswith(("ed", "en", "d", "t"))
     ):
         flags["background"] = True
-    if any(_contains(norms, phrase) for phrase in lex.background):
+    if _contains_any(norms, lex.background):
         flags["background"] = True
     if _dated_past(tokens, head.start, chain.end):
         flags["background"] = True
@@ -1353,6 +1356,11 @@ def _compose_chain_from(chain: _Chain, head_stance: str | None) -> str | None:
     return value
 
 
+def _contains_any(norms: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    present = set(norms)  # most phrases' first word is absent: skip them without slicing
+    return any(phrase and phrase[0] in present and _contains(norms, phrase) for phrase in phrases)
+
+
 def _contains(norms: list[str], phrase: tuple[str, ...]) -> bool:
     length = len(phrase)
     if not length:
@@ -1434,12 +1442,15 @@ def _is_anaphoric(tokens: list[Token], start: int, end: int) -> bool:
     return False
 
 
-def _qualifier_tokens(tokens: list[Token], start: int, end: int, region_text: str, text: str) -> set[int]:
-    if not region_text or start >= len(tokens):
+def _qualifier_tokens(
+    tokens: list[Token], start: int, end: int, found: list[tuple[int, int, str]]
+) -> set[int]:
+    """Tokens in tokens[start:end] inside a qualifier `found` in the text from tokens[start - 1].end."""
+    if not found or start >= len(tokens):
         return set()
     base = tokens[start - 1].end if start > 0 else 0
     covered: set[int] = set()
-    for q_start, q_end, _ in qualifiers(region_text):
+    for q_start, q_end, _ in found:
         lo, hi = base + q_start, base + q_end
         covered.update(k for k in range(start, min(end, len(tokens))) if lo <= tokens[k].start < hi)
     return covered
@@ -1467,12 +1478,10 @@ def _quote_mask(tokens: list[Token]) -> list[bool]:
 
 def _bare_claim(
     sentence: Sentence,
-    tokens: list[Token],
+    static: _Static,
     mentions: list[Mention],
     main_subject: Mention | None,
     speakers: dict[int, Mention],
-    numbers: tuple[Quantity, ...],
-    topic: list[str],
     heading: bool,
 ) -> Claim:
     """A sentence without a stance: kept for alignment, numbers and as elaboration of an actor's stance."""
@@ -1484,10 +1493,10 @@ def _bare_claim(
         index=sentence.index,
         actor=holder.actor if holder else None,
         actor_text=holder.text if holder else None,
-        topic=topic_key(topic),
-        qualifiers=tuple(dict.fromkeys(q for _, _, q in qualifiers(sentence.text))),
-        numbers=numbers,
-        background=_recalled(sentence.text),
+        topic=topic_key(static.topic),
+        qualifiers=static.qualifiers,
+        numbers=static.numbers,
+        background=static.recalled,
         confidence=0.5 if heading else 0.6,
     )
 

@@ -68,7 +68,16 @@ def _spellings(text: str) -> tuple[str, str, bool, bool]:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    # Token() inlined: this loop runs for every word of every new version, and a call per token costs
+    out: list[Token] = []
+    make = object.__new__
+    for match in _TOKEN_RE.finditer(text):
+        token = make(Token)
+        token.text = word = match.group()
+        token.start, token.end = match.span()
+        token.fold, token.norm, token.is_capitalised, token.is_word = _spellings(word)
+        out.append(token)
+    return out
 
 
 def words(text: str) -> list[str]:

@@ -179,19 +179,15 @@ def place_map(tokens: list[Token], gaz: Gazetteer, model: TopicModel) -> dict[in
     """Places in a sentence, by start token: {i: ("inside-russia", length)}. Computed once per sentence."""
     out: dict[int, tuple[str, int]] = {}
     n = len(tokens)
-    firsts = model.place_starts
-    i = 0
-    while i < n:
-        tok = tokens[i]
-        if tok.norm not in firsts and not (tok.is_capitalised and tok.norm in gaz.place_firsts):
-            i += 1
+    firsts, place_firsts = model.place_starts, gaz.place_firsts
+    resume = 0  # places do not overlap
+    for i, tok in enumerate(tokens):
+        if i < resume or (tok.norm not in firsts and not (tok.is_capitalised and tok.norm in place_firsts)):
             continue
         place = _place(tokens, i, n, gaz, model)
         if place is not None:
             out[i] = place
-            i += place[1]
-        else:
-            i += 1
+            resume = i + place[1]
     return out
 
 
@@ -350,7 +346,8 @@ _MONTH_WORDS = (
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 _QUALIFIER_RE = re.compile(
-    r"\b(?:"
+    # every phrase starts with a lower-case letter: the lookahead skips other words early (it is hot)
+    r"\b(?=[a-z])(?:"
     r"for the (?:limited |sole |specific |express |narrow |single )?purposes? of"
     r"|in order to|in a bid to|so as to|with the aim of|aimed at|with a view to"
     # a purpose limit ("may use them to defend itself from attacks"), not a complement ("the right to")

@@ -16,17 +16,6 @@ _WORD_RE = re.compile(r"\s+|\w+(?:['’.-]\w+)*|[^\w\s]")
 _FIRST_CODE = 0xF0000  # a supplementary private-use plane: never present in news text
 
 
-def _encode(text: str, table: dict[str, str], words: list[str]) -> str:
-    out = []
-    for word in _WORD_RE.findall(text):
-        code = table.get(word)
-        if code is None:
-            code = table[word] = chr(_FIRST_CODE + len(words))
-            words.append(word)
-        out.append(code)
-    return "".join(out)
-
-
 def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     """(op, text) pairs: op -1 deleted, 0 kept, 1 inserted; whole words only."""
     return list(_word_diff(old, new))
@@ -34,17 +23,20 @@ def word_diff(old: str, new: str) -> list[tuple[int, str]]:
 
 @lru_cache(maxsize=4096)  # the daemon diffs each new version against the one before: pairs repeat
 def _word_diff(old: str, new: str) -> tuple[tuple[int, str], ...]:
-    table: dict[str, str] = {}
-    words: list[str] = []
-    old_codes = _encode(old, table, words)
-    new_codes = _encode(new, table, words)
+    old_words = _WORD_RE.findall(old)
+    new_words = _WORD_RE.findall(new)
+    # every distinct word gets one code point; encoding and decoding are then C loops (join, translate)
+    vocabulary = {word: chr(_FIRST_CODE + k) for k, word in enumerate(dict.fromkeys(old_words + new_words))}
+    decode = {ord(code): word for word, code in vocabulary.items()}
     engine = diff_match_patch()
     engine.Diff_Timeout = 0.2
-    diffs = engine.diff_main(old_codes, new_codes, False)
+    diffs = engine.diff_main(
+        "".join(map(vocabulary.__getitem__, old_words)), "".join(map(vocabulary.__getitem__, new_words)), False
+    )
     engine.diff_cleanupSemantic(diffs)
     out: list[tuple[int, str]] = []
     for op, codes in diffs:
-        text = "".join(words[ord(ch) - _FIRST_CODE] for ch in codes)
+        text = codes.translate(decode)
         if out and out[-1][0] == op:
             out[-1] = (op, out[-1][1] + text)
         elif text:
