@@ -98,7 +98,7 @@ _BOILERPLATE_HINTS = (
     "become a",
     "unlock",
 )
-_FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|our|us)\b", re.I)
+_FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|our|us)\b")  # matched on the lowered line
 _QUOTE_CHARS = re.compile(r"[\"“”]")
 _SECOND_PERSON = re.compile(r"\b(?:we|our|us|you|your)\b", re.I)
 
@@ -221,7 +221,7 @@ def _is_boilerplate(line: str) -> bool:
     if any(hint in lowered for hint in _BOILERPLATE_HINTS) and _BOILERPLATE.search(line):
         return True
     # An outlet talking about itself ("we know how important it is ...") outside any quotation.
-    return not _QUOTE_CHARS.search(line) and len(_FIRST_PERSON_PLURAL.findall(line)) >= 2
+    return not _QUOTE_CHARS.search(line) and len(_FIRST_PERSON_PLURAL.findall(lowered)) >= 2
 
 
 def _split_body(line: str) -> list[tuple[int, int]]:
@@ -235,7 +235,8 @@ def _split_body(line: str) -> list[tuple[int, int]]:
         while word_start > start and not line[word_start - 1].isspace():
             word_start -= 1
         last_word = line[word_start:stop].strip("\"'“‘(").lower()
-        following = line[cut:].lstrip("\"“‘'([").split(" ", 1)[0].strip(",;:").lower()
+        # a bounded slice: copying the rest of a long paragraph at every full stop is quadratic
+        following = line[cut : cut + 80].lstrip("\"“‘'([").split(" ", 1)[0].strip(",;:").lower()
         if last_word in _NEVER_FINAL or (len(last_word) == 1 and last_word.isalpha()):
             continue
         if last_word in _SOMETIMES_FINAL and following not in _OPENERS:
