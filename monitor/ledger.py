@@ -28,10 +28,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import insert, text
+from sqlalchemy import select as select_core
+from sqlmodel import Session, col, select
 
 from monitor.model import Change, ChangeKind, ChangeSide, Claim
 from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, VersionRow
@@ -85,6 +87,9 @@ _STOPWORDS = frozenset(
         "using",
     }
 )
+_OBSERVATIONS = ObservationRow.__table__  # type: ignore[attr-defined]
+_SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
+_DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
 _ADVISORY_NAMESPACE = 0x6C6467  # "ldg": first key of the per-actor pg_advisory_xact_lock
 
 
@@ -127,12 +132,11 @@ def match_topic(topic: str, candidates: Sequence[PositionRow]) -> PositionRow | 
 
 
 def _lock_actor(session: Session, actor: str) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        key = zlib.crc32(actor.encode()) - 2**31  # a signed int4
-        session.exec(  # type: ignore[call-overload]
-            text("SELECT pg_advisory_xact_lock(:ns, :key)").bindparams(ns=_ADVISORY_NAMESPACE, key=key)
-        )
+    """PostgreSQL only: the actor's transaction-level advisory lock."""
+    key = zlib.crc32(actor.encode()) - 2**31  # a signed int4
+    session.exec(  # type: ignore[call-overload]
+        text("SELECT pg_advisory_xact_lock(:ns, :key)").bindparams(ns=_ADVISORY_NAMESPACE, key=key)
+    )
 
 
 def _side_from_claim(claim: Claim, where: Provenance) -> ChangeSide:
@@ -151,18 +155,32 @@ def _side_from_claim(claim: Claim, where: Provenance) -> ChangeSide:
     )
 
 
-def _side_from_observation(session: Session, obs: ObservationRow) -> ChangeSide:
-    source = session.get(SourceRow, obs.source_id) if obs.source_id is not None else None
-    document = session.get(DocumentRow, obs.document_id) if obs.document_id is not None else None
-    return ChangeSide(
-        text=obs.text,
-        stance=obs.stance,  # type: ignore[arg-type]
-        qualifiers=tuple(obs.qualifiers),
-        cue=obs.cue,
-        source=source.name if source else None,
-        url=document.url if document else None,
-        observed_at=ensure_utc(obs.observed_at).isoformat(),
+def _previous_sides(session: Session, ids: set[int]) -> dict[int, tuple[ChangeSide, Any]]:
+    """The observations that established positions about to move, with their source names and
+    document URLs, in one query (Core: no ORM objects are loaded)."""
+    obs, sources, documents = _OBSERVATIONS, _SOURCES, _DOCUMENTS
+    query = (
+        select_core(obs, sources.c.name.label("_source"), documents.c.url.label("_url"))
+        .select_from(
+            obs.outerjoin(sources, sources.c.id == obs.c.source_id).outerjoin(
+                documents, documents.c.id == obs.c.document_id
+            )
+        )
+        .where(obs.c.id.in_(sorted(ids)))
     )
+    found: dict[int, tuple[ChangeSide, Any]] = {}
+    for row in session.connection().execute(query):
+        side = ChangeSide(
+            text=row.text,
+            stance=row.stance,
+            qualifiers=tuple(row.qualifiers),
+            cue=row.cue,
+            source=row._source,
+            url=row._url,
+            observed_at=ensure_utc(row.observed_at).isoformat(),
+        )
+        found[row.id] = (side, row)
+    return found
 
 
 def _already_reported(
@@ -202,122 +220,211 @@ def observe(
 ) -> list[ChangeRow]:
     """File the stance claims of one version as observations; move positions; return new shift rows.
 
-    `version_changes` are the (change, stored row) pairs the version differ produced for this version,
-    used to avoid reporting a shift twice. The returned rows are added and flushed (they have ids).
+    `version_changes` are the (change, row) pairs the version differ produced for this version, used
+    to avoid reporting a shift twice; their rows may still be unflushed. The returned rows are added
+    and flushed (they have ids), and so are the version rows.
+
+    The version's work is planned in memory and written in a few statements: one query for every
+    actor's positions, one flush for new positions, one query for the observations that moving
+    positions leave behind, one flush for the change rows, the observations in claim order (an id is
+    asked for only where a position points), and the position updates at the next flush.
     """
     observed_at = ensure_utc(where.observed_at)
     by_actor: dict[str, list[Claim]] = {}
     for claim in claims:
         if claim.has_stance and claim.topic and claim.actor:
             by_actor.setdefault(claim.actor, []).append(claim)
+    if not by_actor:
+        return []
     version_shifts = [(c, r) for c, r in version_changes if c.kind is ChangeKind.STANCE_SHIFT]
-    new_rows: list[ChangeRow] = []
-    for actor in sorted(by_actor):
-        _lock_actor(session, actor)
-        known = list(session.exec(select(PositionRow).where(PositionRow.actor == actor)).all())
-        grouped: dict[int, tuple[PositionRow, list[tuple[Claim, ObservationRow]]]] = {}
-        for claim in by_actor[actor]:
-            position = match_topic(claim.topic, known)
-            if position is None:
-                position = PositionRow(
-                    actor=actor,
-                    topic=claim.topic,
-                    stance=claim.stance or "",
-                    proposition=claim.proposition,
-                    qualifiers=list(claim.qualifiers),
-                    since=observed_at,
-                    last_observed_at=observed_at,
-                )
-                session.add(position)
-                session.flush()
-                known.append(position)
-            obs = ObservationRow(
-                actor=actor,
-                topic=claim.topic,
-                stance=claim.stance or "",
-                proposition=claim.proposition,
-                qualifiers=list(claim.qualifiers),
-                cue=claim.cue,
-                text=claim.text,
-                observed_at=observed_at,
-                source_id=where.source.id,
-                document_id=where.document.id,
-                version_id=where.version.id,
-                position_id=position.id,
-                confidence=claim.confidence,
+    actors = sorted(by_actor)
+    with session.no_autoflush:  # flushes happen where ids are needed, nowhere else
+        if session.get_bind().dialect.name == "postgresql":
+            for actor in actors:  # in a fixed order, before anything of theirs is read
+                _lock_actor(session, actor)
+        known: dict[str, list[PositionRow]] = {actor: [] for actor in actors}
+        query = (
+            select(PositionRow)
+            .where(col(PositionRow.actor).in_(actors))
+            .order_by(col(PositionRow.actor), col(PositionRow.id))
+        )
+        for found in session.exec(query):
+            known[found.actor].append(found)
+
+        # 1. Each claim's position; a topic no position of its actor matches starts a new one.
+        filed: list[tuple[Claim, PositionRow]] = []  # per actor (sorted), in claim order
+        groups: dict[int, tuple[PositionRow, list[Claim]]] = {}  # by id(position), first claim first
+        created = False
+        for actor in actors:
+            for claim in by_actor[actor]:
+                position = match_topic(claim.topic, known[actor])
+                if position is None:
+                    position = PositionRow(
+                        actor=actor,
+                        topic=claim.topic,
+                        stance=claim.stance or "",
+                        proposition=claim.proposition,
+                        qualifiers=list(claim.qualifiers),
+                        since=observed_at,
+                        last_observed_at=observed_at,
+                    )
+                    session.add(position)
+                    known[actor].append(position)
+                    created = True
+                filed.append((claim, position))
+                groups.setdefault(id(position), (position, []))[1].append(claim)
+        if created:
+            session.flush()  # observations point at their position
+
+        # 2. What each position does with the version's stance, and the shifts it records.
+        plans = [_plan(position, group, observed_at, version_shifts) for position, group in groups.values()]
+        wanted = {plan.position.observation_id for plan in plans if plan.moves and plan.row is None}
+        previous = _previous_sides(session, {i for i in wanted if i is not None}) if wanted else {}
+        new_rows: list[ChangeRow] = []
+        for plan in plans:
+            if plan.moves and plan.row is None:
+                before = previous.get(plan.position.observation_id) if plan.position.observation_id else None
+                plan.row = _shift_row(plan, before, where)
+                session.add(plan.row)
+                new_rows.append(plan.row)
+        session.flush()  # ids for the change rows, the version differ's and ours
+
+        # 3. The observations, in claim order; the one stating a position's stance gets its id back.
+        by_position = {id(plan.position): plan for plan in plans}
+        values: list[dict[str, Any]] = []
+        stating: list[_Plan | None] = []
+        stated: set[int] = set()
+        for claim, position in filed:
+            plan = by_position[id(position)]
+            states = claim is plan.claim and id(plan) not in stated  # its first occurrence only
+            if states:
+                stated.add(id(plan))
+            values.append(
+                {
+                    "actor": position.actor,
+                    "topic": claim.topic,
+                    "stance": claim.stance or "",
+                    "proposition": claim.proposition,
+                    "qualifiers": list(claim.qualifiers),
+                    "cue": claim.cue,
+                    "text": claim.text,
+                    "observed_at": observed_at,
+                    "source_id": where.source.id,
+                    "document_id": where.document.id,
+                    "version_id": where.version.id,
+                    "position_id": position.id,
+                    "confidence": claim.confidence,
+                    "change_id": plan.row.id if states and plan.moves and plan.row is not None else None,
+                }
             )
-            session.add(obs)
-            assert position.id is not None
-            grouped.setdefault(position.id, (position, []))[1].append((claim, obs))
-        session.flush()
-        for position, filed in grouped.values():
-            row = _update_position(session, position, filed, where, version_shifts)
-            if row is not None:
-                new_rows.append(row)
+            stating.append(plan if states else None)
+        for plan, obs_id in zip(stating, _insert_observations(session, values, stating), strict=True):
+            if plan is not None:
+                plan.observation_id = obs_id
+
+        # 4. The positions (written at the next flush, after the observations they point at).
+        for plan in plans:
+            _apply(plan, observed_at)
     return new_rows
 
 
-def _update_position(
-    session: Session,
+@dataclass(slots=True)
+class _Plan:
+    """What one version does to one position: `claim` states the version's stance on it."""
+
+    position: PositionRow
+    claim: Claim
+    outcome: str  # "establish" (created by this version), "ignore", "confirm" or "move"
+    row: ChangeRow | None = None  # for a move: the shift (the version differ's, or ours once built)
+    observation_id: int | None = None  # the stating observation, once stored
+
+    @property
+    def moves(self) -> bool:
+        return self.outcome == "move"
+
+
+def _plan(
     position: PositionRow,
-    filed: list[tuple[Claim, ObservationRow]],
-    where: Provenance,
+    claims: list[Claim],
+    observed_at: datetime,
     version_shifts: Sequence[tuple[Change, ChangeRow]],
-) -> ChangeRow | None:
-    claim = _representative([c for c, _ in filed])
-    obs = next(o for c, o in filed if c is claim)
-    observed_at = ensure_utc(where.observed_at)
+) -> _Plan:
+    claim = _representative(claims)
     stance = claim.stance or ""
     if position.observation_id is None:  # created just now by this version: established, no change
-        position.stance = stance
-        position.qualifiers = list(claim.qualifiers)
-        position.proposition = claim.proposition
-        position.observation_id = obs.id
-        session.add(position)
-        return None
+        return _Plan(position, claim, "establish")
     last = ensure_utc(position.last_observed_at)
     if observed_at < last or (observed_at == last and stance != position.stance):
-        return None  # older (or simultaneous and contrary) evidence never moves the position
+        return _Plan(position, claim, "ignore")  # older (or simultaneous and contrary) evidence
     if stance == position.stance:
+        return _Plan(position, claim, "confirm")
+    reported = _already_reported(version_shifts, position.actor, position.topic, position.stance, stance)
+    return _Plan(position, claim, "move", row=reported)
+
+
+def _shift_row(plan: _Plan, previous: tuple[ChangeSide, Any] | None, where: Provenance) -> ChangeRow:
+    """The ledger's own stance_shift row for a position that moves (not yet flushed)."""
+    position, claim = plan.position, plan.claim
+    before = previous[0] if previous else ChangeSide(text="", stance=None)
+    after = _side_from_claim(claim, where)
+    change = Change(
+        kind=ChangeKind.STANCE_SHIFT,
+        before=before,
+        after=after,
+        actor=position.actor,
+        topic=position.topic,
+        proposition=claim.proposition or position.proposition,
+        confidence=min(claim.confidence, previous[1].confidence if previous else 1.0),
+        word_diff=_word_diff(before.text, after.text),
+        extra={"origin": "ledger"},
+    )
+    old_version = previous[1].version_id if previous else None
+    return change_row(change, where, origin="ledger", old_version_id=old_version)
+
+
+def _insert_observations(
+    session: Session, values: list[dict[str, Any]], stating: Sequence[object | None]
+) -> list[int | None]:
+    """INSERT the observations in order: runs of rows nobody points at as one executemany, each
+    stating row on its own to learn its id. Returns the ids of the stating rows (None elsewhere)."""
+    conn = session.connection()
+    statement = insert(_OBSERVATIONS)
+    ids: list[int | None] = [None] * len(values)
+    run: list[dict[str, Any]] = []
+    for index, (row, plan) in enumerate(zip(values, stating, strict=True)):
+        if plan is None:
+            run.append(row)
+            continue
+        if run:
+            conn.execute(statement, run)
+            run = []
+        ids[index] = conn.execute(statement, row).inserted_primary_key[0]
+    if run:
+        conn.execute(statement, run)
+    return ids
+
+
+def _apply(plan: _Plan, observed_at: datetime) -> None:
+    position, claim = plan.position, plan.claim
+    if plan.outcome == "establish":
+        position.stance = claim.stance or ""
+        position.qualifiers = list(claim.qualifiers)
+        position.proposition = claim.proposition
+        position.observation_id = plan.observation_id
+    elif plan.outcome == "confirm":
         position.last_observed_at = observed_at
-        position.observation_id = obs.id
+        position.observation_id = plan.observation_id
         if claim.qualifiers:
             position.qualifiers = list(claim.qualifiers)
-        session.add(position)
-        return None
-    before_stance = position.stance
-    reported = _already_reported(version_shifts, position.actor, position.topic, before_stance, stance)
-    row = reported
-    if row is None:
-        previous = session.get(ObservationRow, position.observation_id)
-        before = _side_from_observation(session, previous) if previous else ChangeSide(text="", stance=None)
-        after = _side_from_claim(claim, where)
-        change = Change(
-            kind=ChangeKind.STANCE_SHIFT,
-            before=before,
-            after=after,
-            actor=position.actor,
-            topic=position.topic,
-            proposition=claim.proposition or position.proposition,
-            confidence=min(claim.confidence, previous.confidence if previous else 1.0),
-            word_diff=_word_diff(before.text, after.text),
-            extra={"origin": "ledger"},
-        )
-        old_version = previous.version_id if previous else None
-        row = change_row(change, where, origin="ledger", old_version_id=old_version)
-        session.add(row)
-        session.flush()
-    position.stance = stance
-    position.since = observed_at
-    position.last_observed_at = observed_at
-    position.observation_id = obs.id
-    position.qualifiers = list(claim.qualifiers)
-    position.proposition = claim.proposition or position.proposition
-    position.last_change_id = row.id
-    obs.change_id = row.id
-    session.add(position)
-    session.add(obs)
-    return None if reported is not None else row
+    elif plan.outcome == "move":
+        assert plan.row is not None
+        position.stance = claim.stance or ""
+        position.since = observed_at
+        position.last_observed_at = observed_at
+        position.observation_id = plan.observation_id
+        position.qualifiers = list(claim.qualifiers)
+        position.proposition = claim.proposition or position.proposition
+        position.last_change_id = plan.row.id
 
 
 def change_row(change: Change, where: Provenance, *, origin: str, old_version_id: int | None) -> ChangeRow:

@@ -281,8 +281,11 @@ def record_version(
             row = change_row(change, where, origin="version", old_version_id=previous.id)
             session.add(row)
             version_changes.append((change, row))
-        session.flush()
+    # The version's change rows are flushed with the ledger's (ids in the same order: version changes
+    # first); a version without stance claims gives the ledger nothing to flush.
     ledger_rows = observe(session, claims, where, version_changes=version_changes)
+    if any(row.id is None for _, row in version_changes):
+        session.flush()
 
     rows: list[ChangeRow] = [row for _, row in version_changes] + ledger_rows
     if on_change is not None:
