@@ -294,6 +294,8 @@ def parse_config(path: Path) -> Config:
 
 def _check_channels(config: Config, path: Path, text: str) -> None:
     """Each channel's options are validated by its channel class, so errors carry file and line too."""
+    if not config.channels:
+        return  # nothing to check: the channel classes (smtplib, email, httpx) are not imported
     from monitor.alerts.channels import validate_channel_options  # late: alerts imports config
 
     for name, channel in config.channels.items():

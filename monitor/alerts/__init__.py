@@ -6,9 +6,10 @@ Public API: `enqueue_alerts`, `make_on_change`, `Dispatcher`, `deliver_pending`,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.alerts.channels import CHANNEL_TYPES, Channel, register_channel, validate_channel_options
+if TYPE_CHECKING:
+    from monitor.alerts.channels import CHANNEL_TYPES, Channel, register_channel, validate_channel_options
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -24,7 +25,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The outbox and the dispatcher import the store; config validation only needs the channels.
+    # Each part is imported when first asked for: the outbox and the dispatcher import the store, the
+    # channels smtplib, email and their option models; `claimwatch check` only needs the outbox.
+    if name in ("CHANNEL_TYPES", "Channel", "register_channel", "validate_channel_options"):
+        from monitor.alerts import channels
+
+        return getattr(channels, name)
     if name in ("enqueue_alerts", "make_on_change"):
         from monitor.alerts import outbox
 
