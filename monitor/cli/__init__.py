@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+from monitor.cli import _common
 from monitor.cli._common import app, err_console
 from monitor.errors import ClaimwatchError
 
@@ -19,6 +20,7 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
+    _common.OWN_PROCESS = True
     try:
         app(standalone_mode=True)
     except ClaimwatchError as exc:  # raised outside a command (rare): same one-line form

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import gc
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -68,6 +70,32 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def get_config(path: Path | None) -> Config:
     return load_config(path)
+
+
+# Set by `main()`: this is a claimwatch process of its own, not the CLI called inside another program
+# (tests call `app` directly), so it may freeze its start-up objects (see `startup`).
+OWN_PROCESS = False
+
+
+@contextlib.contextmanager
+def startup() -> Iterator[None]:
+    """The imports and the config of a long command (`check`, `run`), with the cyclic GC paused.
+
+    They allocate hundreds of thousands of objects and free almost none, so every collection they
+    trigger is wasted, and each full one walks all of them again. Afterwards, in a process of our
+    own, `gc.freeze()` keeps them out of every later collection (they live until exit anyway). See
+    docs/decisions.md "Start-up of `claimwatch check`".
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if OWN_PROCESS:
+            gc.freeze()
+        if paused:
+            gc.enable()
 
 
 def emit(

@@ -20,6 +20,7 @@ from monitor.cli._common import (
     err_console,
     get_config,
     handle_errors,
+    startup,
 )
 from monitor.timeutil import ensure_utc, utcnow
 
@@ -57,10 +58,11 @@ def run_command(
     SIGTERM or Ctrl-C stops cleanly; SIGHUP reloads the config and the rules. One daemon per SQLite
     database (a second one is refused); several may share a PostgreSQL database.
     """
-    from monitor.scheduler import run_daemon
-
     setup_logging(verbose)
-    settings = get_config(config)
+    with startup():
+        from monitor.scheduler import run_daemon
+
+        settings = get_config(config)
     # The file actually read (also when found implicitly), so SIGHUP re-reads that same file.
     daemon = asyncio.run(run_daemon(settings, config_path=settings.path, once=once, alerts=not no_alerts))
     if once and daemon.passes:
@@ -97,7 +99,10 @@ def check_command(
     setup_logging(verbose, logging.WARNING)
     if not verbose:  # each source's outcome is in the table; the log would repeat it
         logging.getLogger("monitor.checker").setLevel(logging.ERROR)
-    settings = get_config(config)
+    with startup():
+        import monitor.scheduler  # noqa: F401  (the store, the checker and the fetcher)
+
+        settings = get_config(config)
     names = list(sources) if sources else None
     report = asyncio.run(_check_with_progress(settings, names, alerts=not no_alerts))
     rows = [r.to_dict() for r in report.results]
