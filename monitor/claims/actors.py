@@ -20,38 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from monitor.claims.tokens import Token, fold_words, norm
+from monitor.claims.words import MONTHS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_ACTORS = DATA_DIR / "actors.toml"
 
-MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
-)
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 PRONOUNS = {
     "it": "thing",
@@ -549,26 +522,26 @@ class Gazetteer:
 
     def match_alias(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
         """(length, canonical) of the longest alias starting at token i."""
-        candidates = self.alias_index.get(tokens[i].fold)
-        if not candidates:
-            return None
-        n = len(tokens)
-        for key, canonical in candidates:
-            length = len(key)
-            if i + length <= n and all(tokens[i + k].fold == key[k] for k in range(1, length)):
-                return length, canonical
-        return None
+        return _longest(self.alias_index, tokens, i)
 
     def match_demonym(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
-        candidates = self.demonym_index.get(tokens[i].fold)
-        if not candidates:
-            return None
-        n = len(tokens)
-        for key, canonical in candidates:
-            length = len(key)
-            if i + length <= n and all(tokens[i + k].fold == key[k] for k in range(1, length)):
-                return length, canonical
+        """(length, canonical) of the longest demonym phrase starting at token i."""
+        return _longest(self.demonym_index, tokens, i)
+
+
+def _longest(
+    index: dict[str, list[tuple[tuple[str, ...], str]]], tokens: list[Token], i: int
+) -> tuple[int, str] | None:
+    """The first (longest: the index lists keys longest first) key of `index` matching from token i."""
+    candidates = index.get(tokens[i].fold)
+    if not candidates:
         return None
+    n = len(tokens)
+    for key, canonical in candidates:
+        length = len(key)
+        if i + length <= n and all(tokens[i + k].fold == key[k] for k in range(1, length)):
+            return length, canonical
+    return None
 
 
 def _as_list(value: Any) -> list[str]:

@@ -23,6 +23,7 @@ from monitor.claims.numbers import extract_quantities
 from monitor.claims.sentences import Sentence, split_sentences
 from monitor.claims.tokens import Token, tokenize
 from monitor.claims.topics import ANAPHORIC, TopicModel, concepts, place_map, qualifiers, topic_key
+from monitor.claims.words import MONTH_NAMES, MONTHS
 from monitor.model import Claim, Quantity
 
 # Words the subject search walks over, leftwards from a verb, to reach its subject.
@@ -101,42 +102,12 @@ _SKIP_CONTRACTED = frozenset(
         "has", "have", "had", "must", "might", "sha", "need",
     ]
 )  # fmt: skip
-_TIME_NOUNS = frozenset(
+_TIME_NOUNS = MONTH_NAMES | frozenset(
     [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "week",
-        "month",
-        "year",
-        "weekend",
-        "morning",
-        "evening",
-        "night",
-        "afternoon",
-        "now",
-        "today",
-        "tonight",
-        "far",
-        "time",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "week", "month", "year",
+        "weekend", "morning", "evening", "night", "afternoon", "now", "today", "tonight", "far", "time",
     ]
-)
+)  # fmt: skip
 _TIME_PREPS = frozenset(["on", "this", "last", "next", "for", "so", "earlier", "later", "in", "at", "by"])
 _PREPOSITIONS = frozenset(
     [
@@ -646,9 +617,7 @@ def _analyse(
             if k < len(claims) and claims[k].actor in main:
                 claims[k] = replace(claims[k], background=True)
     if not claims:
-        claims.append(
-            _bare_claim(sentence, static, mentions, main_subject, speakers, heading)
-        )
+        claims.append(_bare_claim(sentence, static, mentions, main_subject, speakers, heading))
     _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
 
@@ -1249,12 +1218,8 @@ def _stance(
     return stance_value, " ".join(cue_words), flags
 
 
-_MONTH_NAMES = frozenset(
-    [
-        "january", "february", "march", "april", "june", "july", "august", "september", "october",
-        "november", "december", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
-    ]
-)
+# "may" is the modal and "mar" the verb far more often than the month
+_MONTH_NAMES = MONTHS - {"may", "mar"}
 _PAST_IRREGULAR = frozenset(
     ["said", "told", "made", "gave", "took", "held", "kept", "struck", "sought", "won", "set", "put", "let"]
 )

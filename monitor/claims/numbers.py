@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from monitor.claims.words import MONTHS, alternation
 from monitor.model import Quantity
 
 _APPROX = (
@@ -129,10 +130,7 @@ _UNIT_NAMES = {
     "meters": "m",
     "cent": "cents",
 }
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+_MONTHS = alternation(MONTHS)
 _HAS_DIGIT = re.compile(r"\d")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
 _MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.I)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from monitor.claims.words import MONTH_ABBREVIATIONS
+
 SentenceKind = Literal["body", "heading", "dateline", "boilerplate"]
 
 _MONTH = (
@@ -103,55 +105,13 @@ _QUOTE_CHARS = re.compile(r"[\"“”]")
 _SECOND_PERSON = re.compile(r"\b(?:we|our|us|you|your)\b", re.I)
 
 # Abbreviations that never end a sentence, whatever follows them.
-_NEVER_FINAL = frozenset(
+_NEVER_FINAL = MONTH_ABBREVIATIONS | frozenset(
     [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "gen",
-        "lt",
-        "col",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "rev",
-        "hon",
-        "prof",
-        "st",
-        "mt",
-        "ft",
-        "fr",
-        "sr",
-        "jr",
-        "vs",
-        "no",
-        "nos",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "approx",
-        "est",
-        "dept",
-        "univ",
-        "maj",
-        "brig",
-        "corp",
+        "mr", "mrs", "ms", "dr", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep", "rev",
+        "hon", "prof", "st", "mt", "ft", "fr", "sr", "jr", "vs", "no", "nos", "approx", "est", "dept", "univ",
+        "maj", "brig", "corp",
     ]
-)
+)  # fmt: skip
 # Abbreviations that end a sentence only when an ordinary sentence opener follows.
 _SOMETIMES_FINAL = frozenset(
     ["u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "etc", "inc", "ltd", "co", "plc", "llc", "u.s.a", "d.c"]
@@ -243,19 +203,7 @@ def _split_body(line: str) -> list[tuple[int, int]]:
             continue
         if _INITIALS.fullmatch(last_word) and following not in _OPENERS:
             continue  # a person's initials: "Chief Justice D.Y. Chandrachud"
-        if line[cut : cut + 1].isdigit() and last_word[:3] in {
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "oct",
-            "nov",
-            "dec",
-        }:
+        if line[cut : cut + 1].isdigit() and last_word[:3] in MONTH_ABBREVIATIONS:
             continue
         end = len(line[:cut].rstrip())
         if line[start:end].strip():

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from monitor.claims.actors import Gazetteer
 from monitor.claims.tokens import Token, words
+from monitor.claims.words import MONTHS, alternation
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TOPICS = DATA_DIR / "topics.toml"
@@ -341,10 +342,7 @@ def topic_similarity(a: frozenset[str], b: frozenset[str]) -> float:
 # --------------------------------------------------------------------------------------------------
 # Qualifiers
 
-_MONTH_WORDS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+_MONTH_WORDS = alternation(MONTHS, title=True)
 _QUALIFIER_RE = re.compile(
     # every phrase starts with a lower-case letter: the lookahead skips other words early (it is hot)
     r"\b(?=[a-z])(?:"
