@@ -39,6 +39,10 @@ class ConfigError(FileError):
     """The configuration file is invalid; nothing starts."""
 
 
+class GazetteerError(FileError):
+    """An actor gazetteer file (the config's `actors`) is invalid; nothing that needs it starts."""
+
+
 class RuleError(FileError):
     """A rule file is invalid; the daemon refuses to start (or keeps the last good rules on reload)."""
 

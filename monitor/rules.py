@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import RuleError
+from monitor.errors import GazetteerError, RuleError
 from monitor.model import STANCES, Change, ChangeKind
 from monitor.timeutil import format_duration, parse_duration
 from monitor.tomlfile import describe_path, load_toml, locate
@@ -213,6 +213,8 @@ def default_actor_resolver(extra: Sequence[Path] = ()) -> Callable[[str], str]:
         from monitor.claims import load_gazetteer  # type: ignore[attr-defined]
 
         gazetteer = load_gazetteer(list(extra))
+    except GazetteerError:
+        raise  # the user's own gazetteer file is broken: say so (file and line), do not match by spelling
     except Exception as exc:  # the claim engine is optional for matching: equality still works
         log.debug("no gazetteer for rule actors (%s); matching actor names exactly", exc)
         return str.casefold

@@ -27,7 +27,9 @@ def load_toml(path: Path, error: type[FileError] = FileError) -> tuple[dict[str,
         message = str(exc)
         match = re.search(r"\(at line (\d+), column \d+\)", message)
         line = int(match.group(1)) if match else None
-        reason = re.sub(r" ?\(at line.*", "", message)
+        if line is None and "(at end of document)" in message:
+            line = max(1, len(text.splitlines()))  # an unclosed list or string: point at the last line
+        reason = re.sub(r" ?\(at (?:line|end of document).*", "", message)
         raise error(path, f"TOML syntax error: {reason}", line) from None
 
 

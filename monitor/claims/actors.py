@@ -13,14 +13,15 @@ pronouns ("it", "he") and role nouns ("the agency", "the government") for the ex
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from monitor.claims.tokens import Token, fold_words, norm
 from monitor.claims.words import MONTHS
+from monitor.errors import GazetteerError
+from monitor.tomlfile import load_toml, locate
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_ACTORS = DATA_DIR / "actors.toml"
@@ -544,31 +545,84 @@ def _longest(
     return None
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
+_SECTIONS = {"country": "country", "org": "org", "person": "person"}
+_ENTRY_KEYS = frozenset(["name", "aliases", "capital", "demonym", "demonyms", "roles", "for", "kind"])
+_GRAMMAR_KEYS = frozenset(["role_words", "government_nouns", "org_roles", "titles"])
 
 
 def _read_actor_file(path: Path, into: dict[str, dict[str, Any]], grammar: dict[str, set[str]]) -> None:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    for key, words in (data.get("grammar") or {}).items():
-        grammar.setdefault(key, set()).update(_as_list(words))
-    for section, kind in (("country", "country"), ("org", "org"), ("person", "person")):
-        for entry in data.get(section) or []:
-            name = str(entry["name"]).strip()
-            record = into.setdefault(
-                name,
-                {"kind": entry.get("kind", kind), "aliases": [], "demonyms": [], "roles": [], "for": None},
+    """Add the actors of one gazetteer file; a malformed file raises GazetteerError with file and line."""
+    data, text = load_toml(path, GazetteerError)
+    check = _EntryChecker(path, text)
+    for key in data:
+        if key != "grammar" and key not in _SECTIONS:
+            check.fail(
+                (key, 0) if isinstance(data[key], list) else (key,),
+                f"unknown table [{key}]; expected [grammar], [[country]], [[org]] or [[person]]",
             )
-            record["aliases"] += _as_list(entry.get("aliases")) + _as_list(entry.get("capital"))
-            record["demonyms"] += _as_list(entry.get("demonym")) + _as_list(entry.get("demonyms"))
-            record["roles"] += _as_list(entry.get("roles"))
-            if entry.get("for"):
-                record["for"] = str(entry["for"])
+    grammar_table = data.get("grammar") or {}
+    if not isinstance(grammar_table, dict):
+        check.fail(("grammar",), "[grammar] must be a table")
+    for key, words in grammar_table.items():
+        if key not in _GRAMMAR_KEYS:
+            check.fail(
+                ("grammar", key), f"unknown key {key!r}; expected one of {', '.join(sorted(_GRAMMAR_KEYS))}"
+            )
+        grammar.setdefault(key, set()).update(check.strings(("grammar", key), words))
+    for section, kind in _SECTIONS.items():
+        entries = data.get(section) or []
+        if not isinstance(entries, list):
+            check.fail((section,), f"write each {section} as its own [[{section}]] table")
+        for index, entry in enumerate(entries):
+            where = (section, index)
+            if not isinstance(entry, dict):
+                check.fail(where, f"each {section} entry must be a table")
+            for key in entry:
+                if key not in _ENTRY_KEYS:
+                    check.fail(
+                        (*where, key),
+                        f"unknown key {key!r}; expected one of {', '.join(sorted(_ENTRY_KEYS))}",
+                    )
+            name = entry.get("name")
+            if not isinstance(name, str) or not name.strip():
+                check.fail((*where, "name"), f"every [[{section}]] needs a non-empty string `name`")
+            entry_kind = entry.get("kind", kind)
+            if entry_kind not in _SECTIONS:
+                check.fail(
+                    (*where, "kind"), f"kind must be one of {', '.join(_SECTIONS)}, not {entry_kind!r}"
+                )
+            record = into.setdefault(
+                name.strip(), {"kind": entry_kind, "aliases": [], "demonyms": [], "roles": [], "for": None}
+            )
+            for key, target in (("aliases", "aliases"), ("capital", "aliases"), ("demonym", "demonyms"),
+                                ("demonyms", "demonyms"), ("roles", "roles")):  # fmt: skip
+                record[target] += check.strings((*where, key), entry.get(key))
+            speaks_for = entry.get("for")
+            if speaks_for is not None and (not isinstance(speaks_for, str) or not speaks_for.strip()):
+                check.fail((*where, "for"), "`for` must name the actor this one speaks for")
+            if speaks_for:
+                record["for"] = speaks_for.strip()
+
+
+class _EntryChecker:
+    """Errors in a gazetteer file, pointed at the line of the key (or of its table)."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+
+    def fail(self, where: tuple[str | int, ...], reason: str) -> NoReturn:
+        key = ".".join(str(p) for p in where if isinstance(p, str))
+        raise GazetteerError(self.path, reason, locate(self.text, where), key)
+
+    def strings(self, where: tuple[str | int, ...], value: Any) -> list[str]:
+        """`value` as a list of non-empty strings: a string, or a list of them (None: empty)."""
+        if value is None:
+            return []
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+            self.fail(where, "expected a string or a list of non-empty strings")
+        return [v.strip() for v in items]
 
 
 def _compile(records: dict[str, dict[str, Any]], grammar: dict[str, set[str]]) -> Gazetteer:

@@ -31,7 +31,9 @@ def _word_diff(old: str, new: str) -> tuple[tuple[int, str], ...]:
     engine = diff_match_patch()
     engine.Diff_Timeout = 0.2
     diffs = engine.diff_main(
-        "".join(map(vocabulary.__getitem__, old_words)), "".join(map(vocabulary.__getitem__, new_words)), False
+        "".join(map(vocabulary.__getitem__, old_words)),
+        "".join(map(vocabulary.__getitem__, new_words)),
+        False,
     )
     engine.diff_cleanupSemantic(diffs)
     out: list[tuple[int, str]] = []
