@@ -36,6 +36,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, and_, bindparam, case, or_, update
+from sqlalchemy import select as select_core
 from sqlmodel import Session, col, select
 
 from monitor.config import Config, SourceConfig
@@ -123,6 +124,38 @@ def _finish_statement() -> Any:
     )
 
 
+def _latest_raw_statement() -> Any:
+    """The id of the document (source, url) and its latest version's `raw_hash`."""
+    documents, versions = _DOCUMENTS, _VERSIONS
+    return (
+        select_core(documents.c.id, versions.c.raw_hash)
+        .join(versions, versions.c.document_id == documents.c.id)
+        .where(documents.c.source_id == bindparam("_source"), documents.c.url == bindparam("_url"))
+        .order_by(versions.c.fetched_at.desc(), versions.c.id.desc())
+        .limit(1)
+    )
+
+
+def _document_checked_statement() -> Any:
+    """A document read again with the same body: checked now, healthy."""
+    t = _DOCUMENTS
+    return (
+        update(t)
+        .where(t.c.id == bindparam("_id"))
+        .values(last_checked_at=_param("_now", t.c.last_checked_at), last_error=None, consecutive_failures=0)
+    )
+
+
+def _source_state_statement() -> Any:
+    """The source's conditional-GET state moves on."""
+    t = _SOURCES
+    return (
+        update(t)
+        .where(t.c.id == bindparam("_id"))
+        .values(etag=bindparam("_etag"), last_modified=bindparam("_last_modified"))
+    )
+
+
 _STATEMENTS: dict[str, Any] = {}
 
 
@@ -133,6 +166,9 @@ def _statement(key: str) -> Any:
             "claim": lambda: _claim_statement(False),
             "claim-due": lambda: _claim_statement(True),
             "finish": _finish_statement,
+            "latest-raw": _latest_raw_statement,
+            "document-checked": _document_checked_statement,
+            "source-state": _source_state_statement,
         }[key]
         statement = _STATEMENTS[key] = builder()
     return statement
@@ -644,27 +680,14 @@ class _Run:
         """A body byte for byte the latest version's is "unchanged" without being extracted again:
         the document's check is noted (as `record_version` does for an unchanged text) and the
         source's conditional-GET state moves on. False (nothing written) for any other body."""
-        documents, versions = _DOCUMENTS, _VERSIONS
-        latest = (
-            select(documents.c.id, versions.c.raw_hash)
-            .join(versions, versions.c.document_id == documents.c.id)
-            .where(documents.c.source_id == self.claimed.id, documents.c.url == url)
-            .order_by(versions.c.fetched_at.desc(), versions.c.id.desc())
-            .limit(1)
-        )
         conn = session.connection()
-        row = conn.execute(latest).first()
+        row = conn.execute(_statement("latest-raw"), {"_source": self.claimed.id, "_url": url}).first()
         if row is None or row[1] != raw_hash:
             return False
+        conn.execute(_statement("document-checked"), {"_id": row[0], "_now": utcnow()})
         conn.execute(
-            update(documents)
-            .where(documents.c.id == row[0])
-            .values(last_checked_at=utcnow(), last_error=None, consecutive_failures=0)
-        )
-        conn.execute(
-            update(_SOURCES)
-            .where(_SOURCES.c.id == self.claimed.id)
-            .values(etag=self.new_etag, last_modified=self.new_last_modified)
+            _statement("source-state"),
+            {"_id": self.claimed.id, "_etag": self.new_etag, "_last_modified": self.new_last_modified},
         )
         return True
 
