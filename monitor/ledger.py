@@ -28,12 +28,13 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from rapidfuzz import fuzz
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, inspect, text, update
 from sqlalchemy import select as select_core
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session
 
 from monitor.model import Change, ChangeKind, ChangeSide, Claim
 from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, VersionRow
@@ -87,13 +88,73 @@ _STOPWORDS = frozenset(
         "using",
     }
 )
+# Core tables and prebuilt statements (only values are bound per version; no ORM objects are built).
 _OBSERVATIONS = ObservationRow.__table__  # type: ignore[attr-defined]
+_POSITIONS = PositionRow.__table__  # type: ignore[attr-defined]
 _SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
 _DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
+_POSITION_COLUMNS = (
+    "id",
+    "actor",
+    "topic",
+    "stance",
+    "proposition",
+    "qualifiers",
+    "since",
+    "last_observed_at",
+    "observation_id",
+    "last_change_id",
+)
+_POSITIONS_OF = (
+    select_core(*(_POSITIONS.c[name] for name in _POSITION_COLUMNS))
+    .where(_POSITIONS.c.actor.in_(bindparam("_actors", expanding=True)))
+    .order_by(_POSITIONS.c.actor, _POSITIONS.c.id)
+)
+_INSERT_POSITION = insert(_POSITIONS)
+_UPDATE_POSITION = (
+    update(_POSITIONS)
+    .where(_POSITIONS.c.id == bindparam("_id"))
+    .values(
+        {
+            name: bindparam(f"_{name}", type_=_POSITIONS.c[name].type)
+            for name in _POSITION_COLUMNS
+            if name not in ("id", "actor", "topic")
+        }
+    )
+)
+_INSERT_OBSERVATION = insert(_OBSERVATIONS)
+_CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
+_CHANGE_COLUMNS = tuple(column.name for column in _CHANGES.columns if column.name != "id")
+_INSERT_CHANGE = insert(_CHANGES)
+_PREVIOUS_OBSERVATIONS = (
+    select_core(_OBSERVATIONS, _SOURCES.c.name.label("_source"), _DOCUMENTS.c.url.label("_url"))
+    .select_from(
+        _OBSERVATIONS.outerjoin(_SOURCES, _SOURCES.c.id == _OBSERVATIONS.c.source_id).outerjoin(
+            _DOCUMENTS, _DOCUMENTS.c.id == _OBSERVATIONS.c.document_id
+        )
+    )
+    .where(_OBSERVATIONS.c.id.in_(bindparam("_ids", expanding=True)))
+)
 _ADVISORY_NAMESPACE = 0x6C6467  # "ldg": first key of the per-actor pg_advisory_xact_lock
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(slots=True)
+class _Position:
+    """A `positions` row as the ledger reads and rewrites it."""
+
+    id: int
+    actor: str
+    topic: str
+    stance: str
+    proposition: str
+    qualifiers: list[str]
+    since: datetime
+    last_observed_at: datetime
+    observation_id: int | None
+    last_change_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +179,16 @@ def topic_similarity(a: str, b: str) -> float:
     return fuzz.token_set_ratio(topic_tokens(a), topic_tokens(b))
 
 
-def match_topic(topic: str, candidates: Sequence[PositionRow]) -> PositionRow | None:
+class _HasTopic(Protocol):
+    topic: str
+
+
+_P = TypeVar("_P", bound=_HasTopic)
+
+
+def match_topic(topic: str, candidates: Sequence[_P]) -> _P | None:
     """The position among `candidates` (one actor's) whose topic is `topic` or close enough to it."""
-    best: PositionRow | None = None
+    best: _P | None = None
     best_score = TOPIC_MATCH_THRESHOLD
     for position in candidates:
         if position.topic == topic:
@@ -157,19 +225,9 @@ def _side_from_claim(claim: Claim, where: Provenance) -> ChangeSide:
 
 def _previous_sides(session: Session, ids: set[int]) -> dict[int, tuple[ChangeSide, Any]]:
     """The observations that established positions about to move, with their source names and
-    document URLs, in one query (Core: no ORM objects are loaded)."""
-    obs, sources, documents = _OBSERVATIONS, _SOURCES, _DOCUMENTS
-    query = (
-        select_core(obs, sources.c.name.label("_source"), documents.c.url.label("_url"))
-        .select_from(
-            obs.outerjoin(sources, sources.c.id == obs.c.source_id).outerjoin(
-                documents, documents.c.id == obs.c.document_id
-            )
-        )
-        .where(obs.c.id.in_(sorted(ids)))
-    )
+    document URLs, in one query."""
     found: dict[int, tuple[ChangeSide, Any]] = {}
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(_PREVIOUS_OBSERVATIONS, {"_ids": sorted(ids)}):
         side = ChangeSide(
             text=row.text,
             stance=row.stance,
@@ -221,13 +279,14 @@ def observe(
     """File the stance claims of one version as observations; move positions; return new shift rows.
 
     `version_changes` are the (change, row) pairs the version differ produced for this version, used
-    to avoid reporting a shift twice; their rows may still be unflushed. The returned rows are added
-    and flushed (they have ids), and so are the version rows.
+    to avoid reporting a shift twice; rows without an id yet are stored here (before ours, so their
+    ids come first). The returned rows are stored and attached to the session (they have ids).
 
-    The version's work is planned in memory and written in a few statements: one query for every
-    actor's positions, one flush for new positions, one query for the observations that moving
-    positions leave behind, one flush for the change rows, the observations in claim order (an id is
-    asked for only where a position points), and the position updates at the next flush.
+    The version's work is planned in memory and written with prebuilt Core statements (the change
+    rows stay ORM objects, attached to the session, for `on_change`): one query for every actor's
+    positions, an INSERT per new position, one query for the observations that moving positions leave
+    behind, an INSERT per change row (`insert_changes`), the observations in claim order (an id is
+    asked for only where a position will point), and one executemany UPDATE of the positions.
     """
     observed_at = ensure_utc(where.observed_at)
     by_actor: dict[str, list[Claim]] = {}
@@ -239,42 +298,25 @@ def observe(
     version_shifts = [(c, r) for c, r in version_changes if c.kind is ChangeKind.STANCE_SHIFT]
     actors = sorted(by_actor)
     with session.no_autoflush:  # flushes happen where ids are needed, nowhere else
-        if session.get_bind().dialect.name == "postgresql":
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
             for actor in actors:  # in a fixed order, before anything of theirs is read
                 _lock_actor(session, actor)
-        known: dict[str, list[PositionRow]] = {actor: [] for actor in actors}
-        query = (
-            select(PositionRow)
-            .where(col(PositionRow.actor).in_(actors))
-            .order_by(col(PositionRow.actor), col(PositionRow.id))
-        )
-        for found in session.exec(query):
-            known[found.actor].append(found)
+        known: dict[str, list[_Position]] = {actor: [] for actor in actors}
+        for row in conn.execute(_POSITIONS_OF, {"_actors": actors}):
+            known[row.actor].append(_Position(*row))
 
         # 1. Each claim's position; a topic no position of its actor matches starts a new one.
-        filed: list[tuple[Claim, PositionRow]] = []  # per actor (sorted), in claim order
-        groups: dict[int, tuple[PositionRow, list[Claim]]] = {}  # by id(position), first claim first
-        created = False
+        filed: list[tuple[Claim, _Position]] = []  # per actor (sorted), in claim order
+        groups: dict[int, tuple[_Position, list[Claim]]] = {}  # by id(position), first claim first
         for actor in actors:
             for claim in by_actor[actor]:
                 position = match_topic(claim.topic, known[actor])
                 if position is None:
-                    position = PositionRow(
-                        actor=actor,
-                        topic=claim.topic,
-                        stance=claim.stance or "",
-                        proposition=claim.proposition,
-                        qualifiers=list(claim.qualifiers),
-                        since=observed_at,
-                        last_observed_at=observed_at,
-                    )
-                    session.add(position)
+                    position = _new_position(conn, actor, claim, observed_at)
                     known[actor].append(position)
-                    created = True
                 filed.append((claim, position))
                 groups.setdefault(id(position), (position, []))[1].append(claim)
-        if created:
-            session.flush()  # observations point at their position
 
         # 2. What each position does with the version's stance, and the shifts it records.
         plans = [_plan(position, group, observed_at, version_shifts) for position, group in groups.values()]
@@ -285,9 +327,9 @@ def observe(
             if plan.moves and plan.row is None:
                 before = previous.get(plan.position.observation_id) if plan.position.observation_id else None
                 plan.row = _shift_row(plan, before, where)
-                session.add(plan.row)
                 new_rows.append(plan.row)
-        session.flush()  # ids for the change rows, the version differ's and ours
+        # Ids for the change rows, the version differ's first, then ours.
+        insert_changes(session, [row for _, row in version_changes] + new_rows)
 
         # 3. The observations, in claim order; the one stating a position's stance gets its id back.
         by_position = {id(plan.position): plan for plan in plans}
@@ -322,17 +364,55 @@ def observe(
             if plan is not None:
                 plan.observation_id = obs_id
 
-        # 4. The positions (written at the next flush, after the observations they point at).
-        for plan in plans:
-            _apply(plan, observed_at)
+        # 4. The positions, after the observations and changes they point at.
+        updates = [_apply(plan, observed_at) for plan in plans if plan.outcome != "ignore"]
+        if updates:
+            conn.execute(_UPDATE_POSITION, updates)
     return new_rows
+
+
+def insert_changes(session: Session, rows: Sequence[ChangeRow]) -> None:
+    """Store the change rows that have no id yet, in order. A new (transient) row is written with one
+    prebuilt INSERT and then attached to the session as if it had been loaded (an ORM flush cost about
+    three times as much per row); a row already added to the session is flushed instead."""
+    conn = None
+    for row in rows:
+        if row.id is not None:
+            continue
+        if not inspect(row).transient:
+            session.flush()
+            continue
+        conn = conn or session.connection()
+        values = {name: getattr(row, name) for name in _CHANGE_COLUMNS}
+        row.id = conn.execute(_INSERT_CHANGE, values).inserted_primary_key[0]
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def _new_position(conn: Any, actor: str, claim: Claim, observed_at: datetime) -> _Position:
+    """A position started by this version's claim (established by the version's stance in `_apply`)."""
+    position = _Position(
+        id=0,
+        actor=actor,
+        topic=claim.topic,
+        stance=claim.stance or "",
+        proposition=claim.proposition,
+        qualifiers=list(claim.qualifiers),
+        since=observed_at,
+        last_observed_at=observed_at,
+        observation_id=None,
+        last_change_id=None,
+    )
+    values = {name: getattr(position, name) for name in _POSITION_COLUMNS if name != "id"}
+    position.id = conn.execute(_INSERT_POSITION, values).inserted_primary_key[0]
+    return position
 
 
 @dataclass(slots=True)
 class _Plan:
     """What one version does to one position: `claim` states the version's stance on it."""
 
-    position: PositionRow
+    position: _Position
     claim: Claim
     outcome: str  # "establish" (created by this version), "ignore", "confirm" or "move"
     row: ChangeRow | None = None  # for a move: the shift (the version differ's, or ours once built)
@@ -344,7 +424,7 @@ class _Plan:
 
 
 def _plan(
-    position: PositionRow,
+    position: _Position,
     claims: list[Claim],
     observed_at: datetime,
     version_shifts: Sequence[tuple[Change, ChangeRow]],
@@ -388,7 +468,7 @@ def _insert_observations(
     """INSERT the observations in order: runs of rows nobody points at as one executemany, each
     stating row on its own to learn its id. Returns the ids of the stating rows (None elsewhere)."""
     conn = session.connection()
-    statement = insert(_OBSERVATIONS)
+    statement = _INSERT_OBSERVATION
     ids: list[int | None] = [None] * len(values)
     run: list[dict[str, Any]] = []
     for index, (row, plan) in enumerate(zip(values, stating, strict=True)):
@@ -404,7 +484,8 @@ def _insert_observations(
     return ids
 
 
-def _apply(plan: _Plan, observed_at: datetime) -> None:
+def _apply(plan: _Plan, observed_at: datetime) -> dict[str, Any]:
+    """Move the position as the plan says; returns the parameters of its UPDATE."""
     position, claim = plan.position, plan.claim
     if plan.outcome == "establish":
         position.stance = claim.stance or ""
@@ -425,6 +506,9 @@ def _apply(plan: _Plan, observed_at: datetime) -> None:
         position.qualifiers = list(claim.qualifiers)
         position.proposition = claim.proposition or position.proposition
         position.last_change_id = plan.row.id
+    return {
+        f"_{name}": getattr(position, name) for name in _POSITION_COLUMNS if name not in ("actor", "topic")
+    }
 
 
 def change_row(change: Change, where: Provenance, *, origin: str, old_version_id: int | None) -> ChangeRow:

@@ -29,7 +29,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from monitor.ledger import Provenance, change_row, observe
+from monitor.ledger import Provenance, change_row, insert_changes, observe
 from monitor.model import Change, ChangeSide, Claim, Quantity
 from monitor.store import Store
 from monitor.store.tables import ChangeRow, ClaimRow, DocumentRow, SourceRow, VersionRow
@@ -279,13 +279,11 @@ def record_version(
                 after=_with_provenance(change.after, source_row.name, url, observed_at),
             )
             row = change_row(change, where, origin="version", old_version_id=previous.id)
-            session.add(row)
             version_changes.append((change, row))
-    # The version's change rows are flushed with the ledger's (ids in the same order: version changes
-    # first); a version without stance claims gives the ledger nothing to flush.
+    # The ledger stores the version's change rows before its own (ids: version changes first); a
+    # version without stance claims gives it nothing to do, and they are stored here.
     ledger_rows = observe(session, claims, where, version_changes=version_changes)
-    if any(row.id is None for _, row in version_changes):
-        session.flush()
+    insert_changes(session, [row for _, row in version_changes])
 
     rows: list[ChangeRow] = [row for _, row in version_changes] + ledger_rows
     if on_change is not None:
