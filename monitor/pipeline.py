@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -77,14 +77,30 @@ def ensure_source(
     return row
 
 
+# The statements run for every recorded text, built once: each use only binds values (building a
+# statement and its cache key costs about as much as running it on SQLite).
+_LATEST_VERSION = (
+    select(VersionRow)
+    .where(VersionRow.document_id == bindparam("_document"))
+    .order_by(col(VersionRow.fetched_at).desc(), col(VersionRow.id).desc())
+    .limit(1)
+)
+_DOCUMENT_FOR_UPDATE = (
+    select(DocumentRow)
+    .where(DocumentRow.source_id == bindparam("_source"), DocumentRow.url == bindparam("_url"))
+    .with_for_update()
+)
+_STORED_CLAIMS = (
+    core_select(_CLAIMS)
+    .where(_CLAIMS.c.version_id == bindparam("_version"))
+    .order_by(_CLAIMS.c.idx, _CLAIMS.c.id)
+)
+_INSERT_CLAIMS = insert(_CLAIMS)
+_QUANTITY_FIELDS = tuple(f.name for f in dataclasses.fields(Quantity))
+
+
 def latest_version(session: Session, document_id: int) -> VersionRow | None:
-    query = (
-        select(VersionRow)
-        .where(VersionRow.document_id == document_id)
-        .order_by(col(VersionRow.fetched_at).desc(), col(VersionRow.id).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    return session.exec(_LATEST_VERSION, params={"_document": document_id}).first()
 
 
 def claim_values(claim: Claim, version_id: int) -> dict[str, Any]:
@@ -104,7 +120,7 @@ def claim_values(claim: Claim, version_id: int) -> dict[str, Any]:
         "qualifiers": list(claim.qualifiers),
         "attribution": claim.attribution,
         "background": claim.background,
-        "numbers": [dataclasses.asdict(q) for q in claim.numbers],
+        "numbers": [{name: getattr(q, name) for name in _QUANTITY_FIELDS} for q in claim.numbers],
         "confidence": claim.confidence,
     }
 
@@ -117,7 +133,7 @@ def insert_claims(session: Session, claims: list[Claim], version_id: int) -> Non
     """Store a version's claims with one multi-row INSERT (no ORM objects: building ~35 ClaimRow
     objects per version and flushing them cost about as much as extracting the claims)."""
     if claims:
-        session.connection().execute(insert(_CLAIMS), [claim_values(c, version_id) for c in claims])
+        session.connection().execute(_INSERT_CLAIMS, [claim_values(c, version_id) for c in claims])
 
 
 def row_claim(row: Any) -> Claim:
@@ -143,9 +159,7 @@ def row_claim(row: Any) -> Claim:
 
 def stored_claims(session: Session, version_id: int) -> list[Claim]:
     """A stored version's claims in order, read as plain rows (Core; no ORM objects)."""
-    t = _CLAIMS
-    query = core_select(t).where(t.c.version_id == version_id).order_by(t.c.idx, t.c.id)
-    return [row_claim(row) for row in session.connection().execute(query)]
+    return [row_claim(row) for row in session.connection().execute(_STORED_CLAIMS, {"_version": version_id})]
 
 
 def _with_provenance(
@@ -166,8 +180,8 @@ def _lock_document(
     its read of the latest version then sees the first one's commit. SQLite needs no lock (writes start
     with BEGIN IMMEDIATE); SQLAlchemy leaves FOR UPDATE out there.
     """
-    query = select(DocumentRow).where(DocumentRow.source_id == source_id, DocumentRow.url == url)
-    document = session.exec(query.with_for_update()).first()
+    params = {"_source": source_id, "_url": url}
+    document = session.exec(_DOCUMENT_FOR_UPDATE, params=params).first()
     if document is not None:
         return document
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -179,7 +193,7 @@ def _lock_document(
             session.flush()
     except IntegrityError:
         pass
-    document = session.exec(query.with_for_update()).first()
+    document = session.exec(_DOCUMENT_FOR_UPDATE, params=params).first()
     assert document is not None
     return document
 
