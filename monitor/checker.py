@@ -637,6 +637,7 @@ class _Run:
             etag=self.claimed.etag if conditional else None,
             last_modified=self.claimed.last_modified if conditional else None,
             content_types=content_types,
+            origin=self.source.url or url,
         )
         if not result.not_modified:
             self.fresh_state = True
@@ -784,7 +785,9 @@ class _Run:
     ) -> None:
         checked = utcnow()
         try:
-            result = await self.checker.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+            result = await self.checker.fetcher.fetch(
+                url, etag=etag, last_modified=last_modified, origin=self.source.url or url
+            )
             if result.not_modified:
                 await self.checker.db(self._article_state, doc_id, checked, None)
                 self.documents += 1

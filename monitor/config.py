@@ -75,6 +75,9 @@ class FetchConfig(_Section):
     retries: int = Field(default=2, ge=0)
     retry_backoff: Duration = timedelta(seconds=1)
     retry_after_max: Duration = timedelta(seconds=60)  # a server's Retry-After is honoured up to this
+    # "source": a request may reach a loopback/private/link-local address only when its source's own URL
+    # is at one (a public page cannot redirect into the local network); "allow": always; "deny": never
+    private_addresses: Literal["source", "allow", "deny"] = "source"
     content_types: tuple[str, ...] = (
         "text/html",
         "application/xhtml+xml",

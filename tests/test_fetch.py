@@ -229,3 +229,59 @@ def test_keep_alive_connections_are_reused_and_a_dropped_one_is_replaced() -> No
             await server.wait_closed()
 
     run(scenario())
+
+
+# A public address literal: only ever classified, never connected to (no test leaves 127.0.0.1).
+PUBLIC_ORIGIN = "http://93.184.215.14/feed.xml"
+
+
+def test_a_public_origin_may_not_reach_a_private_address(http_server: TestServer) -> None:
+    """A feed or page on the internet that links or redirects to 127.0.0.1 (or 10.x, 169.254.x: cloud
+    metadata) is refused at once, not retried, with the reason; a local source may reach itself."""
+    http_server.page("/admin", "<p>internal</p>")
+
+    async def go(origin: str | None, **options: Any) -> FetchResult:
+        async with Fetcher(FetchConfig(**{**FAST, **options})) as fetcher:
+            return await fetcher.fetch(http_server.url("/admin"), origin=origin)
+
+    with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1") as caught:
+        run(go(PUBLIC_ORIGIN, retries=2))
+    assert not caught.value.transient and "private_addresses" in str(caught.value)
+    assert http_server.hits.get("/admin", 0) == 0, "refused before any request was sent"
+    assert run(go(None)).body == b"<p>internal</p>"  # the source's own URL is local: allowed
+    assert run(go(http_server.url("/feed.xml"))).status == 200  # a local feed's own articles
+    assert run(go(PUBLIC_ORIGIN, private_addresses="allow")).status == 200
+    with pytest.raises(FetchError, match="non-public address"):
+        run(go(None, private_addresses="deny"))
+
+
+def test_a_redirect_into_the_local_network_is_refused(http_server: TestServer) -> None:
+    http_server.page("/secret", "<p>secret</p>")
+    http_server.route("/hop", status=302, headers={"Location": "/secret"}, content_type=None)
+
+    async def go() -> FetchResult:
+        async with Fetcher(FetchConfig(**FAST)) as fetcher:
+            # the allowed request leaves a keep-alive connection to the server in the pool: a request
+            # that may not reach private addresses must not ride on it either
+            assert (await fetcher.fetch(http_server.url("/secret"))).status == 200
+            return await fetcher.fetch(http_server.url("/hop"), origin=PUBLIC_ORIGIN)
+
+    with pytest.raises(FetchError, match="non-public address"):
+        run(go())
+    assert http_server.hits["/secret"] == 1 and http_server.hits.get("/hop", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
+        ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.9", False), ("192.168.1.1", False),
+        ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
+        ("fe80::1%eth0", False), ("fd00::1", False), ("::ffff:127.0.0.1", False), ("224.0.0.1", False),
+        ("not an address", False),
+    ],
+)  # fmt: skip
+def test_public_addresses(address: str, public: bool) -> None:
+    from monitor.sources._transport import is_public
+
+    assert is_public(address) is public

@@ -352,6 +352,31 @@ def test_file_source_reads_the_bundled_sample_offline(tmp_path: Path, store: Sto
     assert result.status == "error" and "no such file" in (result.error or "")
 
 
+def test_a_source_refused_by_the_address_policy_fails_alone(http_server: TestServer, store: Store) -> None:
+    """`private_addresses = "deny"` (a deployment that watches only public sites): a local page is
+    refused and the refusal recorded on that source; the other sources of the pass go on."""
+    http_server.page("/intranet", story(5))
+    http_server.page("/feed.xml", rss([(http_server.url("/intranet"), "Local", None)]), "application/rss+xml")
+    watched = SAMPLES_DIR / "strike-policy" / "1-2024-05-30-morning.txt"
+    config = make_config(
+        SourceConfig(name="intranet", url=http_server.url("/intranet")),
+        SourceConfig(name="local-feed", type="feed", url=http_server.url("/feed.xml")),
+        SourceConfig(name="sample", type="file", path=watched),
+        fetch=FetchConfig(retries=2, timeout=timedelta(seconds=1), private_addresses="deny"),
+    )
+    results = by_name(check(config, store))
+    assert results["sample"].status == "new"
+    for name in ("intranet", "local-feed"):
+        assert results[name].status == "error", name
+        assert "non-public address 127.0.0.1" in (results[name].error or "")
+        row = source_row(store, name)
+        assert row.last_status == "error" and "private_addresses" in (row.last_error or "")
+    assert "/intranet" not in http_server.hits and "/feed.xml" not in http_server.hits
+    # the default policy lets a local source reach itself (the tests' servers are all local)
+    allowed = make_config(SourceConfig(name="intranet", url=http_server.url("/intranet")))
+    assert by_name(check(allowed, store))["intranet"].status == "new"
+
+
 def test_named_sources_only_and_unknown_names(http_server: TestServer, store: Store) -> None:
     from monitor.errors import InputError
 

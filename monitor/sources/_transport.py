@@ -24,6 +24,7 @@ What it does and does not do:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -39,9 +40,28 @@ _READ_SIZE = 64 * 1024
 _MAX_HEAD = 64 * 1024  # h11's limit on the size of a response head
 _Key = tuple[bytes, bytes, int]  # (scheme, host, port)
 
+# A request's `extensions` key: False when it may not reach a private address (see `AddressRefused`).
+ALLOW_PRIVATE = "claimwatch.allow_private"
+
+
+class AddressRefused(http.ConnectError):
+    """The peer is a loopback, private, link-local or otherwise non-public address and the request may
+    not reach one: a public page or feed redirecting (or linking) into the local network."""
+
+
+def is_public(address: str) -> bool:
+    """Whether `address` (an IP literal) is a public internet address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
 
 class _Connection:
-    __slots__ = ("h11", "idle_since", "key", "reader", "reused", "writer")
+    __slots__ = ("h11", "idle_since", "key", "peer", "reader", "reused", "writer")
 
     def __init__(self, key: _Key, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.key = key
@@ -50,6 +70,8 @@ class _Connection:
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self.idle_since = 0.0
         self.reused = False
+        peer = writer.get_extra_info("peername")
+        self.peer: str = str(peer[0]) if peer else ""  # the address actually connected to
 
     def usable(self, now: float, expiry: float) -> bool:
         """Still fit for a new request: not expired, not closed or half-closed by the server."""
@@ -149,14 +171,27 @@ class Http11Transport(http.AsyncBaseTransport):
         headers = request.headers
         framed = "content-length" in headers or "transfer-encoding" in headers
         body = [part async for part in request.stream] if framed else None
+        # checked on the connection itself, new or reused: the address DNS gave for this very connection
+        private_ok = request.extensions.get(ALLOW_PRIVATE, True)
         conn = self._take_idle(key)
         if conn is None:
             conn = await self._connect(key, request, timeouts)
+        if not private_ok:
+            self._check_public(conn, request)
         try:
             return await self._exchange(conn, request, timeouts, body)
         except _Retry:
             conn = await self._connect(key, request, timeouts)
+            if not private_ok:
+                self._check_public(conn, request)
             return await self._exchange(conn, request, timeouts, body)
+
+    def _check_public(self, conn: _Connection, request: Any) -> None:
+        if is_public(conn.peer):
+            return
+        self._put_idle(conn)  # the connection is fine for requests that may reach it
+        host = request.url.host
+        raise AddressRefused(f"{host} is at the non-public address {conn.peer}", request=request)
 
     async def _exchange(
         self, conn: _Connection, request: Any, timeouts: dict[str, Any], body: list[bytes] | None

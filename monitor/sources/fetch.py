@@ -7,6 +7,10 @@
   `per_host_delay` between the starts of two requests to one host.
 - Limits: connect and read timeouts plus an overall deadline per attempt, `max_redirects`, a body cap
   enforced while streaming (the download stops as soon as it is exceeded), an allowed content-type list.
+- Addresses (`private_addresses`): by default a request may reach a loopback, private or link-local
+  address only when the source's own URL (`origin`) is at one. A public page or feed cannot redirect
+  or link the fetcher into the local network (cloud metadata endpoints, admin pages); the check is
+  made on the address each connection actually reached, so DNS tricks do not get around it.
 - Transient failures (connect errors, timeouts, dropped connections, 408/425/429/5xx) are retried
   `retries` times with exponential backoff and jitter; a server's Retry-After is honoured up to
   `retry_after_max`. Everything else fails at once with a `FetchError` saying why.
@@ -16,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,13 +34,14 @@ from urllib.parse import urlsplit
 from monitor.config import FetchConfig
 from monitor.errors import FetchError
 from monitor.sources._http import http
-from monitor.sources._transport import Http11Transport
+from monitor.sources._transport import ALLOW_PRIVATE, AddressRefused, Http11Transport, is_public
 
 __all__ = ["FetchResult", "Fetcher", "host_of"]
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_ORIGIN_TTL = 300.0  # seconds a source host's address class is remembered
 _ACCEPT = (
     "text/html,application/xhtml+xml;q=0.9,application/rss+xml;q=0.9,application/atom+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/plain;q=0.7,*/*;q=0.1"
@@ -106,6 +113,7 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(config.concurrency)
         self._hosts: dict[str, _HostGate] = {}
+        self._origins: dict[str, tuple[float, bool]] = {}  # host -> (when resolved, at a non-public address)
         self._types = tuple(t.lower() for t in config.content_types)
 
     async def __aenter__(self) -> Fetcher:
@@ -134,8 +142,14 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         content_types: tuple[str, ...] | None = None,
+        origin: str | None = None,
     ) -> FetchResult:
-        """GET `url` (conditionally when `etag`/`last_modified` are given). Raises `FetchError`."""
+        """GET `url` (conditionally when `etag`/`last_modified` are given). Raises `FetchError`.
+
+        `origin` is the configured URL that led here (a feed for its articles); it decides whether the
+        request may reach a non-public address (`private_addresses`). Default: `url` itself.
+        """
+        extensions = {ALLOW_PRIVATE: await self._private_ok(origin or url)}
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -151,7 +165,7 @@ class Fetcher:
                     await gate.wait_turn()
                     async with self._global:
                         async with asyncio.timeout(self._deadline):
-                            result = await self._once(url, headers, allowed)
+                            result = await self._once(url, headers, allowed, extensions)
                 return _with(result, elapsed=time.monotonic() - started, attempts=attempt)
             except TimeoutError:
                 error = FetchError(f"timed out after {self._deadline:g}s", transient=True)
@@ -177,9 +191,35 @@ class Fetcher:
             delay = max(delay, min(retry_after, self.config.retry_after_max.total_seconds()))
         return delay
 
-    async def _once(self, url: str, headers: dict[str, str], allowed: tuple[str, ...]) -> FetchResult:
+    async def _private_ok(self, origin: str) -> bool:
+        """Whether requests made for `origin` may reach non-public addresses."""
+        policy = self.config.private_addresses
+        if policy != "source":
+            return policy == "allow"
+        host = (urlsplit(origin).hostname or "").lower()
+        try:
+            return not is_public(str(ipaddress.ip_address(host)))
+        except ValueError:
+            pass  # a name, not an address literal
+        now = time.monotonic()
+        known = self._origins.get(host)
+        if known is not None and now - known[0] < _ORIGIN_TTL:
+            return known[1]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return False  # unresolvable: the request fails to connect anyway, and never to a private place
+        private = any(not is_public(str(info[4][0])) for info in infos)
+        if len(self._origins) > 4096:
+            self._origins.clear()
+        self._origins[host] = (now, private)
+        return private
+
+    async def _once(
+        self, url: str, headers: dict[str, str], allowed: tuple[str, ...], extensions: dict[str, Any]
+    ) -> FetchResult:
         limit = self.config.max_bytes
-        async with self._client.stream("GET", url, headers=headers) as response:
+        async with self._client.stream("GET", url, headers=headers, extensions=extensions) as response:
             status = response.status_code
             final_url = str(response.url)
             etag = response.headers.get("ETag")
@@ -256,6 +296,10 @@ def _retry_after(value: str | None) -> float | None:
 def _translate(exc: Exception, config: FetchConfig) -> FetchError:
     """An HTTP library exception -> FetchError with a short reason and the right `transient` flag."""
     detail = str(exc) or type(exc).__name__
+    if isinstance(exc, AddressRefused):
+        return FetchError(
+            f"refused: {detail} (this source may not reach private addresses; see [fetch] private_addresses)"
+        )
     if isinstance(exc, http.TooManyRedirects):
         return FetchError(f"too many redirects (more than {config.max_redirects})")
     if isinstance(exc, http.ConnectTimeout):
