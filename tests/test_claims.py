@@ -300,3 +300,35 @@ def test_permission_needs_another_actor() -> None:
 def test_right_to_defend_itself_is_not_a_purpose_qualifier() -> None:
     text = "NATO welcomed the decision, saying Ukraine had the right to defend itself."
     assert all("defend" not in " ".join(c.qualifiers) for c in extract_claims(text))
+
+
+CMA = "Competition and Markets Authority"
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance"),
+    [
+        # the gazetteer knows the body by its demonym phrase ("British competition regulator")
+        ("Britain's competition regulator blocked the takeover on Wednesday.", CMA, "oppose"),
+        ("Britain's competition regulator said it had approved the revised deal.", CMA, "support"),
+        # else the country's body, named with the demonym
+        ("Japan's nuclear regulator approved the restart of the reactor.", "Japanese regulator", "support"),
+        ("Italy's data protection authority lifted its ban on the chatbot.", "Italian regulator", "support"),
+        # role words still make the government's spokespeople
+        ("Germany's foreign minister backed the plan.", "Germany", "support"),
+    ],
+)  # fmt: skip
+def test_a_country_possessive_before_a_described_body_is_that_body(
+    text: str, actor: str, stance: str
+) -> None:
+    assert current(text) == {(actor, stance)}
+
+
+def test_words_inside_a_name_are_not_topic_words() -> None:
+    """ "Call of Duty" is a game: its "Duty" must not make a levy topic; a lower-case duty still does."""
+    game = extract_claims("Sony said Microsoft could withhold Call of Duty from rival consoles.")
+    assert "levy" not in game[0].topic and "Duty" in game[0].topic
+    tax = extract_claims("The government said it would raise the fuel duty in April.")
+    assert "levy" in tax[0].topic
+    headline = extract_claims("Germany Drops Opposition To Fuel Duty Cut")
+    assert "levy" in headline[0].topic  # a title-case headline is not a name

@@ -697,12 +697,17 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
     n = len(tokens)
     k = j
     possessive = False
+    roles_seen = 0
     if k < n and tokens[k].norm in ("'s", "'"):
         k += 1
         possessive = True
         while k < n and tokens[k].norm in _ROLE_MODIFIERS and k - j < 3:
             k += 1
-    roles_seen = 0
+        head = _body_head(tokens, k, gaz)
+        if head is not None:
+            # "Britain's competition regulator", "Italy's data protection authority": a public body
+            k = head + 1
+            roles_seen = 1
     while k < n and (
         tokens[k].norm in gaz.role_words
         or (tokens[k].norm == "of" and roles_seen and k + 1 < n and tokens[k + 1].norm in gaz.role_words)
@@ -736,6 +741,34 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
     elif possessive:
         return j, True
     return k, False
+
+
+# Nouns that name a public body after a country's possessive and a few lower-case words saying what it
+# oversees: "Britain's competition regulator", "Japan's nuclear watchdog", "Italy's data protection
+# authority". Role words ("Germany's foreign minister") are handled by the role loop instead.
+_BODY_HEADS = frozenset(
+    ["regulator", "regulators", "watchdog", "authority", "agency", "court", "commission", "tribunal"]
+)
+
+
+def _body_head(tokens: list[Token], k: int, gaz: Gazetteer) -> int | None:
+    """Index of a body noun after up to three lower-case modifier words at k, else None."""
+    n = len(tokens)
+    m = k
+    while m < n and m - k < 3 and tokens[m].norm not in _BODY_HEADS:
+        tok = tokens[m]
+        if not tok.is_word or tok.is_capitalised or tok.norm in gaz.role_words or tok.norm in _NOT_MODIFIERS:
+            return None
+        m += 1
+    if m == k or m >= n or tokens[m].norm not in _BODY_HEADS:
+        return None  # no modifier: "Britain's regulator" is read by the role words already
+    return m
+
+
+# Words that cannot describe what a body oversees: the head is then something else ("the court").
+_NOT_MODIFIERS = frozenset(
+    ["the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "by", "that"]
+)
 
 
 # Heads that end the name of a public body; "X and Y <head>" is one name ("Competition and Markets
@@ -1061,6 +1094,11 @@ _INSTITUTIONS = {
     "bank": "central bank",
     "regulator": "regulator",
     "regulators": "regulator",
+    "watchdog": "regulator",
+    "authority": "regulator",
+    "agency": "agency",
+    "commission": "commission",
+    "tribunal": "court",
     "opposition": "opposition",
 }
 _COURT_LEVELS = frozenset(["supreme", "high", "top", "constitutional", "appeals"])
@@ -1069,7 +1107,18 @@ _COURT_LEVELS = frozenset(["supreme", "high", "top", "constitutional", "appeals"
 def _institution(
     tokens: list[Token], j: int, end: int, country: str, gaz: Gazetteer, start: int
 ) -> Mention | None:
-    """A country's institution ("Kenya's parliament") from the role words in tokens[j:end], or None."""
+    """A country's institution ("Kenya's parliament") from the role words in tokens[j:end], or None.
+
+    A body the gazetteer knows by the demonym phrase is that body: "Britain's competition regulator"
+    is the "British competition regulator", an alias of the Competition and Markets Authority.
+    """
+    entry = gaz.actors.get(country)
+    if j < end and tokens[j].norm in ("'s", "'") and entry is not None:
+        described = " ".join(t.text for t in tokens[j + 1 : end])
+        for prefix in (*entry.demonyms, country, *entry.aliases[:3]):
+            known = gaz.resolve(f"{prefix} {described}")
+            if known is not None and known != country and gaz.kind_of(known) == "org":
+                return Mention(start, end, _text(tokens, start, end), "org", known, gaz.stance_actor(known))
     head = None
     for k in range(j, end):
         norm_k = tokens[k].norm
@@ -1080,7 +1129,6 @@ def _institution(
     noun = _INSTITUTIONS[tokens[head].norm]
     if noun == "court" and head > j and tokens[head - 1].norm in _COURT_LEVELS:
         noun = f"{tokens[head - 1].norm} court"
-    entry = gaz.actors.get(country)
     demonym = entry.demonyms[0] if entry is not None and entry.demonyms else f"{country}'s"
     name = f"{demonym} {noun}"
     return Mention(start, end, _text(tokens, start, end), "org", name, name)

@@ -246,11 +246,31 @@ def concepts(
         if s in model.generic or tok.norm in model.generic:
             continue
         group = model.groups.get(s)
+        if group and _inside_name(tokens, i - 1):
+            group = None  # "Call of Duty" is a game, not a tax; "Digital Markets Act" a law, not markets
         if group:
             add(group)
         else:
             add(tok.norm if not tok.is_capitalised else tok.fold)
     return out
+
+
+def _inside_name(tokens: list[Token], k: int) -> bool:
+    """Whether capitalised tokens[k] is part of a multi-word name in running text: a capitalised word
+    (or "of", "the", "and" inside the name) next to it, the sentence not in title case (a headline)."""
+
+    def capital(j: int) -> bool:
+        return 0 <= j < len(tokens) and tokens[j].is_capitalised and tokens[j].is_word
+
+    def joined(j: int, step: int) -> bool:
+        if capital(j):
+            return True
+        return 0 <= j < len(tokens) and tokens[j].norm in ("of", "the", "and", "&") and capital(j + step)
+
+    if not ((joined(k - 1, -1) and k - 1 > 0) or joined(k + 1, 1)):
+        return False  # "Duty" alone; a sentence-initial word before it is no name either
+    words = [t for t in tokens if t.is_word and len(t.norm) > 3]
+    return sum(t.is_capitalised for t in words) <= 0.5 * len(words)
 
 
 _UNSEEN = object()
