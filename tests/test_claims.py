@@ -332,3 +332,45 @@ def test_words_inside_a_name_are_not_topic_words() -> None:
     assert "levy" in tax[0].topic
     headline = extract_claims("Germany Drops Opposition To Fuel Duty Cut")
     assert "levy" in headline[0].topic  # a title-case headline is not a name
+
+
+def test_a_minister_named_without_a_country_speaks_for_the_story_s_government() -> None:
+    text = (
+        "LONDON, March 9, 2023\n\n"
+        "Transport Secretary Mark Harper said the government was committed to the rail project.\n\n"
+        "Ministers said they remained fully committed to delivering the line to Manchester.\n\n"
+        "Harper later backed the revised timetable."
+    )
+    held = {(c.actor, c.stance) for c in extract_claims(text) if c.stance}
+    assert held == {("United Kingdom", "support")}
+    assert len([c for c in extract_claims(text) if c.stance]) == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sunak won't commit to the railway reaching Manchester.",
+        "Germany did not promise to send the jets.",
+        "Berlin would not guarantee that the pipeline will be finished.",
+    ],
+)
+def test_refusing_to_commit_is_undecided_not_opposed(text: str) -> None:
+    assert {c.stance for c in extract_claims(text) if c.stance} == {"undecided"}
+
+
+def test_what_reports_say_about_an_actor_is_not_its_own_stance() -> None:
+    """ "The Independent newspaper reported that ministers ...", "amid reports that ministers ...": the
+    outlet's or unnamed reporters' claim, attributed to them; the ministers' own stance stays unknown."""
+    text = (
+        "Britain delayed the rail line on Thursday.\n\n"
+        "The Independent newspaper reported that ministers were weighing scrapping the northern leg.\n\n"
+        "Sunak declined to guarantee the leg, amid reports that ministers are considering shelving it."
+    )
+    claims = [c for c in extract_claims(text) if c.stance]
+    by_cue = {c.cue: c for c in claims}
+    weighing = by_cue["were weighing scrapping"]
+    assert (weighing.actor, weighing.attribution) == (None, "Independent")
+    shelving = by_cue["are considering shelving"]
+    assert (shelving.actor, shelving.attribution) == (None, "reports")
+    own = by_cue["declined to guarantee"]
+    assert (own.actor, own.attribution, own.stance) == ("United Kingdom", None, "undecided")

@@ -862,7 +862,7 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
 _QUOTE_OPENERS = "\"“‘'("
 # Lower-case words a mention may start with (see find_mentions): pronouns, articles, role words.
 _MENTION_STARTS = frozenset(PRONOUNS) | frozenset(
-    ["the", "this", "a", "an", "officials", "spokesperson", "spokesman", "spokeswoman"]
+    ["the", "this", "a", "an", "officials", "ministers", "spokesperson", "spokesman", "spokeswoman"]
 )
 
 
@@ -1036,13 +1036,15 @@ def find_mentions(
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="person"))
                 resume = k + 1
                 continue
-        if tok.norm in ("officials", "spokesperson", "spokesman", "spokeswoman") and (
+        if tok.norm in ("officials", "ministers", "spokesperson", "spokesman", "spokeswoman") and (
             i == 0 or not tokens[i - 1].is_capitalised
         ):
             start = (
                 i - 1 if i > 0 and tokens[i - 1].norm in ("a", "an", "the", "its", "their", "senior") else i
             )
-            mentions.append(Mention(start, i + 1, _text(tokens, start, i + 1), "role", role="official"))
+            # ministers are a government's: they resolve to a country, officials to the body named last
+            role = "government" if tok.norm == "ministers" else "official"
+            mentions.append(Mention(start, i + 1, _text(tokens, start, i + 1), "role", role=role))
             resume = i + 1
             continue
         if (
@@ -1157,7 +1159,9 @@ def _unknown(
         while start < end and tokens[start].norm in _COMMON_OPENERS:
             start += 1
     titled = False
+    office = False  # a government office among the titles: "Transport Secretary", "Finance Minister"
     while start < end and tokens[start].fold in gaz.titles:
+        office = office or tokens[start].norm in _GOVERNMENT_OFFICES
         start += 1
         titled = True
     if start >= end:
@@ -1211,12 +1215,18 @@ def _unknown(
         )
     who = end + 1 < n and tokens[end].text == "," and tokens[end + 1].norm == "who"
     if not is_org and (titled or 2 <= len(span) <= 4 or who):
-        # "Hochul, who ...": only people are "who"
-        return Mention(i, end, _text(tokens, i, end), "unknown_person", text, text)
+        # "Hochul, who ...": only people are "who". A minister or secretary named without a country
+        # speaks for the story's own government, resolved in context (extract._resolve_minister).
+        return Mention(
+            i, end, _text(tokens, i, end), "unknown_person", text, text, role="minister" if office else None
+        )
     if text.lower().startswith("the "):
         text = text[4:]
     return Mention(i, end, _text(tokens, i, end), "unknown_org", text, text)
 
+
+# Titles of a national government's office holders (not "Secretary-General", not a company's officers).
+_GOVERNMENT_OFFICES = frozenset(["minister", "secretary"])
 
 # Offices that describe one person: "the governor", "the Arizona Democrat" (see find_mentions).
 _PERSON_ROLES = frozenset(

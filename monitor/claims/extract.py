@@ -93,6 +93,9 @@ _SKIP = frozenset(
         "himself",
         "herself",
         "repeatedly",
+        "later",  # "Harper later backed ...": time adverbs between the subject and its verb
+        "earlier",
+        "soon",
     ]
 )
 # Negated auxiliaries written as one token: "didn't", "won't", "couldn't", "isn't".
@@ -419,6 +422,13 @@ def _analyse(
     by_start = {m.start: m for m in mentions}
     for m in mentions:
         _resolve(m, tokens, mentions, gaz, ctx)
+        if m.kind == "unknown_person" and m.role == "minister":
+            # "Transport Secretary Mark Harper" in a London story speaks for the British government
+            home = ctx.dateline_country or (
+                ctx.country_counts.most_common(1)[0][0] if ctx.country_counts else None
+            )
+            if home is not None:
+                m.actor = home
         if m.kind in ("unknown_person", "unknown_org") and m.name:
             surname = m.name.split()[-1]
             if len(m.name.split()) > 1:
@@ -522,6 +532,8 @@ def _analyse(
             attribution = speaker.actor
             if leading is not None:
                 actor = None  # a third party's claim about the holder, not the holder's own stance
+        if leading is None and _hearsay(tokens, reporting, chain.start):
+            attribution, actor = "reports", None  # "amid reports that ministers are considering ..."
         prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
         region_end = chains[chain_index + 1].start if chain_index + 1 < len(chains) else n
         region_text = (
@@ -628,6 +640,16 @@ def _analyse(
 
 _COLLECTIVE_NOUNS = frozenset(
     [
+        # what an outlet is: "The Independent newspaper reported that ..." (the outlet is the speaker)
+        "newspaper",
+        "paper",
+        "daily",
+        "weekly",
+        "tabloid",
+        "magazine",
+        "broadcaster",
+        "website",
+        "outlet",
         "clubs",
         "teams",
         "members",
@@ -992,6 +1014,17 @@ def _governs(tokens: list[Token], left: int, right: int) -> bool:
 
 
 _CLAUSE_BREAKS = frozenset(["while", "whereas", "but", "although", "though", "however", "meanwhile"])
+
+
+def _hearsay(tokens: list[Token], reporting: list[int], start: int) -> bool:
+    """Whether unnamed reports ("reports that", "a report that") govern the clause starting at `start`."""
+    return any(
+        tokens[r].norm in ("reports", "report")
+        and r + 1 < start
+        and tokens[r + 1].norm == "that"
+        and _governs(tokens, r, start)
+        for r in reporting
+    )
 
 
 def _reporting_subjects(
