@@ -374,3 +374,23 @@ def test_what_reports_say_about_an_actor_is_not_its_own_stance() -> None:
     assert (shelving.actor, shelving.attribution) == (None, "reports")
     own = by_cue["declined to guarantee"]
     assert (own.actor, own.attribution, own.stance) == ("United Kingdom", None, "undecided")
+
+
+def test_a_refusal_before_a_stance_noun_is_one_cue() -> None:
+    """ "has refused to join the agreement": one refusal (oppose), not "has refused" and "refused to join
+    the agreement" composed into a double negative (support)."""
+    claims = [c for c in extract_claims("Hungary has also refused to join the agreement so far.") if c.stance]
+    assert [(c.actor, c.stance, c.cue) for c in claims] == [
+        ("Hungary", "oppose", "has also refused to join the agreement")
+    ]
+
+
+def test_coming_on_board_is_support_and_a_past_perfect_report_is_history() -> None:
+    claims = extract_claims(
+        "Hungary came on board later in the day.\n\n"
+        "Budapest had argued that the plan would hurt Hungary's economy."
+    )
+    current = {(c.actor, c.stance) for c in claims if c.has_stance}
+    assert current == {("Hungary", "support")}
+    history = [c for c in claims if c.stance == "oppose"]
+    assert history and all(c.background for c in history)

@@ -88,3 +88,21 @@ def test_a_quoted_paragraph_between_furniture_is_kept() -> None:
 def test_outlet_appeal_in_the_first_person_is_boilerplate() -> None:
     text = "Whether it's our podcast or our documentary, we know how much facts matter to you."
     assert texts(text) == []
+
+
+def test_a_long_news_paragraph_mentioning_signing_up_is_not_boilerplate() -> None:
+    news = (
+        "Ireland's cabinet was meeting on Thursday to decide whether to sign up to a global minimum "
+        "corporate tax rate, with Finance Minister Paschal Donohoe saying the government would study the "
+        "final text of the agreement before making up its mind."
+    )
+    banner = "Sign up for our free newsletter and get the day's top stories in your inbox"
+    appeal = (
+        "If you value independent reporting like this, please consider a donation today: every gift, "
+        "however small, keeps our reporters in the field and our journalism free for everyone to read, "
+        "now and in the years to come, wherever you are and whatever you can afford."
+    )
+    kinds = {s.text: s.kind for s in split_sentences(f"{news}\n\n{banner}\n\n{appeal}")}
+    assert kinds[news] == "body"
+    assert kinds[banner] == "boilerplate"
+    assert kinds[appeal] == "boilerplate"

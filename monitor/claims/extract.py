@@ -592,6 +592,8 @@ def _analyse(
         elif topic_concepts:
             sentence_concepts = topic_concepts
         background = flags.get("background", False) or recalled
+        if leading is not None and _past_perfect_before(tokens, leading):
+            background = True  # "Budapest had argued that the plan would hurt ...": a position once held
         if how == "relative" and _past_form(tokens[head.start].norm):
             recalled_here.add(len(claims))  # see below: "Hochul, who halted the plan, said she backs ..."
         confidence = _confidence(head, how, heading, stance_value)
@@ -1014,6 +1016,16 @@ def _governs(tokens: list[Token], left: int, right: int) -> bool:
 
 
 _CLAUSE_BREAKS = frozenset(["while", "whereas", "but", "although", "though", "however", "meanwhile"])
+
+
+def _past_perfect_before(tokens: list[Token], r: int) -> bool:
+    """Whether the reporting verb at r is in the past perfect: "had argued", "had long said"."""
+    k = r - 1
+    while k >= 0 and r - k <= 3 and (tokens[k].norm in _SKIP or tokens[k].norm.endswith("ly")):
+        if tokens[k].norm in ("had", "'d"):
+            return True
+        k -= 1
+    return False
 
 
 def _hearsay(tokens: list[Token], reporting: list[int], start: int) -> bool:

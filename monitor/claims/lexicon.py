@@ -329,12 +329,15 @@ class Lexicon:
                 if light is None:
                     break
                 where, mode = light
+                # the light verb may end an earlier cue ("has refused" + "to join the agreement"): the noun
+                # cue takes that cue in, so no two cues overlap (they would compose: oppose x oppose)
+                first = min([where] + [c.start for c in out if c.start < where < c.end])
                 if mode == "receive":
                     # "won approval from the regulator": the stance is not the subject's; block the noun
-                    out = [c for c in out if not (c.start >= where and c.end <= end) and c is not inside]
+                    out = [c for c in out if not (c.start >= first and c.end <= end) and c is not inside]
                     cue_at.pop(where, None)
-                    entry = " ".join(t.text for t in tokens[where:end])
-                    out.append(Cue(where, end, None, "neutral", entry, light=where))
+                    entry = " ".join(t.text for t in tokens[first:end])
+                    out.append(Cue(first, end, None, "neutral", entry, light=where))
                     break
                 stance = self.nouns[key]
                 if mode == "reverse":
@@ -342,15 +345,15 @@ class Lexicon:
                 elif mode == "deny":
                     stance = "oppose" if stance == "support" else stance
                 # the light verb may have been read as a verb cue of its own ("dropped"): the noun wins
-                out = [c for c in out if not (c.start >= where and c.end <= end) and c is not inside]
+                out = [c for c in out if not (c.start >= first and c.end <= end) and c is not inside]
                 cue_at.pop(where, None)
                 out.append(
                     Cue(
-                        where,
+                        first,
                         end,
                         stance,
                         "noun",
-                        " ".join(t.text for t in tokens[where:end]),
+                        " ".join(t.text for t in tokens[first:end]),
                         light=where,
                         reversed_noun=mode == "reverse",
                     )

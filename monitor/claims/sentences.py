@@ -100,6 +100,8 @@ _BOILERPLATE_HINTS = (
     "become a",
     "unlock",
 )
+_FURNITURE_MAX_WORDS = 35
+_READER = re.compile(r"\b(?:you|your|yours)\b")  # matched on the lowered line
 _FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|our|us)\b")  # matched on the lowered line
 _QUOTE_CHARS = re.compile(r"[\"“”]")
 _SECOND_PERSON = re.compile(r"\b(?:we|our|us|you|your)\b", re.I)
@@ -178,7 +180,13 @@ def _is_boilerplate(line: str) -> bool:
     if _BOILERPLATE_START.match(line):
         return True
     lowered = line.lower()
-    if any(hint in lowered for hint in _BOILERPLATE_HINTS) and _BOILERPLATE.search(line):
+    # Page furniture is short or talks to the reader; a long paragraph that merely mentions signing up
+    # to a treaty, a subscription service or a donation is news.
+    if (
+        any(hint in lowered for hint in _BOILERPLATE_HINTS)
+        and _BOILERPLATE.search(line)
+        and (len(line.split()) <= _FURNITURE_MAX_WORDS or _READER.search(lowered))
+    ):
         return True
     # An outlet talking about itself ("we know how important it is ...") outside any quotation.
     return not _QUOTE_CHARS.search(line) and len(_FIRST_PERSON_PLURAL.findall(lowered)) >= 2
