@@ -394,3 +394,12 @@ def test_coming_on_board_is_support_and_a_past_perfect_report_is_history() -> No
     assert current == {("Hungary", "support")}
     history = [c for c in claims if c.stance == "oppose"]
     assert history and all(c.background for c in history)
+
+
+def test_a_stance_in_a_before_or_until_clause_is_not_yet_held() -> None:
+    text = (
+        "Erdogan said the EU should first clear the way for Turkey's bid before Ankara gives its approval "
+        "to Sweden joining NATO."
+    )
+    assert [c for c in extract_claims(text) if c.actor == "Turkey" and c.stance] == []
+    assert current("After Ankara gave its approval, Sweden joined NATO.") == {("Turkey", "support")}

@@ -524,6 +524,8 @@ def _analyse(
             else [holder]
         )
         stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, leading is not None)
+        if how == "subject" and holder.start > 0 and tokens[holder.start - 1].norm in _NOT_YET:
+            continue  # "before Ankara gives its approval", "until Berlin agrees": not (yet) a position
         if stance_value is None or flags.get("hypothetical"):
             continue
         attribution = None
@@ -1016,6 +1018,10 @@ def _governs(tokens: list[Token], left: int, right: int) -> bool:
 
 
 _CLAUSE_BREAKS = frozenset(["while", "whereas", "but", "although", "though", "however", "meanwhile"])
+
+
+# Conjunctions that make their clause's stance a condition still to be met, not a position held.
+_NOT_YET = frozenset(["before", "until", "till", "unless"])
 
 
 def _past_perfect_before(tokens: list[Token], r: int) -> bool:
