@@ -403,3 +403,22 @@ def test_a_stance_in_a_before_or_until_clause_is_not_yet_held() -> None:
     )
     assert [c for c in extract_claims(text) if c.actor == "Turkey" and c.stance] == []
     assert current("After Ankara gave its approval, Sweden joined NATO.") == {("Turkey", "support")}
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("Apple said on Friday it would delay its plans to scan photos.", "undecided"),
+        ('Apple said it had decided to "take additional time" before releasing the features.', "undecided"),
+        ("Unity said it would rework the fee.", "undecided"),
+        ("Britain clears reworked takeover.", "support"),  # a participle, not a rethink
+    ],
+)
+def test_delaying_or_reworking_a_plan_is_undecided(text: str, stance: str) -> None:
+    assert {c.stance for c in extract_claims(text) if c.stance} == {stance}
+
+
+def test_what_an_actor_did_not_say_is_no_stance() -> None:
+    assert [c for c in extract_claims("Apple did not say it was abandoning the system.") if c.stance] == []
+    claims = extract_claims("Belgium has not said whether it will extend the reactors.")
+    assert {(c.actor, c.stance) for c in claims if c.stance} == {("Belgium", "undecided")}

@@ -524,6 +524,8 @@ def _analyse(
             else [holder]
         )
         stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, leading is not None)
+        if leading is not None and _negated_report(tokens, leading):
+            continue  # "did not say it was abandoning the system": nothing is asserted
         if how == "subject" and holder.start > 0 and tokens[holder.start - 1].norm in _NOT_YET:
             continue  # "before Ankara gives its approval", "until Berlin agrees": not (yet) a position
         if stance_value is None or flags.get("hypothetical"):
@@ -1024,6 +1026,14 @@ _CLAUSE_BREAKS = frozenset(["while", "whereas", "but", "although", "though", "ho
 _NOT_YET = frozenset(["before", "until", "till", "unless"])
 
 
+def _negated_report(tokens: list[Token], r: int) -> bool:
+    """Whether the reporting verb at r is negated: "did not say", "would not confirm", "never said".
+    ("has not said whether" is a stance of its own, undecided, read by the lexicon.)"""
+    if r + 1 < len(tokens) and tokens[r + 1].norm in ("whether", "if"):
+        return False
+    return any(t.norm in ("not", "never") or t.norm.endswith("n't") for t in tokens[max(0, r - 3) : r])
+
+
 def _past_perfect_before(tokens: list[Token], r: int) -> bool:
     """Whether the reporting verb at r is in the past perfect: "had argued", "had long said"."""
     k = r - 1
@@ -1183,6 +1193,13 @@ def _chains(tokens: list[Token], cues: list[Cue], mention_ends: frozenset[int] =
         if chains:
             last = chains[-1]
             gap = tokens[last.end : cue.start]
+            if (
+                gap
+                and gap[0].text in ('"', "“")
+                and last.end > 0
+                and tokens[last.end].start == tokens[last.end - 1].end + 1
+            ):
+                gap = gap[1:]  # a quotation that starts the complement: decided to "take additional time
             if (
                 cue.start - last.end <= 5
                 and cue.kind not in ("impersonal", "permission")
