@@ -422,3 +422,9 @@ def test_what_an_actor_did_not_say_is_no_stance() -> None:
     assert [c for c in extract_claims("Apple did not say it was abandoning the system.") if c.stance] == []
     claims = extract_claims("Belgium has not said whether it will extend the reactors.")
     assert {(c.actor, c.stance) for c in claims if c.stance} == {("Belgium", "undecided")}
+
+
+def test_the_subject_of_are_among_holds_the_relative_clause_s_stance() -> None:
+    text = "Manchester City and Arsenal are among six English clubs that signed up to the project."
+    assert current(text) == {("Manchester City", "support"), ("Arsenal", "support")}
+    assert current("Germany is among the countries that have opposed the plan.") == {("Germany", "oppose")}

@@ -902,6 +902,9 @@ def _subject(
             k = j - 1
             if k >= limit and tokens[k].text == ",":
                 k -= 1
+            member = _among_antecedent(tokens, k, by_end, limit)
+            if member is not None:
+                return member, "subject"
             if k >= limit and k in by_end and (norm != "that" or tokens[j - 1].text != ","):
                 m = by_end[k]
                 return (m, "relative") if not m.modifier else (None, "")
@@ -918,6 +921,23 @@ def _subject(
             continue
         return None, ""
     return None, ""
+
+
+def _among_antecedent(tokens: list[Token], k: int, by_end: dict[int, Mention], limit: int) -> Mention | None:
+    """ "Manchester City and Arsenal are among six English clubs that signed up": the relative clause
+    describes a group the subject belongs to, so the subject holds its stance."""
+    a = k
+    while (
+        a > limit
+        and k - a < 5
+        and (tokens[a].is_word or tokens[a].norm[:1].isdigit())
+        and tokens[a].norm != "among"
+    ):
+        a -= 1
+    if a - 2 < limit or tokens[a].norm != "among" or tokens[a - 1].norm not in ("is", "are", "was", "were"):
+        return None
+    m = by_end.get(a - 2)
+    return m if m is not None and not m.modifier and not m.possessive else None
 
 
 def _described_person(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> Mention | None:
