@@ -635,7 +635,7 @@ def _analyse(
             if k < len(claims) and claims[k].actor in main:
                 claims[k] = replace(claims[k], background=True)
     if not claims:
-        claims.append(_bare_claim(sentence, static, mentions, main_subject, speakers, heading))
+        claims.append(_bare_claim(sentence, static, main_subject, speakers, heading))
     _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
 
@@ -1532,7 +1532,6 @@ def _quote_mask(tokens: list[Token]) -> list[bool]:
 def _bare_claim(
     sentence: Sentence,
     static: _Static,
-    mentions: list[Mention],
     main_subject: Mention | None,
     speakers: dict[int, Mention],
     heading: bool,
