@@ -28,6 +28,7 @@ import ipaddress
 import ssl
 import time
 from collections.abc import AsyncIterator
+from functools import lru_cache
 from typing import Any
 
 import h11
@@ -49,6 +50,7 @@ class AddressRefused(http.ConnectError):
     not reach one: a public page or feed redirecting (or linking) into the local network."""
 
 
+@lru_cache(maxsize=4096)  # asked for every request and connection; a pass meets few addresses
 def is_public(address: str) -> bool:
     """Whether `address` (an IP literal) is a public internet address."""
     try:

@@ -27,6 +27,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,9 +64,20 @@ class FetchResult:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+@lru_cache(maxsize=16384)  # every request asks; a daemon re-reads the same URLs for months
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+
+
+@lru_cache(maxsize=16384)
+def _origin_host(origin: str) -> tuple[str, bool | None]:
+    """The host of a source's URL and, when it is an address literal, whether it is non-public."""
+    host = (urlsplit(origin).hostname or "").lower()
+    try:
+        return host, not is_public(str(ipaddress.ip_address(host)))
+    except ValueError:
+        return host, None  # a name, not an address literal: resolved (and cached) per request
 
 
 class _HostGate:
@@ -196,11 +208,9 @@ class Fetcher:
         policy = self.config.private_addresses
         if policy != "source":
             return policy == "allow"
-        host = (urlsplit(origin).hostname or "").lower()
-        try:
-            return not is_public(str(ipaddress.ip_address(host)))
-        except ValueError:
-            pass  # a name, not an address literal
+        host, literal_private = _origin_host(origin)
+        if literal_private is not None:
+            return literal_private
         now = time.monotonic()
         known = self._origins.get(host)
         if known is not None and now - known[0] < _ORIGIN_TTL:
