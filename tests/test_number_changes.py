@@ -364,3 +364,54 @@ def test_an_exact_body_figure_pairs_with_the_other_versions_exact_figure() -> No
         "Saudi officials said 1,301 pilgrims died during the hajj, most of them unregistered."
     )
     assert numbers(old, new) == [("1,081", "1,301")]
+
+
+# 9. Figures whose noun is said once, qualified nouns, and a value shared by two different figures.
+
+
+def test_a_figure_that_leaves_out_its_noun_counts_what_the_one_before_it_counts() -> None:
+    old = (
+        "Harbour workers count strike ballots\n\n"
+        "The first count showed 812 votes for a strike and 604 against, with 1,416 ballots returned."
+    )
+    new = (
+        "Harbour workers back strike\n\n"
+        "The final count showed 1,290 votes for a strike and 955 against, "
+        "out of 2,245 valid ballots returned."
+    )
+    assert numbers(old, new) == [("812", "1,290"), ("604", "955"), ("1,416", "2,245")]
+
+
+def test_a_word_after_the_figure_that_is_no_noun_does_not_become_what_it_counts() -> None:
+    old = "Lottery prize climbs to $640 million ahead of Friday draw"
+    new = "Lottery prize swells to $710 million ahead of Friday draw"
+    assert numbers(old, new) == [("640", "710")]
+    quantity = extract_quantities(new)[0]
+    assert (quantity.counts, quantity.about) == ("USD", "lottery prize")
+
+
+def test_a_name_after_a_preposition_is_not_whose_figure_it_is() -> None:
+    quantity = extract_quantities("Japan's import duty on Australian beef stands at 38.5%.")[0]
+    assert quantity.holder == "japan"
+
+
+def test_a_figure_per_named_share_is_a_per_share_figure() -> None:
+    quantity = extract_quantities("The rival bid is worth $41 per Harlow share.")[0]
+    assert quantity.about.split()[-1] == "/share"
+
+
+def test_a_new_figure_with_the_value_of_another_unchanged_figure_is_still_a_change() -> None:
+    # the 30% pay rise is unchanged; Canada's surcharge moving to 30% is a change even though a 30%
+    # figure was in the older version too
+    old = (
+        "Canada keeps steel surcharge at 20%\n\n"
+        "Dock workers won a pay rise of 30% last year, officials said. "
+        "Canada's surcharge on imported steel stands at 20%, the finance ministry said."
+    )
+    new = (
+        "Canada raises steel surcharge\n\n"
+        "Dock workers won a pay rise of 30% last year, officials said. "
+        "Canada said it would lift its surcharge on imported steel to 30% from 20%, "
+        "the finance ministry said."
+    )
+    assert numbers(old, new) == [("20", "30")]

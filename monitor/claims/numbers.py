@@ -221,6 +221,11 @@ _FUNCTION = frozenset(
         "until",
         "within",
         "across",
+        # position or time after the figure is not what it counts: "$2 billion ahead of the draw"
+        "ahead",
+        "behind",
+        "ago",
+        "apiece",
         # a time phrase after the figure is not what it counts: "5.5% this year", "2% next month"
         "this",
         "next",
@@ -230,6 +235,13 @@ _FUNCTION = frozenset(
     ]
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*|[^\sA-Za-z\d]")
+# Words between a figure and its counted noun that leave the count the same kind: "4,785 valid ballots"
+# counts ballots as "2,672 ballots" does. (Not "new" or "confirmed": "new cases" and "confirmed cases"
+# are other figures than "cases".)
+# Between two figures of one sentence, when the second has no noun of its own: it counts what the first
+# does ("1,518 votes in favour of unionising and 1,154 against").
+_ELIDED_AFTER = re.compile(r"[^\d.;:()]{0,80}?\sand\s+$")
+_COUNT_QUALIFIERS = frozenset(["valid", "eligible", "registered", "additional", "extra"])
 _SMALL_WORDS = {
     "one": 1,
     "two": 2,
@@ -293,6 +305,9 @@ def _counts(text: str, start: int, end: int, previous: _Record | Quantity | None
             continue
         if word.lower() in _FUNCTION:
             break
+        if lowered_after[k] in _COUNT_QUALIFIERS and after[k + 1 : k + 2] and after[k + 1][:1].islower():
+            k += 1
+            continue
         noun = word.lower()
         break
     for word in lowered_after[k : k + 4]:
@@ -340,6 +355,11 @@ _CHANGE_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:\s+[\w'%.-]+){{0,4
 # Whose figure it is. A name: capitalised words ("Reform UK", "Bank of England").
 _NAME = r"(?:[A-Z][\w&.-]*\s+(?:of\s+|de\s+)?){0,3}[A-Z][\w&.-]*"
 _POSSESSIVE_BEFORE = re.compile(rf"(?<![\w'])(?P<name>{_NAME})'s\s+(?:[a-z]+\s+){{0,3}}$")
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:on|for|from|against|into|to|with|over)\s+(?:(?:the|all|its|their|his|her|a|an)\s+)?$",
+    re.IGNORECASE,
+)
+_LEADING_POSSESSIVE = re.compile(rf"\s*(?:[Tt]he\s+)?(?P<name>{_NAME})'s\s")
 _SUBJECT_BEFORE = re.compile(rf"(?<![\w'])(?P<name>{_NAME})\s+(?:[a-z]+\s+){{1,4}}$")
 # A list with the counted noun said once: "Labour won 411 seats, the Conservatives 121 and Reform UK 5".
 _LIST_MEMBER = re.compile(
@@ -368,7 +388,7 @@ _NOT_MEASURE = frozenset(
         " stand reached reach reaches hit hits was were is are be been being set sets expected expects"
         " put puts around almost nearly roughly least pass passes passed past tops topped exceeded exceeds"
         " beyond topping exceeding grow value level levels figure total record high low higher lower up down"
-        " from"
+        " from grown swell swells swelled swelling shrank shrunk shrinks"
     ).split()
 )
 # The year a figure belongs to, said right after it in its clause: "cut 1,200 jobs in 2023".
@@ -408,6 +428,8 @@ def _measure_words(words: list[str], holder: str | None) -> list[str]:
         if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
             continue  # a verb in the past: "offered", "approved"
         stem = _stem(word)
+        if word.lower() in _NOT_MEASURE:
+            continue  # "climbs", "falls": the stem ("climb") would pass for a noun
         if len(stem) > 2 and stem not in _FUNCTION and stem not in _NOT_MEASURE and stem not in skip:
             out.append(stem)
     return out
@@ -514,6 +536,11 @@ def _holder(text: str, record: _Record) -> str | None:
     subject = _SUBJECT_BEFORE.search(clause)
     if subject is None:
         return None
+    if _OBJECT_BEFORE.search(clause, 0, subject.start()):
+        # "China's tariff on American goods stands at 84%": a name after a preposition is no subject;
+        # the clause's leading possessive names the holder
+        owner = _LEADING_POSSESSIVE.match(clause)
+        return _holder_name(owner.group("name")) if owner else None
     name = subject.group("name")
     at = record.full_start - len(clause) + subject.start()  # where the name begins in the sentence
     if record.unit and record.counts == record.unit and " " not in name and not text[:at].strip(" \"'\u201c"):
@@ -530,6 +557,13 @@ def _about(text: str, record: _Record, previous: _Record | None) -> str:
     words = _measure_words(_WORD_RE.findall(parts[-1])[-6:], record.holder)
     after = _words_after(text, record.end, 3)
     lowered = [w.lower() for w in after]
+    if (
+        len(lowered) > 2
+        and lowered[0] == "per"
+        and after[1][:1].isupper()
+        and _stem(lowered[2]) in _RATE_NOUNS
+    ):
+        del lowered[1]  # "$35 per Fox share": the company named between is the share's, not a new rate
     if (
         lowered[:1] in (["a"], ["an"], ["per"])
         and len(lowered) > 1
@@ -626,6 +660,15 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
         counts = subset[0] if subset else _counts(text, match.num_start, end, previous)
         if member and previous is not None and counts in (None, unit) and unit in (None, previous.unit):
             counts, unit = previous.counts, previous.unit  # "..., the Conservatives 121": seats
+        elif (
+            counts is None
+            and unit is None
+            and previous is not None
+            and previous.counts
+            and previous.unit is None
+            and _ELIDED_AFTER.match(text[previous.full_end : match.start])
+        ):
+            counts = previous.counts  # "1,518 votes in favour and 1,154 against": the noun said once
         if unit and counts in (None, unit.lower()):
             counts = unit
         if counts in _EVENT_COUNTS and (currency or unit == "%"):

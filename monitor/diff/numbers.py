@@ -3,8 +3,9 @@
 Quantities are grouped by what they count ("killed", "seats", "%"). Only current values take part: the
 earlier value of a change stated inside a sentence ("to 4% from 3.75%") is left out, so current pairs
 with current. Within one version an approximate figure that states an exact one loosely ("above 2,000"
-or "passed 2,000" next to "2,012") is the same figure. Values present in both versions are unchanged; a
-figure in only one version is not a change. A change is one value that left a group paired with one
+or "passed 2,000" next to "2,012") is the same figure. Values present in both versions are unchanged
+(unless the two name measures that share no word: then they are two figures with one value); a figure in
+only one version is not a change. A change is one value that left a group paired with one
 that arrived, never across different holders ("Disney's" / "Comcast's", list members) or measures
 ("inflation" / "growth forecast"); casualty counts pair across rewritten sentences, other counts need
 the same holder, the same measure or a similar sentence. Exact figures are preferred over approximate
@@ -141,8 +142,17 @@ def _held_elsewhere(item: _Seen, others: list[_Seen]) -> bool:
     return any(_same(item.quantity, o.quantity) for o in others)
 
 
+def _other_measure(a: Quantity, b: Quantity) -> bool:
+    """Both figures name what they measure, and not the same thing: "a 125% duty" and "China's tariff
+    ... to 125%" are two figures that happen to share a value. Rates and years aside: a figure restated
+    with or without its "per share" is still the same figure."""
+    words_a = {w for w in _words(a.about) if w[0] not in "/@"}
+    words_b = {w for w in _words(b.about) if w[0] not in "/@"}
+    return bool(words_a and words_b) and not words_a & words_b
+
+
 def _same(a: Quantity, b: Quantity, by_holder: bool = False) -> bool:
-    if by_holder and _holders(a, b) < 0:
+    if _other_measure(a, b) or (by_holder and _holders(a, b) < 0):
         return False
     if math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-9):
         return True
