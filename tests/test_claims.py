@@ -428,3 +428,16 @@ def test_the_subject_of_are_among_holds_the_relative_clause_s_stance() -> None:
     text = "Manchester City and Arsenal are among six English clubs that signed up to the project."
     assert current(text) == {("Manchester City", "support"), ("Arsenal", "support")}
     assert current("Germany is among the countries that have opposed the plan.") == {("Germany", "oppose")}
+
+
+def test_the_subject_of_a_meeting_holds_the_stance_the_meeting_is_for() -> None:
+    text = "Norway's cabinet was meeting on Tuesday to decide whether to sign up to the fishing accord."
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert [(c.actor, c.stance) for c in claims] == [("Norway", "undecided")]
+    assert "fishing" in claims[0].topic
+    assert current("The Dutch cabinet met to approve the pension reform.") == {("Netherlands", "support")}
+
+
+def test_a_time_phrase_after_the_cue_is_not_the_proposition() -> None:
+    claims = [c for c in extract_claims("Portugal came on board later in the day.") if c.stance]
+    assert [(c.actor, c.stance, c.proposition) for c in claims] == [("Portugal", "support", "")]

@@ -106,3 +106,15 @@ def test_a_long_news_paragraph_mentioning_signing_up_is_not_boilerplate() -> Non
     assert kinds[news] == "body"
     assert kinds[banner] == "boilerplate"
     assert kinds[appeal] == "boilerplate"
+
+
+def test_a_short_line_where_someone_signs_up_to_something_is_news() -> None:
+    headline = "Norway and Iceland sign up to fishing accord after winning quota concessions"
+    short = "Norway's cabinet met to decide whether to sign up to the accord."
+    banner = "Get the morning briefing in your inbox. Sign up now, it's free."
+    kinds = {s.text: s.kind for s in split_sentences(f"{headline}\n\n{short}\n\n{banner}")}
+    assert kinds[headline] != "boilerplate"
+    assert kinds[short] == "body"
+    assert {kind for text, kind in kinds.items() if "Sign up now" in text or "briefing" in text} == {
+        "boilerplate"
+    }

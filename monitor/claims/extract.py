@@ -98,6 +98,10 @@ _SKIP = frozenset(
         "soon",
     ]
 )
+# Verbs of meeting whose "to ..." states what the meeting is for: its subject holds that stance.
+_PURPOSE_VERBS = frozenset(
+    ["meet", "meets", "met", "meeting", "gathered", "gathering", "convened", "convening", "assembled"]
+)
 # Negated auxiliaries written as one token: "didn't", "won't", "couldn't", "isn't".
 _SKIP_CONTRACTED = frozenset(
     [
@@ -112,6 +116,8 @@ _TIME_NOUNS = MONTH_NAMES | frozenset(
     ]
 )  # fmt: skip
 _TIME_PREPS = frozenset(["on", "this", "last", "next", "for", "so", "earlier", "later", "in", "at", "by"])
+# Words that say when, not what: "came on board later in the day" has no proposition of its own.
+_NO_PROPOSITION = _TIME_NOUNS | _TIME_PREPS | frozenset(["the", "day", "that", "yesterday", "then"])
 _PREPOSITIONS = frozenset(
     [
         "to",
@@ -853,7 +859,7 @@ def _subject(
 
     Returns (mention, how): how is "subject", "relative" (via which/who), or "" when none.
     """
-    j = position - 1
+    j = _before_purpose_verb(tokens, position, limit)
     commas = 0
     while j >= limit:
         tok = tokens[j]
@@ -921,6 +927,19 @@ def _subject(
             continue
         return None, ""
     return None, ""
+
+
+def _before_purpose_verb(tokens: list[Token], position: int, limit: int) -> int:
+    """Where the walk to a subject starts: before a meeting verb whose purpose the cue states ("the
+    cabinet was meeting on Thursday to decide whether ..." is the cabinet deciding), else right
+    before the cue."""
+    j = position - 1
+    if j - 1 < limit or tokens[j].norm != "to":
+        return j
+    k = j - 1
+    if k - 1 >= limit and tokens[k].norm in _TIME_NOUNS and tokens[k - 1].norm in _TIME_PREPS:
+        k -= 2
+    return k - 1 if k >= limit and tokens[k].norm in _PURPOSE_VERBS else j
 
 
 def _among_antecedent(tokens: list[Token], k: int, by_end: dict[int, Mention], limit: int) -> Mention | None:
@@ -1462,9 +1481,7 @@ def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], h
         if tok.norm == "by" and how == "agent":
             break
         end += 1
-    if end > start and any(
-        t.is_word and t.norm not in ("for", "now", "on", "by", "the") for t in tokens[start:end]
-    ):
+    if end > start and any(t.is_word and t.norm not in _NO_PROPOSITION for t in tokens[start:end]):
         return start, end
     if how != "agent":
         return start, start  # nothing to go on: the topic comes from the context

@@ -55,7 +55,8 @@ _BOILERPLATE_START = re.compile(
 )
 # Page furniture anywhere in a line: share rows, banners, appeals, log-in prompts.
 _BOILERPLATE = re.compile(
-    r"(?i)(?:\bsign up (?:for|to)\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b"
+    # "Sign up" as an imperative starting a sentence: "Ireland and Hungary sign up to the tax deal" is news
+    r"(?i)(?:(?:^|[.!?]\s+)\s*sign up\b|\bnewsletter\b|\bsubscribe\b|\bsubscription\b"
     r"|share this (?:article|story|page)"
     r"|\bcopy link\b|\byour support\b|\bsupport (?:our|independent|quality) journalism\b|\bdonat(?:e|ion)\b"
     r"|\bthank you for registering\b|\brefresh (?:the|your) (?:page|browser)\b|\blogged in\b|\blog in\b"
