@@ -441,3 +441,15 @@ def test_the_subject_of_a_meeting_holds_the_stance_the_meeting_is_for() -> None:
 def test_a_time_phrase_after_the_cue_is_not_the_proposition() -> None:
     claims = [c for c in extract_claims("Portugal came on board later in the day.") if c.stance]
     assert [(c.actor, c.stance, c.proposition) for c in claims] == [("Portugal", "support", "")]
+
+
+def test_a_company_word_ends_a_company_name_and_its_short_form_is_the_same_actor() -> None:
+    text = (
+        "Harlow stands by licence fee despite player revolt\n\n"
+        "Harlow Games is pressing ahead with the new licence fee. "
+        "Harlow Games later said it would rework the fee."
+    )
+    claims = [c for c in extract_claims(text) if c.stance]
+    expected = {("Harlow Games", "support"), ("Harlow Games", "undecided")}
+    assert {(c.actor, c.stance) for c in claims} == expected
+    assert claims[0].actor_text == "Harlow"  # the words of the text stay as written

@@ -339,7 +339,7 @@ _NOT_ACTORS = frozenset(
         "arctic",
     ]
 )
-_ORG_WORDS = frozenset(
+ORG_WORDS = frozenset(
     [
         "council",
         "committee",
@@ -418,6 +418,28 @@ _ORG_WORDS = frozenset(
         "radio",
         "tv",
         "motors",
+        # company names: "Unity Software", "Epic Games", "Mega Crit Games" (not "energy", "technology" or
+        # "communications": they also name ministers, "Energy Secretary Jennifer Granholm")
+        "software",
+        "technologies",
+        "systems",
+        "labs",
+        "games",
+        "studios",
+        "entertainment",
+        "telecom",
+        "electronics",
+        "semiconductor",
+        "semiconductors",
+        "enterprises",
+        "insurance",
+        "securities",
+        "investments",
+        "logistics",
+        "aerospace",
+        "robotics",
+        "plc",
+        "llc",
         "energy",
         "systems",
         "labs",
@@ -812,13 +834,13 @@ def _org_like_span(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
     if k >= len(tokens) or not tokens[k].is_capitalised or not tokens[k].is_word:
         return False
     end = _capital_span(tokens, k, gaz)
-    return end > k and any(t.norm in _ORG_WORDS for t in tokens[k:end])
+    return end > k and any(t.norm in ORG_WORDS for t in tokens[k:end])
 
 
 def _name_head(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
     """A one-word alias that is an organisation's head noun inside a longer name: "Commission" in
     "Securities and Exchange Commission" ends that name, it does not start the European Commission."""
-    if tokens[k - 1].norm in _COMMON_OPENERS or tokens[k].norm not in _ORG_WORDS:
+    if tokens[k - 1].norm in _COMMON_OPENERS or tokens[k].norm not in ORG_WORDS:
         return False
     found = gaz.match_alias(tokens, k)
     return found is not None and found[0] == 1
@@ -845,8 +867,8 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
             and gaz.match_alias(tokens, k + 1) is None
             and (
                 tok.norm != "and"
-                or tokens[k - 1].norm in _ORG_WORDS
-                or tokens[k + 1].norm in _ORG_WORDS
+                or tokens[k - 1].norm in ORG_WORDS
+                or tokens[k + 1].norm in ORG_WORDS
                 or (k - i <= 2 and _official_head_follows(tokens, k + 1))
             )
         ):
@@ -1201,7 +1223,7 @@ def _unknown(
         return Mention(i, end, _text(tokens, i, end), "unknown_person", speaker[1], speaker[0])
     text = _text(tokens, start, end)
     words = [t.norm for t in span]
-    is_org = any(w in _ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
+    is_org = any(w in ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
     if not is_org and "of" in words[1:]:
         # "Sinema of Arizona", "Sen. Joe Manchin of West Virginia": a person and where they are from
         cut = start + words.index("of", 1)
@@ -1244,7 +1266,7 @@ def _org_speaker(tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> t
     Chief Executive Jane Roe": a person named with an organisation and a title speaks for it."""
     for p in range(end - 2, start - 1, -1):
         acronym = tokens[p].text.isupper() and len(tokens[p].text) > 1 and tokens[p].text.isalpha()
-        if tokens[p].norm not in _ORG_WORDS and not acronym:
+        if tokens[p].norm not in ORG_WORDS and not acronym:
             continue
         k = p + 1
         while k < end and (tokens[k].fold in gaz.titles or tokens[k].norm in gaz.role_words):

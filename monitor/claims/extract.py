@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from monitor.claims import stance as st
-from monitor.claims.actors import Gazetteer, Mention, find_mentions
+from monitor.claims.actors import ORG_WORDS, Gazetteer, Mention, find_mentions
 from monitor.claims.lexicon import Cue, Lexicon
 from monitor.claims.numbers import extract_quantities
 from monitor.claims.sentences import Sentence, split_sentences
@@ -356,7 +356,23 @@ def extract_claims_with(
             static = _static(sentence.text, gaz, lex, model)
             cache[sentence.text] = static
         claims.extend(_analyse(sentence, static, gaz, lex, model, ctx))
-    return claims
+    return _full_company_names(claims, gaz)
+
+
+def _full_company_names(claims: list[Claim], gaz: Gazetteer) -> list[Claim]:
+    """One name per company in a text: "Unity" in a headline and "Unity Software" in the body are one
+    actor, named in full. An unknown actor's name is the short form of the one unknown company whose
+    full name is it plus a company word (`ORG_WORDS`: "Software", "Games", "Group")."""
+    unknown = {c.actor for c in claims if c.actor and gaz.kind_of(c.actor) is None}
+    full: dict[str, list[str]] = {}
+    for name in unknown:
+        words = name.split()
+        if len(words) > 1 and words[-1].lower() in ORG_WORDS:
+            full.setdefault(" ".join(words[:-1]), []).append(name)
+    renames = {short: names[0] for short, names in full.items() if short in unknown and len(names) == 1}
+    if not renames:
+        return claims
+    return [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in claims]
 
 
 def _recalled(text: str) -> bool:
