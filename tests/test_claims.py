@@ -223,6 +223,15 @@ def test_paraphrases_share_topic_concepts() -> None:
     assert {"weapon", "strike", "inside-russia"} <= shared
 
 
+def test_a_multi_word_group_member_is_one_concept() -> None:
+    # "military aid" is the question of supplying weapons, not of aid in general
+    a = only("Chile has ruled out supplying weapons to Ukraine.")
+    b = only("Chile is weighing military aid for Ukraine.")
+    assert a.topic.split()[-1] == "weapon" and b.topic.split() == ["weapon"]
+    assert "aid" in only("Chile is weighing humanitarian aid for Ukraine.").topic.split()
+    assert extract_claims("Poland offered a battle tank to Ukraine.")[0].topic.split() == ["offered", "tank"]
+
+
 def test_qualifiers_purpose_scope_condition_time() -> None:
     claim = only(
         "Biden gave Ukraine the go-ahead to use American munitions inside Russia "

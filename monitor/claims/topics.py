@@ -137,6 +137,8 @@ class TopicModel:
     border_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     place_starts: frozenset[str] = frozenset()  # first words of border and "inside X" phrases
     word_concepts: dict[str, str | None] = field(default_factory=dict)  # lowercase word -> concept
+    # multi-word group members by first word, longest first: "military" -> (("military", "aid"), "weapon")
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = field(default_factory=dict)
 
 
 @cache
@@ -146,6 +148,7 @@ def _load(paths: tuple[Path, ...]) -> TopicModel:
     before: list[tuple[str, ...]] = []
     after: set[str] = set()
     border: list[tuple[str, ...]] = []
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for path in paths:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -154,12 +157,18 @@ def _load(paths: tuple[Path, ...]) -> TopicModel:
                 parts = words(member)
                 if len(parts) == 1:
                     model.groups.setdefault(stem(parts[0]), group)
+                else:
+                    phrases.setdefault(parts[0], []).append((tuple(parts), group))
         generic |= {stem(w) for w in (data.get("generic") or {}).get("words", [])}
         places = data.get("places") or {}
         before += [tuple(words(p)) for p in places.get("before_country", [])]
         after |= {w.lower() for w in places.get("after_adjective", [])}
         border += [tuple(words(p)) for p in places.get("border", [])]
     model.generic = frozenset(generic)
+    model.phrases = {
+        first: tuple(sorted(found, key=lambda item: len(item[0]), reverse=True))
+        for first, found in phrases.items()
+    }
     model.before_country = tuple(sorted(set(before), key=len, reverse=True))
     model.after_adjective = frozenset(after)
     model.border = tuple(sorted(set(border), key=len, reverse=True))
@@ -228,6 +237,12 @@ def concepts(
             continue
         tok = tokens[i]
         i += 1
+        if tok.norm in model.phrases:
+            length, group = _phrase_at(tokens, i - 1, end, skip, model)
+            if length:
+                add(group)
+                i += length - 1
+                continue
         if not tok.is_capitalised:
             # a lowercase word's concept depends on the word alone: looked up once per process
             known = word_concepts.get(tok.norm, _UNSEEN)
@@ -253,6 +268,17 @@ def concepts(
         else:
             add(tok.norm if not tok.is_capitalised else tok.fold)
     return out
+
+
+def _phrase_at(tokens: list[Token], k: int, end: int, skip: set[int], model: TopicModel) -> tuple[int, str]:
+    """(length, group) of the longest multi-word group member starting at tokens[k], else (0, "")."""
+    for parts, group in model.phrases[tokens[k].norm]:
+        stop = k + len(parts)
+        if stop <= end and all(
+            tokens[k + n].norm == parts[n] and (k + n) not in skip for n in range(1, len(parts))
+        ):
+            return len(parts), group
+    return 0, ""
 
 
 def _inside_name(tokens: list[Token], k: int) -> bool:
