@@ -462,3 +462,13 @@ def test_a_company_word_ends_a_company_name_and_its_short_form_is_the_same_actor
     expected = {("Harlow Games", "support"), ("Harlow Games", "undecided")}
     assert {(c.actor, c.stance) for c in claims} == expected
     assert claims[0].actor_text == "Harlow"  # the words of the text stay as written
+
+
+def test_the_countries_that_would_join_mark_the_topic_but_the_club_joined_does_not() -> None:
+    assert only("Turkey objected to Finland and Sweden joining NATO.").topic == "membership @finland @sweden"
+    assert only("The Netherlands balked at admitting Bulgaria and Romania.").topic.split()[1:] == [
+        "@bulgaria",
+        "@romania",
+    ]
+    assert "@romania" in only("The Netherlands said it was ready to let Romania in.").topic.split()
+    assert only("Norway backed joining NATO.").topic == "membership"

@@ -23,6 +23,7 @@ from monitor.claims.numbers import extract_quantities
 from monitor.claims.sentences import Sentence, split_sentences
 from monitor.claims.tokens import Token, tokenize
 from monitor.claims.topics import ANAPHORIC, TopicModel, concepts, place_map, qualifiers, topic_key
+from monitor.claims.topics import stem as topic_stem
 from monitor.claims.words import MONTH_NAMES, MONTHS
 from monitor.model import Claim, Quantity
 
@@ -579,7 +580,7 @@ def _analyse(
             # "difficult for us to insist only on a full ban": the chained word is what is at stake
             last = chain.cues[-1]
             own = concepts(tokens, last.start, last.end, set(), gaz, model, places)
-        own += _object_actors(tokens, mentions, prop_start, prop_end, holder)
+        own += _object_actors(tokens, mentions, prop_start, prop_end, holder, model)
         if not own and head.kind == "phrase" and "..." in head.entry and chain.end - chain.start > 2:
             # the gap of a phrase holds its object: "approved the finance bill", "signed the trade deal"
             stems = [w[:4] for w in head.entry.split() if w != "..."]
@@ -1411,14 +1412,19 @@ _JUDGEMENT_STARTS = ("will ", "would ", "{be} ")
 
 
 def _object_actors(
-    tokens: list[Token], mentions: list[Mention], start: int, end: int, holder: Mention
+    tokens: list[Token], mentions: list[Mention], start: int, end: int, holder: Mention, model: TopicModel
 ) -> list[str]:
-    """Whose thing the proposition is about: "Bulgaria's entry", "the entry of Romania" -> "@bulgaria".
-    Two topics about different actors' things never match (see topics.topic_similarity)."""
-    out: list[str] = []
-    for m in mentions:
-        if m.start < start or m.end > end or not m.actor or m.actor == holder.actor or m.kind == "pronoun":
-            continue
+    """Whose thing the proposition is about: "Bulgaria's entry", "the entry of Romania", "admitting
+    Bulgaria", "Finland and Sweden joining", "let Romania in" -> "@bulgaria", ... (not the club joined:
+    "joining NATO"). Two topics about different actors' things never match (topics.topic_similarity)."""
+    inside = [
+        m
+        for m in mentions
+        if start <= m.start and m.end <= end and m.actor and m.actor != holder.actor and m.kind != "pronoun"
+    ]
+    owned: list[bool] = []
+    joining: list[bool] = []
+    for m in inside:
         of_noun = (
             m.start >= 2
             and tokens[m.start - 1].norm == "of"
@@ -1426,11 +1432,34 @@ def _object_actors(
             and not tokens[m.start - 2].is_capitalised
             and tokens[m.start - 2].norm not in _COLLECTIVES
         )
-        if m.possessive or of_noun:
-            concept = "@" + m.actor.lower().replace(" ", "-")
+        after = tokens[m.end].norm if m.end < len(tokens) else ""
+        before = tokens[m.start - 1].norm if m.start > 0 else ""
+        owned.append(m.possessive or of_noun)
+        joining.append(
+            _membership_word(after, model)  # "Bulgaria joining"
+            or (before.startswith("admit") and _membership_word(before, model))  # "admitting Bulgaria"
+            or (before == "let" and after in ("in", "into"))  # "let Romania in"
+        )
+    # a coordinated list joins together: "Finland and Sweden joining", "admitting Bulgaria and Romania"
+    for k in range(len(inside) - 1):
+        between = tokens[inside[k].end : inside[k + 1].start]
+        if between and all(t.norm in ("and", "or", ",") for t in between) and (joining[k] or joining[k + 1]):
+            joining[k] = joining[k + 1] = True
+    for k in range(len(inside) - 1, 0, -1):  # back along the list: "Finland, Sweden and Norway joining"
+        between = tokens[inside[k - 1].end : inside[k].start]
+        if between and all(t.norm in ("and", "or", ",") for t in between) and joining[k]:
+            joining[k - 1] = True
+    out: list[str] = []
+    for m, own, joins in zip(inside, owned, joining, strict=True):
+        if own or joins:
+            concept = "@" + m.actor.lower().replace(" ", "-")  # type: ignore[union-attr]
             if concept not in out:
                 out.append(concept)
     return out
+
+
+def _membership_word(norm: str, model: TopicModel) -> bool:
+    return bool(norm) and model.groups.get(topic_stem(norm)) == "membership"
 
 
 def _past_form(norm: str) -> bool:
