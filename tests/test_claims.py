@@ -89,6 +89,12 @@ def test_the_government_resolves_to_the_country_in_context() -> None:
     assert current(text) == {("Canada", "support")}
 
 
+def test_a_verb_after_and_shares_the_subject_only_when_nothing_else_is_named_between() -> None:
+    assert current("Peru bowed to pressure and backed the accord.") == {("Peru", "support")}
+    # Chile could be the one who backed it: no holder rather than a guess
+    assert current("Peru hosted Chile and backed the accord.") == set()
+
+
 def test_coordinated_subjects_each_hold_the_stance() -> None:
     assert current(
         "The United States and Germany have long opposed allowing Kyiv to strike over the border."
@@ -128,6 +134,15 @@ def test_coordinated_subjects_each_hold_the_stance() -> None:
         ("Japan is weighing a ban on the exports.", "undecided"),
         ("Berlin has yet to decide whether to let the tanks go.", "undecided"),
         ("Canada has not committed to the plan.", "undecided"),
+        ("Chile got behind the fisheries pact.", "support"),
+        ("Chile fell into line behind the fisheries pact.", "support"),
+        ("Chile backtracked on its support for the fisheries pact.", "oppose"),
+        ("Chile hit pause on the fisheries pact.", "undecided"),
+        ("Chile put the fisheries pact on hold.", "undecided"),
+        # a change of course says the stance moved; the verb after it says where to
+        ("Chile reversed course and backed the fisheries pact.", "support"),
+        ("Chile made a U-turn and now supports the fisheries pact.", "support"),
+        ("Chile bowed to pressure and agreed to the fisheries pact.", "support"),
     ],
 )
 def test_lexicon_cues(sentence: str, expected: str) -> None:

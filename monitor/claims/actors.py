@@ -13,6 +13,7 @@ pronouns ("it", "he") and role nouns ("the agency", "the government") for the ex
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -1165,6 +1166,9 @@ def _text(tokens: list[Token], i: int, j: int) -> str:
     return out
 
 
+_LETTER_COMPOUND = re.compile(r"[A-Z]-[a-z]+$")
+
+
 def _unknown(
     tokens: list[Token],
     i: int,
@@ -1199,6 +1203,8 @@ def _unknown(
         return None  # a compound modifier: "German-made" style
     if all(t.norm in _NOT_ACTORS or gaz.match_demonym(tokens, start + k) for k, t in enumerate(span)):
         return None
+    if end - start == 1 and _LETTER_COMPOUND.match(span[0].text):
+        return None  # a common noun led by a capital letter: "U-turn", "X-ray", "T-shirt"
     if start == sentence_start and end - start == 1:
         after = end
         while (

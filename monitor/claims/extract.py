@@ -1171,6 +1171,9 @@ def _holder(
     subject, how = _subject(tokens, head.start, by_end, lex)
     if subject is not None:
         return subject, how
+    shared = _coordinated_subject(tokens, head.start, by_end)
+    if shared is not None:
+        return shared, "subject"
     # participial adjunct: ", saying it would ...", ", backing a system ..." -> the sentence's subject
     before = tokens[head.start - 1] if head.start > 0 else None
     first = tokens[head.start].norm
@@ -1183,6 +1186,36 @@ def _holder(
     return None, ""
 
 
+def _coordinated_subject(tokens: list[Token], position: int, by_end: dict[int, Mention]) -> Mention | None:
+    """ "Germany bowed to pressure and agreed to the deal": a verb after "and" or "but" without a
+    subject of its own shares the subject that opens the clause, when nothing else is named between
+    them ("Germany criticised France and agreed ..." is left alone: France could be the subject)."""
+    j = position - 1
+    while j > 0 and tokens[j].norm in _SHARED_SUBJECT_ADVERBS:
+        j -= 1
+    if j < 2 or tokens[j].norm not in ("and", "but"):
+        return None
+    k = j - 1
+    while k >= 0 and j - k <= 12:
+        if k in by_end:
+            m = by_end[k]
+            start = m.start
+            opens = start == 0 or tokens[start - 1].text in _STRONG_PUNCT or tokens[start - 1].text == ","
+            return m if opens and m.actor and not m.possessive and not m.modifier else None
+        if (
+            tokens[k].text in _STRONG_PUNCT
+            or tokens[k].text == ","
+            or tokens[k].norm in ("that", "which", "who")
+        ):
+            return None
+        k -= 1
+    return None
+
+
+# Words between "and" and a verb that shares the clause's subject: "and now supports", "and then backed".
+_SHARED_SUBJECT_ADVERBS = frozenset(
+    ["now", "then", "later", "finally", "eventually", "quickly", "also", "instead"]
+)
 _BE_FORMS = frozenset(["is", "are", "was", "were", "be", "been", "being", "'s"])
 
 
