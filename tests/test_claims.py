@@ -487,3 +487,38 @@ def test_the_countries_that_would_join_mark_the_topic_but_the_club_joined_does_n
     ]
     assert "@romania" in only("The Netherlands said it was ready to let Romania in.").topic.split()
     assert only("Norway backed joining NATO.").topic == "membership"
+
+
+def test_what_unnamed_analysts_say_about_an_actor_is_not_its_stance() -> None:
+    for text in (
+        "Analysts say Chile will approve the merger.",
+        "People familiar with the matter said Chile would approve the merger.",
+        "Chile will approve the merger, analysts said.",
+    ):
+        claims = [c for c in extract_claims(text) if c.stance]
+        assert [(c.actor, c.attribution) for c in claims] in ([(None, "analysts")], [(None, "sources")]), text
+    assert current("Chile said it would approve the merger.") == {("Chile", "support")}
+
+
+def test_a_name_after_a_comma_is_not_listed_with_a_place_named_as_an_object() -> None:
+    text = "At a summit in Lima, Chilean Foreign Minister Ana Soto said Peru must lift the ban."
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert [(c.actor, c.attribution) for c in claims] == [(None, "Chile")]
+    assert current("Peru, Bolivia object to the fishing quota") == {("Peru", "oppose"), ("Bolivia", "oppose")}
+
+
+def test_a_long_country_mention_ending_in_a_body_is_the_country_not_a_person() -> None:
+    assert current("Japan's government said it would approve the merger.") == {("Japan", "support")}
+    assert current("Japan's government said it would not stand in the way of the merger.") == {
+        ("Japan", "support")
+    }
+    blocking = [c.stance for c in extract_claims("Japan has not ruled out blocking the merger.") if c.stance]
+    assert blocking == ["undecided"]  # "has" is no light verb for "blocking" across "not ruled out"
+
+
+def test_name_particles_belong_to_the_name() -> None:
+    text = "Dutch Prime Minister Mark van der Linden backed the plan."
+    claims = [c for c in extract_claims(text) if c.stance]
+    assert [(c.actor, c.actor_text) for c in claims] == [
+        ("Netherlands", "Dutch Prime Minister Mark van der Linden")
+    ]

@@ -751,6 +751,13 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
             and gaz.match_alias(tokens, k + name_len) is None
         ):
             name_len += 1
+            if name_len > 0 and k + name_len < n and tokens[k + name_len].norm in _NAME_PARTICLES:
+                # "Alberto van Klaveren", "Mark van der Linden": particles run on to the family name
+                p = k + name_len
+                while p < n and tokens[p].norm in _NAME_PARTICLES and p - (k + name_len) < 3:
+                    p += 1
+                if p < n and tokens[p].is_capitalised and tokens[p].is_word:
+                    name_len = p - k
         if name_len == 0 and k < n and gaz.match_alias(tokens, k):
             # "U.S. President Joe Biden": the person is in the gazetteer too; take them in.
             found = gaz.match_alias(tokens, k)
@@ -847,6 +854,11 @@ def _name_head(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
     return found is not None and found[0] == 1
 
 
+_NAME_PARTICLES = frozenset(
+    ["van", "von", "der", "den", "de", "la", "le", "da", "di", "del", "dos", "das", "ter"]
+)
+
+
 def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     """End of the run of capitalised words starting at i (joined by "of", "for", "de" ...)."""
     n = len(tokens)
@@ -858,6 +870,14 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
         if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
             k += 1
             continue
+        if k > i and tok.norm in _NAME_PARTICLES:
+            # "Mark van der Linden", "Ursula von der Leyen": particles run on to the family name
+            j = k
+            while j < n and tokens[j].norm in _NAME_PARTICLES and j - k < 3:
+                j += 1
+            if j > k + 1 and j < n and tokens[j].is_capitalised and tokens[j].is_word:
+                k = j
+                continue
         if (
             tok.norm
             in ("of", "for", "de", "del", "da", "von", "van", "der", "al", "bin", "la", "le", "&", "and")

@@ -561,6 +561,9 @@ def _analyse(
                 actor = None  # a third party's claim about the holder, not the holder's own stance
         if leading is None and _hearsay(tokens, reporting, chain.start):
             attribution, actor = "reports", None  # "amid reports that ministers are considering ..."
+        unnamed = _unnamed_source(tokens, reporting, chain.start) if leading is None else None
+        if unnamed is not None and actor != (speaker.actor if speaker is not None else None):
+            attribution, actor = unnamed, None  # "Analysts say Japan will approve": their reading of Japan
         prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
         region_end = chains[chain_index + 1].start if chain_index + 1 < len(chains) else n
         region_text = (
@@ -846,8 +849,13 @@ def _named(m: Mention) -> str:
 def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
     if m.kind in _PERSONISH or (m.kind == "role" and m.role == "person"):
         return True
+    # a long country mention is a titled person ("U.S. Secretary of State Antony Blinken"), unless it
+    # ends in a body ("Japan's government", "the Irish cabinet")
     return (m.name is not None and gaz.kind_of(m.name) == "person") or (
-        m.end - m.start > 2 and m.kind == "country"
+        m.end - m.start > 2
+        and m.kind == "country"
+        and m.text.split()[-1].lower() not in gaz.government_nouns
+        and m.text.split()[-1].lower() not in ORG_WORDS
     )
 
 
@@ -1025,7 +1033,7 @@ def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> 
     """Start of a coordinated list ending in `m`: "the United States and Germany", "Poland, Finland "
     "and ..."."""
     start = m.start
-    while start - 2 >= 0 and tokens[start - 1].norm in (",", "and", "or", "&") and (start - 2) in by_end:
+    while _linked(tokens, start, m.start, by_end):
         start = by_end[start - 2].start
     k = start - 1
     if k >= 0 and tokens[k].norm in _LIST_INTROS:
@@ -1043,10 +1051,22 @@ def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> 
     return start
 
 
+def _linked(tokens: list[Token], start: int, last: int, by_end: dict[int, Mention]) -> bool:
+    """Whether the mention starting at `start` continues a list back to the one before it: "Poland,
+    Finland and Sweden", a headline's "Poland, Hungary object". A comma alone after a place named as an
+    object ("in Berlin, Turkish Foreign Minister Mevlut Cavusoglu said") joins no list."""
+    if start - 2 < 0 or (start - 2) not in by_end:
+        return False
+    link = tokens[start - 1].norm
+    if link in ("and", "or", "&"):
+        return True
+    return link == "," and (start != last or not _object_position(tokens, by_end[start - 2].start))
+
+
 def _list_members(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> list[Mention]:
     members = [m]
     start = m.start
-    while start - 2 >= 0 and tokens[start - 1].norm in (",", "and", "or", "&") and (start - 2) in by_end:
+    while _linked(tokens, start, m.start, by_end):
         other = by_end[start - 2]
         members.append(other)
         start = other.start
@@ -1111,6 +1131,40 @@ def _hearsay(tokens: list[Token], reporting: list[int], start: int) -> bool:
     )
 
 
+def _unnamed_source(tokens: list[Token], reporting: list[int], start: int) -> str | None:
+    """Who reports, when it is nobody named: "analysts say", "experts believe", "people familiar with
+    the matter said" govern the clause at `start`, or "..., analysts said" follows it -> "analysts"
+    (their claim about its holder, not the holder's own stance)."""
+    for r in reporting:
+        if r > start:
+            # "..., analysts said": the clause before the comma is theirs
+            k = r - 1
+            if k >= 1 and tokens[k].norm in _UNNAMED_SOURCES and tokens[k - 1].text == ",":
+                return tokens[k].norm
+            continue
+        if not _governs(tokens, r, start):
+            continue
+        k = r - 1
+        while k >= 0 and tokens[k].norm in _SKIP:
+            k -= 1
+        if k < 0:
+            continue
+        if tokens[k].norm in _UNNAMED_SOURCES:
+            return tokens[k].norm
+        if any(tokens[j].norm == "familiar" for j in range(max(0, k - 4), k)):
+            return "sources"  # "people familiar with the matter said"
+    return None
+
+
+_INVERSION_BEFORE = frozenset([",", '"', "\u201d", "\u2019", "'"])
+_UNNAMED_SOURCES = frozenset(
+    [
+        "analysts", "experts", "observers", "economists", "commentators", "critics", "sources", "insiders",
+        "diplomats", "pundits", "traders", "investors", "rumours", "rumors", "speculation",
+    ]
+)  # fmt: skip
+
+
 def _reporting_subjects(
     tokens: list[Token],
     reporting: list[int],
@@ -1135,8 +1189,16 @@ def _reporting_subjects(
                 out[r] = subject
             continue
         subject, _ = _subject(tokens, r, by_end, lex)
-        if subject is None and r + 1 < len(tokens) and (r + 1) in by_start:
-            subject = by_start[r + 1]  # "..., said Peskov"
+        if subject is None:
+            subject = _coordinated_subject(tokens, r, by_end)  # "Huawei denied ... and says it is ..."
+        if (
+            subject is None
+            and r + 1 < len(tokens)
+            and (r + 1) in by_start
+            and r > 0
+            and tokens[r - 1].text in _INVERSION_BEFORE
+        ):
+            subject = by_start[r + 1]  # "..., said Peskov" (not "analysts say Japan will ...")
         if subject is None and tokens[r].norm == "according" and r + 2 < len(tokens) and (r + 2) in by_start:
             subject = by_start[r + 2]
         if subject is not None and subject.actor is not None:
@@ -1191,8 +1253,8 @@ def _coordinated_subject(tokens: list[Token], position: int, by_end: dict[int, M
     subject of its own shares the subject that opens the clause, when nothing else is named between
     them ("Germany criticised France and agreed ..." is left alone: France could be the subject)."""
     j = position - 1
-    while j > 0 and tokens[j].norm in _SHARED_SUBJECT_ADVERBS:
-        j -= 1
+    while j > 0 and (tokens[j].norm in _SHARED_SUBJECT_ADVERBS or tokens[j].norm in _SKIP):
+        j -= 1  # "and now supports", "and did not say"
     if j < 2 or tokens[j].norm not in ("and", "but"):
         return None
     k = j - 1

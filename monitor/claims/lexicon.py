@@ -329,6 +329,8 @@ class Lexicon:
                 if light is None:
                     break
                 where, mode = light
+                if any(where < c.start and c.end <= i and c.stance is not None for c in out):
+                    break  # "has not ruled out blocking": the cue between governs the noun, not "has"
                 # the light verb may end an earlier cue ("has refused" + "to join the agreement"): the noun
                 # cue takes that cue in, so no two cues overlap (they would compose: oppose x oppose)
                 first = min([where] + [c.start for c in out if c.start < where < c.end])
