@@ -522,3 +522,19 @@ def test_name_particles_belong_to_the_name() -> None:
     assert [(c.actor, c.actor_text) for c in claims] == [
         ("Netherlands", "Dutch Prime Minister Mark van der Linden")
     ]
+
+
+def test_joining_another_in_a_stance_shares_it() -> None:
+    text = "Peru said it would leave the talks, joining Chile in rejecting the fishing quota."
+    assert ("Peru", "oppose") in current(text)
+    assert current("Bolivia joined Chile in blocking the fishing quota.") == {("Bolivia", "oppose")}
+
+
+def test_calling_something_unworkable_is_opposing_it() -> None:
+    assert current("Peru called the fishing quota unworkable.") == {("Peru", "oppose")}
+    assert current("Peru described the fishing quota as a positive step.") == {("Peru", "support")}
+
+
+def test_a_participle_of_a_past_perfect_clause_is_history() -> None:
+    text = "Peru had held up the vote last month, saying it could not support the quota."
+    assert all(c.background for c in extract_claims(text) if c.stance)

@@ -1111,7 +1111,15 @@ def _negated_report(tokens: list[Token], r: int) -> bool:
 
 
 def _past_perfect_before(tokens: list[Token], r: int) -> bool:
-    """Whether the reporting verb at r is in the past perfect: "had argued", "had long said"."""
+    """Whether the reporting verb at r is in the past perfect: "had argued", "had long said", or is a
+    participle of a clause that is: "Germany had held up the vote, saying it could not support ..."."""
+    if tokens[r].norm.endswith("ing") and r > 1 and tokens[r - 1].text == ",":
+        k = r - 2
+        while k >= 0 and r - k <= 14 and tokens[k].text not in _STRONG_PUNCT and tokens[k].text != ",":
+            if tokens[k].norm in ("had", "'d") and k + 1 < r and tokens[k + 1].norm not in ("to", "been"):
+                return True
+            k -= 1
+        return False
     k = r - 1
     while k >= 0 and r - k <= 3 and (tokens[k].norm in _SKIP or tokens[k].norm.endswith("ly")):
         if tokens[k].norm in ("had", "'d"):
@@ -1241,6 +1249,9 @@ def _holder(
     first = tokens[head.start].norm
     if before is not None and before.text == "," and first.endswith("ing") and main_subject is not None:
         return main_subject, "participle"
+    joined = _joined_in(tokens, head.start, by_end, main_subject, lex)
+    if joined is not None:
+        return joined, "participle"
     # passive with an agent: "opposed for now by its chief backer Washington", "objections voiced by Ankara"
     agent = _agent(tokens, chain.end, by_start)
     if agent is not None and _looks_passive(tokens, head):
@@ -1278,6 +1289,27 @@ def _coordinated_subject(tokens: list[Token], position: int, by_end: dict[int, M
 _SHARED_SUBJECT_ADVERBS = frozenset(
     ["now", "then", "later", "finally", "eventually", "quickly", "also", "instead"]
 )
+
+
+def _joined_in(
+    tokens: list[Token], position: int, by_end: dict[int, Mention], main_subject: Mention | None, lex: Lexicon
+) -> Mention | None:
+    """ "Google ..., joining Meta in rejecting the legislation", "Poland joined Hungary in blocking it":
+    the one who joins holds the stance (the one joined held it already)."""
+    if position < 3 or tokens[position - 1].norm != "in" or not tokens[position].norm.endswith("ing"):
+        return None
+    j = position - 2
+    if j not in by_end:
+        return None
+    k = _list_start(tokens, by_end[j], by_end) - 1
+    if k < 0 or tokens[k].norm not in ("joining", "joined", "joins", "join"):
+        return None
+    if tokens[k].norm == "joining" and k > 0 and tokens[k - 1].text == ",":
+        return main_subject
+    subject, _ = _subject(tokens, k, by_end, lex)
+    return subject
+
+
 _BE_FORMS = frozenset(["is", "are", "was", "were", "be", "been", "being", "'s"])
 
 

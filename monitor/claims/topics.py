@@ -96,6 +96,15 @@ ANAPHORIC = frozenset(
         "motion",
         "resolution",
         "application",
+        "text",
+        "draft",
+        "framework",
+        "accord",
+        "pact",
+        "treaty",
+        "regulation",
+        "regulations",
+        "directive",
     ]
 )
 _DETERMINERS = frozenset(
