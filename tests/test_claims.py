@@ -538,3 +538,14 @@ def test_calling_something_unworkable_is_opposing_it() -> None:
 def test_a_participle_of_a_past_perfect_clause_is_history() -> None:
     text = "Peru had held up the vote last month, saying it could not support the quota."
     assert all(c.background for c in extract_claims(text) if c.stance)
+
+
+def test_a_past_perfect_in_reported_speech_is_current_but_not_in_a_relative_clause() -> None:
+    reported = extract_claims("The regulator stressed that Chile had not yet decided whether to join it.")
+    assert [(c.actor, c.stance, c.background) for c in reported if c.stance] == [
+        ("Chile", "undecided", False)
+    ]
+    relative = extract_claims("Peru said the new pact was different from the one Chile had rejected.")
+    # Peru's claim about Chile's earlier rejection: history
+    found = [(c.attribution, c.stance, c.background) for c in relative if c.stance]
+    assert found == [("Peru", "oppose", True)]

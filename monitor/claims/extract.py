@@ -546,7 +546,12 @@ def _analyse(
             if own_sentence and how in ("subject", "speaker")
             else [holder]
         )
-        stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, leading is not None)
+        # inside reported speech a past perfect is the tense shifted back ("stressed that it had not yet
+        # decided"), not history: any reporting verb governing the chain counts, named speaker or not
+        reported = leading is not None or any(
+            r < chain.start and _governs(tokens, r, chain.start) for r in reporting
+        )
+        stance_value, cue_words, flags = _stance(tokens, chain, holder, how, lex, reported)
         if leading is not None and _negated_report(tokens, leading):
             continue  # "did not say it was abandoning the system": nothing is asserted
         if how == "subject" and holder.start > 0 and tokens[holder.start - 1].norm in _NOT_YET:
@@ -1455,10 +1460,11 @@ def _stance(
         scan -= 1
     if "must" in norms and _looks_passive(tokens, head):
         flags["hypothetical"] = True  # a requirement ("must be approved by"), not a position
-    # history recalled: main-clause past perfect ("had resisted", "had until now refused")
+    # history recalled: main-clause past perfect ("had resisted", "had until now refused"); inside
+    # reported speech only in a relative clause ("different from the one it had rejected")
     if (
         ("had" in norms or "'d" in norms)
-        and not reported
+        and (not reported or _relative_before(tokens, left, head.start, lex))
         and tokens[head.start].norm.endswith(("ed", "en", "d", "t"))
     ):
         flags["background"] = True
@@ -1467,6 +1473,18 @@ def _stance(
     if _dated_past(tokens, head.start, chain.end):
         flags["background"] = True
     return stance_value, " ".join(cue_words), flags
+
+
+def _relative_before(tokens: list[Token], left: int, start: int, lex: Lexicon) -> bool:
+    """A relative clause opens between `left` and the cue: "the one it had", "which it had" (a "that"
+    right after a reporting verb opens reported speech instead: "stressed that it had")."""
+    for k in range(max(0, left - 3), start):
+        norm = tokens[k].norm
+        if norm in ("which", "whom", "whose") or (norm == "one" and k > 0 and tokens[k - 1].norm == "the"):
+            return True
+        if norm == "that" and not any(t.norm in lex.reporting_forms for t in tokens[max(0, k - 4) : k]):
+            return True  # not "confirmed on Monday that"
+    return False
 
 
 # "may" is the modal and "mar" the verb far more often than the month
