@@ -139,6 +139,8 @@ def test_coordinated_subjects_each_hold_the_stance() -> None:
         ("Chile backtracked on its support for the fisheries pact.", "oppose"),
         ("Chile hit pause on the fisheries pact.", "undecided"),
         ("Chile put the fisheries pact on hold.", "undecided"),
+        ("Chile will decide by Friday whether to join the fisheries pact.", "undecided"),
+        ("Chile is set to decide whether to join the fisheries pact.", "undecided"),
         # a change of course says the stance moved; the verb after it says where to
         ("Chile reversed course and backed the fisheries pact.", "support"),
         ("Chile made a U-turn and now supports the fisheries pact.", "support"),

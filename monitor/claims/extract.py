@@ -99,6 +99,8 @@ _SKIP = frozenset(
         "soon",
     ]
 )
+# "is set to", "is due to": what the subject is scheduled to do ("is expected to" is someone's forecast).
+_SCHEDULED = frozenset(["set", "due", "poised", "scheduled", "about", "going"])
 # Verbs of meeting whose "to ..." states what the meeting is for: its subject holds that stance.
 _PURPOSE_VERBS = frozenset(
     ["meet", "meets", "met", "meeting", "gathered", "gathering", "convened", "convening", "assembled"]
@@ -966,6 +968,8 @@ def _before_purpose_verb(tokens: list[Token], position: int, limit: int) -> int:
     j = position - 1
     if j - 1 < limit or tokens[j].norm != "to":
         return j
+    if tokens[j - 1].norm in _SCHEDULED and j - 2 >= limit and tokens[j - 2].norm in _BE_FORMS:
+        return j - 3  # "the FDA is set to decide whether", "is due to vote on": the subject's own act
     k = j - 1
     if k - 1 >= limit and tokens[k].norm in _TIME_NOUNS and tokens[k - 1].norm in _TIME_PREPS:
         k -= 2

@@ -394,7 +394,7 @@ class Lexicon:
 
 
 _WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
-_FILLER_STARTS = _ADVERB_FILLERS | frozenset(("on", "this", "last", "next", "earlier", "later"))
+_FILLER_STARTS = _ADVERB_FILLERS | frozenset(("on", "this", "last", "next", "earlier", "later", "by"))
 
 
 def _filler_length(tokens: list[Token], i: int) -> int:
@@ -406,11 +406,11 @@ def _filler_length(tokens: list[Token], i: int) -> int:
         if (norm.endswith("ly") and len(norm) > 4 and tokens[k].is_word) or norm in _ADVERB_FILLERS:
             k += 1
         elif (
-            norm in ("on", "this", "last", "next", "earlier", "later")
+            norm in ("on", "this", "last", "next", "earlier", "later", "by")
             and k + 1 < n
             and (tokens[k + 1].norm in _WEEKDAYS or tokens[k + 1].norm in ("week", "month", "year", "day"))
         ):
-            k += 2
+            k += 2  # "on Thursday", "by Sunday", "this week"
         else:
             break
     return k - i
