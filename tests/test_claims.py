@@ -551,3 +551,13 @@ def test_a_past_perfect_in_reported_speech_is_current_but_not_in_a_relative_clau
     # Peru's claim about Chile's earlier rejection: history
     found = [(c.attribution, c.stance, c.background) for c in relative if c.stance]
     assert found == [("Peru", "oppose", True)]
+
+
+def test_a_titled_person_after_an_organisation_speaks_for_it() -> None:
+    text = "Unite general secretary Sharon Graham rejected the offer. Graham said she would fight on."
+    claims = extract_claims(text)
+    assert {(c.actor, c.stance) for c in claims if c.stance} == {("Unite", "oppose")}
+    assert claims[0].actor_text == "Unite general secretary Sharon Graham"
+    assert claims[-1].actor == "Unite"  # the surname later speaks for the union too
+    # a capitalised common noun is no organisation: "Council leader Maria Okafor" is the person
+    assert extract_claims("Council leader Maria Okafor backed the plan.")[0].actor == "Maria Okafor"

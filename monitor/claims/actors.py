@@ -854,6 +854,28 @@ def _name_head(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
     return found is not None and found[0] == 1
 
 
+# Titles after an organisation's name that introduce one of its people ("Unite general secretary
+# Sharon Graham", "SAG-AFTRA president Fran Drescher").
+_PERSON_TITLES = frozenset(
+    [
+        "president", "chief", "ceo", "chair", "chairman", "chairwoman", "spokesman", "spokeswoman",
+        "spokesperson", "leader", "head", "director", "executive", "secretary", "general", "boss", "founder",
+    ]
+)  # fmt: skip
+
+
+def _titled_person_at(tokens: list[Token], k: int) -> bool:
+    """A title and a name start at k: "president Fran Drescher", "general secretary Sharon Graham",
+    after a name of its own ("SAG-AFTRA", "Unite"), not after a capitalised common noun ("Council
+    leader Maria Okafor", "Board chair Robyn Denholm": the person is named, the body is not)."""
+    if k > 0 and k - 1 >= 0 and tokens[k - 1].norm in ORG_WORDS:
+        return False
+    j = k
+    while j < len(tokens) and j - k < 3 and tokens[j].norm in _PERSON_TITLES:
+        j += 1
+    return j > k and j < len(tokens) and tokens[j].is_capitalised and tokens[j].is_word
+
+
 _NAME_PARTICLES = frozenset(
     ["van", "von", "der", "den", "de", "la", "le", "da", "di", "del", "dos", "das", "ter"]
 )
@@ -1103,6 +1125,14 @@ def find_mentions(
             if end > i:
                 mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
                 if mention is not None:
+                    if mention.kind in ("unknown_org", "unknown_person") and _titled_person_at(tokens, end):
+                        # "SAG-AFTRA president Fran Drescher": the person speaks for the organisation
+                        extended, _ = _extend_roles(tokens, end, gaz)
+                        if extended > end + 1:
+                            mention.end = end = extended
+                            mention.text = _text(tokens, mention.start, end)
+                            mention.kind = "unknown_org"
+                            mention.role = "person"  # "he" and "she" may refer back to it
                     mentions.append(mention)
                 resume = end
                 continue
@@ -1237,7 +1267,12 @@ def _unknown(
         ):
             after += 1  # "Manchin now argues", "Ruto quickly signed"
         nxt = tokens[after] if after < n else None
-        if nxt is None or not (nxt.norm in _VERBISH or after in verbish or nxt.norm in ("'s", ",")):
+        if nxt is None or not (
+            nxt.norm in _VERBISH
+            or after in verbish
+            or nxt.norm in ("'s", ",")
+            or _titled_person_at(tokens, end)
+        ):
             return None
     # a token that repeats an earlier person's surname refers to that person
     if end - start == 1:

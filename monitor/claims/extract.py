@@ -462,6 +462,11 @@ def _analyse(
             elif surname in ctx.persons:
                 m.name, m.actor = ctx.persons[surname]
                 m.kind = "unknown_person"
+            if m.kind == "unknown_org":
+                # "Binance chief executive Changpeng Zhao": a later "Zhao" speaks for Binance too
+                person = _attached_name(tokens, m, gaz)
+                if person:
+                    ctx.persons.setdefault(person.split()[-1], (person, m.actor or m.name))
         elif m.kind in ("org", "country") and m.actor:
             person = _attached_name(tokens, m, gaz)
             if person:
@@ -854,7 +859,7 @@ def _named(m: Mention) -> str:
 
 
 def _is_personish(m: Mention, gaz: Gazetteer) -> bool:
-    if m.kind in _PERSONISH or (m.kind == "role" and m.role == "person"):
+    if m.kind in _PERSONISH or m.role == "person":
         return True
     # a long country mention is a titled person ("U.S. Secretary of State Antony Blinken"), unless it
     # ends in a body ("Japan's government", "the Irish cabinet")
