@@ -415,3 +415,34 @@ def test_a_new_figure_with_the_value_of_another_unchanged_figure_is_still_a_chan
         "the finance ministry said."
     )
     assert numbers(old, new) == [("20", "30")]
+
+
+def test_a_loose_figure_is_not_absorbed_by_an_exact_figure_paragraphs_away() -> None:
+    old = (
+        "Flood kills at least 36 in coastal province\n\n"
+        "At least 36 people have been killed in floods in the coastal province, officials said.\n\n"
+        "Rescue teams are searching villages cut off by landslides.\n\n"
+        "Roads and bridges were washed away across the region.\n\n"
+        "Schools in the provincial capital were turned into shelters.\n\n"
+        "The worst flood on record, in 1998, killed 41 people in the same province."
+    )
+    new = (
+        "Flood toll climbs to 58 in coastal province\n\n"
+        "The number of people killed in floods in the coastal province has risen to 58, officials said.\n\n"
+        "Rescue teams are searching villages cut off by landslides.\n\n"
+        "Roads and bridges were washed away across the region.\n\n"
+        "Schools in the provincial capital were turned into shelters.\n\n"
+        "The worst flood on record, in 1998, killed 41 people in the same province."
+    )
+    # "at least 36" would read as a loose "41", the 1998 toll, if that sentence were next to it
+    assert numbers(old, new) == [("36", "58")]
+
+
+def test_a_lone_specific_count_pairs_however_its_sentence_was_rewritten() -> None:
+    old = "Council fails again to elect a mayor\n\nThe candidate has now lost 6 ballots in the chamber."
+    new = "Council elects a mayor\n\nThe candidate was elected mayor after 9 ballots spread over two days."
+    assert numbers(old, new) == [("6", "9")]
+    # a lone generic count is not enough: these may be two different groups of people
+    old = "Protest in the square\n\nPolice said 12 people were detained outside the ministry."
+    new = "Protest ends\n\nOrganisers said 15 people addressed the crowd before it dispersed."
+    assert numbers(old, new) == []

@@ -26,6 +26,7 @@ from monitor.model import Change, ChangeKind, ChangeSide, Claim, Quantity
 # toll rose to 2,012"): pairing them needs no similar sentence.
 EVENT_COUNTS = frozenset({"killed", "injured", "missing", "displaced", "arrested", "infected", "rescued"})
 CONTEXT_THRESHOLD = 55.0
+NEAR_SENTENCES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,9 @@ def _distinct(items: list[_Seen]) -> list[_Seen]:
             _consistent(q, e.quantity)
             and _compatible(q, e.quantity)
             and (not e.quantity.approximate or _round_zeros(q.value) > 0)
+            # a loose figure restates an exact one stated near it ("pass 200" over "214 people had
+            # died"), not one from a paragraph further on ("the 1960 tsunami that killed 61")
+            and abs(e.claim.index - item.claim.index) <= NEAR_SENTENCES
             for e in finer
             if e is not item
         ):
@@ -216,7 +220,10 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
         moved = {id(s) for s, others in ((b, after) for b in gone) if _held_elsewhere(s, others)}
         moved |= {id(s) for s, others in ((a, before) for a in came) if _held_elsewhere(s, others)}
         places = (_places(old_groups[counts]), _places(new_groups[counts]))
-        for was, now in _pair(gone, came, counts, *places, moved):
+        # one figure of a specific count left and one arrived ("lost 11 ballots" -> "after 15 ballots"):
+        # the same quantity, however the sentence was rewritten
+        only = len(gone) == 1 and len(came) == 1 and _specific(counts, gone[0].quantity)
+        for was, now in _pair(gone, came, counts, *places, moved, only):
             changes.append(
                 Change(
                     kind=ChangeKind.NUMBER_CHANGED,
@@ -228,6 +235,18 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
                 )
             )
     return changes
+
+
+# Counted nouns too common to say which quantity a figure is: a lone "12 people" and "15 people" may
+# be two different groups.
+GENERIC_COUNTS = frozenset(
+    ["people", "years", "year", "days", "day", "months", "weeks", "hours", "times", "others", "percent"]
+)
+
+
+def _specific(counts: str, quantity: Quantity) -> bool:
+    """A counted noun that names one kind of thing ("ballots", "seats", "tanks"), not money or a share."""
+    return counts not in GENERIC_COUNTS and counts != quantity.unit and " " not in counts
 
 
 def _places(items: list[_Seen]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -250,6 +269,7 @@ def _pair(
     old_places: dict[tuple[int, int], tuple[int, int]],
     new_places: dict[tuple[int, int], tuple[int, int]],
     moved: set[int],
+    only: bool = False,
 ) -> list[tuple[_Seen, _Seen]]:
     """Pair figures that left with figures that arrived, strongest evidence first: the same holder, the
     same measure, exact figures over approximate ones, similar sentences, then the same place in
@@ -269,6 +289,7 @@ def _pair(
             # figure names its measure ("Labour won 411 seats" / "Labour won 410")
             if (
                 counts not in EVENT_COUNTS
+                and not only
                 and not measure
                 and score < CONTEXT_THRESHOLD
                 and (not holder or _named(a) != _named(b))
