@@ -222,7 +222,12 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
         places = (_places(old_groups[counts]), _places(new_groups[counts]))
         # one figure of a specific count left and one arrived ("lost 11 ballots" -> "after 15 ballots"):
         # the same quantity, however the sentence was rewritten
-        only = len(gone) == 1 and len(came) == 1 and _specific(counts, gone[0].quantity)
+        only = (
+            len(gone) == 1
+            and len(came) == 1
+            and _specific(counts, gone[0].quantity)
+            and not _other_actors(gone[0].claim, came[0].claim)
+        )
         for was, now in _pair(gone, came, counts, *places, moved, only):
             changes.append(
                 Change(
@@ -247,6 +252,12 @@ GENERIC_COUNTS = frozenset(
 def _specific(counts: str, quantity: Quantity) -> bool:
     """A counted noun that names one kind of thing ("ballots", "seats", "tanks"), not money or a share."""
     return counts not in GENERIC_COUNTS and counts != quantity.unit and " " not in counts
+
+
+def _other_actors(a: Claim, b: Claim) -> bool:
+    """The two sentences are about different actors ("Poland ... 14 tanks", "the United States ... 31
+    tanks"): a lone count in each is then two figures, not one that moved."""
+    return bool(a.actor and b.actor and a.actor != b.actor)
 
 
 def _places(items: list[_Seen]) -> dict[tuple[int, int], tuple[int, int]]:
