@@ -561,3 +561,10 @@ def test_a_titled_person_after_an_organisation_speaks_for_it() -> None:
     assert claims[-1].actor == "Unite"  # the surname later speaks for the union too
     # a capitalised common noun is no organisation: "Council leader Maria Okafor" is the person
     assert extract_claims("Council leader Maria Okafor backed the plan.")[0].actor == "Maria Okafor"
+
+
+def test_a_comma_between_adjectives_does_not_end_the_proposition() -> None:
+    claim = only("Unite was weighing the studios' last, best and final offer, officials said.")
+    assert claim.proposition.endswith("final offer")
+    claims = extract_claims("Germany approved the rail plan, saying it would help.")
+    assert claims and not any("saying" in c.proposition for c in claims)

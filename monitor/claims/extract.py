@@ -1675,6 +1675,9 @@ def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], h
     end = start
     while end < min(stop, n, start + 25):
         tok = tokens[end]
+        if tok.text == "," and _adjective_list(tokens, end):
+            end += 1  # "their last, best and final offer": a comma inside the noun phrase
+            continue
         if tok.text in _STRONG_PUNCT or tok.text in (",", ".") or (tok.norm in _PROP_BREAKS and end > start):
             break
         if tok.norm == "by" and how == "agent":
@@ -1689,6 +1692,22 @@ def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], h
     while left > 0 and chain.start - left < 20 and tokens[left - 1].text not in _STRONG_PUNCT:
         left -= 1
     return left, chain.start
+
+
+def _adjective_list(tokens: list[Token], comma: int) -> bool:
+    """A comma between adjectives of one noun phrase: "last, best and final offer", "a new, cheaper
+    and faster rail link" (one lower-case word, then "and"/"or" and one more word before the noun)."""
+    k = comma + 1
+    return (
+        k + 3 < len(tokens)
+        and tokens[k].is_word
+        and not tokens[k].is_capitalised
+        and tokens[k].norm not in _PROP_BREAKS
+        and not tokens[k].norm.endswith("ing")
+        and tokens[k + 1].norm in ("and", "or")
+        and tokens[k + 2].is_word
+        and tokens[k + 3].is_word
+    )
 
 
 def _is_anaphoric(tokens: list[Token], start: int, end: int) -> bool:
