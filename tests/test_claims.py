@@ -568,3 +568,14 @@ def test_a_comma_between_adjectives_does_not_end_the_proposition() -> None:
     assert claim.proposition.endswith("final offer")
     claims = extract_claims("Germany approved the rail plan, saying it would help.")
     assert claims and not any("saying" in c.proposition for c in claims)
+
+
+def test_the_owner_of_a_plan_holds_what_is_said_of_the_plan() -> None:
+    for text in (
+        "Dubrovnik's plan to charge cruise passengers a landing fee remains on hold.",
+        "Dubrovnik's long-discussed plan to charge visitors a fee remains on hold.",
+    ):
+        claims = [c for c in extract_claims(text) if c.stance]
+        assert [(c.actor, c.stance) for c in claims] == [("Dubrovnik", "undecided")], text
+        assert claims[0].proposition.startswith("charge"), text
+        assert "fee" in claims[0].topic, text

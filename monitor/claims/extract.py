@@ -498,9 +498,23 @@ def _analyse(
     claims: list[Claim] = []
     recalled_here: set[int] = set()
     sentence_concepts: list[str] = []
+    # "Dubrovnik's plan to charge a fee remains on hold": "plan to" is inside the subject, whose owner
+    # holds what the predicate says; it is no stance of its own
+    in_subject = {
+        k
+        for j, (owner, how) in enumerate(holders)
+        if how == "owner" and owner is not None
+        for k in range(j)
+        if chains[k].start >= owner.end and chains[k].end <= chains[j].start
+    }
     for chain_index, chain in enumerate(chains):
+        if chain_index in in_subject:
+            continue
         head = chain.cues[0]
         holder, how = holders[chain_index]
+        owned = how == "owner"
+        if owned:
+            how = "subject"
         leading = max(
             (r for r in speakers if r < chain.start and _governs(tokens, r, chain.start)), default=None
         )
@@ -577,6 +591,8 @@ def _analyse(
         if unnamed is not None and actor != (speaker.actor if speaker is not None else None):
             attribution, actor = unnamed, None  # "Analysts say Japan will approve": their reading of Japan
         prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
+        if owned and prop_start == prop_end and holder is not None:
+            prop_start, prop_end = _owned_plan_span(tokens, holder.end, chain.start)
         region_end = chains[chain_index + 1].start if chain_index + 1 < len(chains) else n
         region_text = (
             sentence.text[tokens[chain.end - 1].end : tokens[region_end - 1].end]
@@ -586,7 +602,11 @@ def _analyse(
         found_quals = qualifiers(region_text) if region_text else []
         quals = [q for _, _, q in found_quals]
         qual_tokens = _qualifier_tokens(tokens, chain.end, region_end, found_quals)
-        skip = set(range(chain.start, chain.end)) | qual_tokens
+        # the cues' own words are no topic; words between chained cues may be ("plan to charge a fee
+        # remains on hold"), when the proposition is that gap
+        skip = {k for cue in chain.cues for k in range(cue.start, cue.end)} | qual_tokens
+        if not (prop_start >= chain.cues[0].end and prop_end <= chain.cues[-1].start):
+            skip |= set(range(chain.start, chain.end))
         for m in mentions:
             if m.kind not in ("unknown_org", "unknown_person") or m is holder:
                 skip.update(range(m.start, m.end))
@@ -1266,6 +1286,9 @@ def _holder(
     joined = _joined_in(tokens, head.start, by_end, main_subject, lex)
     if joined is not None:
         return joined, "participle"
+    owner = _plan_owner(tokens, head.start, by_end)
+    if owner is not None:
+        return owner, "owner"
     # passive with an agent: "opposed for now by its chief backer Washington", "objections voiced by Ankara"
     agent = _agent(tokens, chain.end, by_start)
     if agent is not None and _looks_passive(tokens, head):
@@ -1302,6 +1325,41 @@ def _coordinated_subject(tokens: list[Token], position: int, by_end: dict[int, M
 # Words between "and" and a verb that shares the clause's subject: "and now supports", "and then backed".
 _SHARED_SUBJECT_ADVERBS = frozenset(
     ["now", "then", "later", "finally", "eventually", "quickly", "also", "instead"]
+)
+
+
+def _plan_owner(tokens: list[Token], position: int, by_end: dict[int, Mention]) -> Mention | None:
+    """ "Venice's long-discussed plan to charge day-trippers an entry fee remains on hold": the owner
+    of the plan that is the clause's subject holds what is said of the plan."""
+    k = position - 1
+    while k >= 0 and position - k <= 14:
+        tok = tokens[k]
+        if tok.text in _STRONG_PUNCT or tok.text == "," or tok.norm in ("that", "which", "who"):
+            return None
+        if k in by_end:
+            m = by_end[k]
+            before = tokens[m.start - 1].text if m.start > 0 else ""
+            opens = m.start == 0 or before in _STRONG_PUNCT or before == ","
+            owns_plan = any(t.norm in _PLAN_NOUNS for t in tokens[m.end : min(m.end + 4, position + 1)])
+            possessive = m.possessive or (m.end < len(tokens) and tokens[m.end].norm in ("'s", "'"))
+            return m if possessive and opens and owns_plan and m.actor else None
+        k -= 1
+    return None
+
+
+def _owned_plan_span(tokens: list[Token], owner_end: int, cue_start: int) -> tuple[int, int]:
+    """What the plan is: "Dubrovnik's plan to [charge cruise passengers a fee] remains on hold"."""
+    k = owner_end
+    while k < cue_start and tokens[k].norm not in _PLAN_NOUNS:
+        k += 1
+    k += 1
+    if k < cue_start and tokens[k].norm in ("to", "for", "of"):
+        k += 1
+    return (k, cue_start) if k < cue_start else (cue_start, cue_start)
+
+
+_PLAN_NOUNS = frozenset(
+    ["plan", "plans", "proposal", "scheme", "bid", "offer", "project", "policy", "application"]
 )
 
 
@@ -1685,6 +1743,14 @@ def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], h
         end += 1
     if end > start and any(t.is_word and t.norm not in _NO_PROPOSITION for t in tokens[start:end]):
         return start, end
+    last_cue = chain.cues[-1]
+    gap = tokens[chain.cues[0].end : chain.cues[1].start] if len(chain.cues) > 1 else []
+    content = [t for t in gap if t.is_word and t.norm not in _PREPOSITIONS and t.norm not in _NO_PROPOSITION]
+    if len(content) >= 2 and last_cue.end - last_cue.start > 1:
+        # "Venice's plan to charge day-trippers a fee remains on hold": what the plan is, between the cues
+        # (a one-word last cue is itself what is at stake: "called for a complete ban"; "approved the
+        # law by 407 votes to" has no proposition between its cues)
+        return chain.cues[0].end, chain.cues[1].start
     if how != "agent":
         return start, start  # nothing to go on: the topic comes from the context
     # nothing after the cue (passive, reduced relative): the proposition is what comes before it
