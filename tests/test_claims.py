@@ -579,3 +579,8 @@ def test_the_owner_of_a_plan_holds_what_is_said_of_the_plan() -> None:
         assert [(c.actor, c.stance) for c in claims] == [("Dubrovnik", "undecided")], text
         assert claims[0].proposition.startswith("charge"), text
         assert "fee" in claims[0].topic, text
+
+
+def test_insisting_that_something_happened_is_no_request() -> None:
+    text = "He insisted that the payment had been lawful and approved by the board."
+    assert [c for c in extract_claims(text) if c.stance and c.cue and c.cue.startswith("insisted")] == []
