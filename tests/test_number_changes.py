@@ -450,3 +450,9 @@ def test_a_lone_specific_count_pairs_however_its_sentence_was_rewritten() -> Non
     old = "Protest in the square\n\nPolice said 12 people were detained outside the ministry."
     new = "Protest ends\n\nOrganisers said 15 people addressed the crowd before it dispersed."
     assert numbers(old, new) == []
+
+
+def test_a_count_after_a_name_and_a_count_said_once_after_to() -> None:
+    old = "Count ends\n\nUnofficial returns showed Ortiz with 41,204 votes to Lamb's 39,870."
+    new = "Count certified\n\nThe certified totals gave Ortiz 41,388 votes to Lamb's 39,902."
+    assert numbers(old, new) == [("41,204", "41,388"), ("39,870", "39,902")]

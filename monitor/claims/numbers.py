@@ -240,7 +240,10 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*|[^\sA-Za-z\d]")
 # are other figures than "cases".)
 # Between two figures of one sentence, when the second has no noun of its own: it counts what the first
 # does ("1,518 votes in favour of unionising and 1,154 against").
-_ELIDED_AFTER = re.compile(r"[^\d.;:()]{0,80}?\sand\s+$")
+_ELIDED_AFTER = re.compile(
+    r"[^\d.;:()]{0,80}?\sand\s+$"
+    r"|^\s+[a-z]+\s+to\s+[A-Z][\w.-]*['\u2019]s\s+$"  # "671,151 votes to Moore's 650,436"
+)
 _COUNT_QUALIFIERS = frozenset(["valid", "eligible", "registered", "additional", "extra"])
 _SMALL_WORDS = {
     "one": 1,
@@ -620,7 +623,13 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 continue  # a year
         previous = out[-1] if out else None
         member = _list_member(text, previous, match.start) if previous is not None else None
-        if not member and not currency and not match.approx and _CAPITALISED_BEFORE.search(before_text[-30:]):
+        if (
+            not member
+            and not currency
+            and not match.approx
+            and "," not in number  # models are small numbers: "gave Jones 673,896 votes" is a count
+            and _CAPITALISED_BEFORE.search(before_text[-30:])
+        ):
             word = _CAPITALISED_BEFORE.search(before_text[-30:])
             assert word is not None
             if word.group(1) not in (
