@@ -584,3 +584,14 @@ def test_the_owner_of_a_plan_holds_what_is_said_of_the_plan() -> None:
 def test_insisting_that_something_happened_is_no_request() -> None:
     text = "He insisted that the payment had been lawful and approved by the board."
     assert [c for c in extract_claims(text) if c.stance and c.cue and c.cue.startswith("insisted")] == []
+
+
+def test_a_stance_word_after_to_is_a_verb_not_a_noun() -> None:
+    assert current("Apple has no plans to support the standard.") == {("Apple", "oppose")}
+    assert current("Spain gave its support to the plan.") == {("Spain", "support")}
+
+
+def test_the_company_speaking_is_the_subject_not_a_company_named_as_an_object() -> None:
+    text = "Apple will adopt the standard backed by Google, the company said on Thursday."
+    claims = [c for c in extract_claims(text) if c.stance and c.cue.startswith("adopt")]
+    assert [(c.actor, c.attribution) for c in claims] == [("Apple", None)]

@@ -818,7 +818,12 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         return
     if role == "bench":
         role = "court"  # "the bench" is a panel of a court named before
-    for o in [*reversed(earlier), *recent]:
+    # in the sentence, a subject before an object: "Apple will support RCS, backed by Google, the
+    # company said" is Apple speaking
+    subjects_first = [o for o in reversed(earlier) if not _object_position(tokens, o.start)] + [
+        o for o in reversed(earlier) if _object_position(tokens, o.start)
+    ]
+    for o in [*subjects_first, *recent]:
         name = (o.name or o.actor or "").lower()
         entry = gaz.actors.get(o.name or "") or gaz.actors.get(o.actor or "")
         if role in name.split() or (entry is not None and role in entry.roles):

@@ -320,6 +320,8 @@ class Lexicon:
                 end = i + len(key)
                 if end > n or any(tokens[i + k].norm != key[k] for k in range(len(key))):
                     continue
+                if i > 0 and tokens[i - 1].norm == "to" and len(key) == 1:
+                    break  # "plans to support RCS": after "to" the word is a verb, read as one above
                 inside = next((c for c in out if c.start <= i < c.end), None)
                 if inside is not None and (
                     inside.end - inside.start > 1 or (inside.start == i and inside.kind != "verb")
