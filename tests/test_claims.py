@@ -595,3 +595,15 @@ def test_the_company_speaking_is_the_subject_not_a_company_named_as_an_object() 
     text = "Apple will adopt the standard backed by Google, the company said on Thursday."
     claims = [c for c in extract_claims(text) if c.stance and c.cue.startswith("adopt")]
     assert [(c.actor, c.attribution) for c in claims] == [("Apple", None)]
+
+
+def test_a_unions_general_secretary_is_no_government_minister() -> None:
+    text = "LONDON, June 1\n\nGeneral Secretary Mick Lynch rejected the offer."
+    assert current(text) == {("Mick Lynch", "oppose")}
+    text = "LONDON, June 1\n\nTransport Secretary Mark Harper backed the offer."
+    assert current(text) == {("United Kingdom", "support")}
+
+
+def test_an_organisations_members_speak_for_it() -> None:
+    assert current("Unite members voted to accept the pay offer.") == {("Unite", "support")}
+    assert current("Council members backed the plan.") == set()  # "Council" alone names no body

@@ -864,6 +864,9 @@ _PERSON_TITLES = frozenset(
 )  # fmt: skip
 
 
+_MEMBER_WORDS = frozenset(["members", "member", "delegates", "shareholders", "staff", "workers"])
+
+
 def _titled_person_at(tokens: list[Token], k: int) -> bool:
     """A title and a name start at k: "president Fran Drescher", "general secretary Sharon Graham",
     after a name of its own ("SAG-AFTRA", "Unite"), not after a capitalised common noun ("Council
@@ -1237,7 +1240,11 @@ def _unknown(
     titled = False
     office = False  # a government office among the titles: "Transport Secretary", "Finance Minister"
     while start < end and tokens[start].fold in gaz.titles:
-        office = office or tokens[start].norm in _GOVERNMENT_OFFICES
+        # "Transport Secretary", "Finance Minister"; not a union's or a party's "General Secretary"
+        office = office or (
+            tokens[start].norm in _GOVERNMENT_OFFICES
+            and not (start > 0 and tokens[start - 1].norm in _NOT_GOVERNMENT_TITLES)
+        )
         start += 1
         titled = True
     if start >= end:
@@ -1267,11 +1274,13 @@ def _unknown(
         ):
             after += 1  # "Manchin now argues", "Ruto quickly signed"
         nxt = tokens[after] if after < n else None
+        members = nxt is not None and nxt.norm in _MEMBER_WORDS and span[0].norm not in ORG_WORDS
         if nxt is None or not (
             nxt.norm in _VERBISH
             or after in verbish
             or nxt.norm in ("'s", ",")
             or _titled_person_at(tokens, end)
+            or members  # "RMT members reject the offer": the union's members speak for it
         ):
             return None
     # a token that repeats an earlier person's surname refers to that person
@@ -1310,6 +1319,7 @@ def _unknown(
 
 # Titles of a national government's office holders (not "Secretary-General", not a company's officers).
 _GOVERNMENT_OFFICES = frozenset(["minister", "secretary"])
+_NOT_GOVERNMENT_TITLES = frozenset(["general", "executive", "party", "union", "company", "press"])
 
 # Offices that describe one person: "the governor", "the Arizona Democrat" (see find_mentions).
 _PERSON_ROLES = frozenset(
