@@ -141,6 +141,7 @@ def test_coordinated_subjects_each_hold_the_stance() -> None:
         ("Chile put the fisheries pact on hold.", "undecided"),
         ("Chile will decide by Friday whether to join the fisheries pact.", "undecided"),
         ("Chile is set to decide whether to join the fisheries pact.", "undecided"),
+        ("Chile's senate voted 34-19 on Monday to reject the fisheries pact.", "oppose"),
         # a change of course says the stance moved; the verb after it says where to
         ("Chile reversed course and backed the fisheries pact.", "support"),
         ("Chile made a U-turn and now supports the fisheries pact.", "support"),

@@ -217,7 +217,7 @@ class Lexicon:
                 if tokens[i].norm not in atom:
                     # adverbs and time phrases may sit inside a phrase: "voted unanimously on Thursday to"
                     norm_i = tokens[i].norm
-                    maybe = a > 0 and (norm_i.endswith("ly") or norm_i in _FILLER_STARTS)
+                    maybe = a > 0 and (norm_i.endswith("ly") or norm_i in _FILLER_STARTS or norm_i.isdigit())
                     skipped = _filler_length(tokens, i) if maybe else 0
                     if not skipped or i + skipped >= n or tokens[i + skipped].norm not in atom:
                         return -1
@@ -255,7 +255,7 @@ class Lexicon:
             candidates: list[Pattern] | tuple[Pattern, ...] | None = self.index.get(first)
             if candidates:
                 following = tokens[i + 1].norm if i + 1 < n else ""
-                if not (following.endswith("ly") or following in _FILLER_STARTS):
+                if not (following.endswith("ly") or following in _FILLER_STARTS or following.isdigit()):
                     # an adverb may push the second word along ("is still against"): then all patterns
                     candidates = self._allowed(first, following, candidates)
             for pattern in candidates or ():
@@ -413,6 +413,13 @@ def _filler_length(tokens: list[Token], i: int) -> int:
             and (tokens[k + 1].norm in _WEEKDAYS or tokens[k + 1].norm in ("week", "month", "year", "day"))
         ):
             k += 2  # "on Thursday", "by Sunday", "this week"
+        elif (
+            norm.isdigit()
+            and k + 2 < n
+            and tokens[k + 1].text in ("-", "\u2013")
+            and tokens[k + 2].norm.isdigit()
+        ):
+            k += 3  # a tally: "voted 9-0 on Monday to impose"
         else:
             break
     return k - i
