@@ -608,3 +608,15 @@ def test_a_unions_general_secretary_is_no_government_minister() -> None:
 def test_an_organisations_members_speak_for_it() -> None:
     assert current("Unite members voted to accept the pay offer.") == {("Unite", "support")}
     assert current("Council members backed the plan.") == set()  # "Council" alone names no body
+
+
+def test_titles_and_names_are_not_verbs() -> None:
+    text = "Djokovic, a nine-time Australian Open champion, is seeking a record 21st Grand Slam title."
+    cues = [c.cue for c in extract_claims(text) if c.stance]
+    assert not any("champion" in cue or "Slam" in cue for cue in cues)
+    assert current("Peru championed the fisheries pact.") == {("Peru", "support")}
+
+
+def test_a_companys_board_speaks_for_the_company() -> None:
+    text = "Harlow Games' board on Monday turned down the latest takeover proposal."
+    assert current(text) == {("Harlow Games", "oppose")}

@@ -864,6 +864,7 @@ _PERSON_TITLES = frozenset(
 )  # fmt: skip
 
 
+_GOVERNING_BODIES = frozenset(["board", "directors", "management", "leadership", "executives"])
 _MEMBER_WORDS = frozenset(["members", "member", "delegates", "shareholders", "staff", "workers"])
 
 
@@ -1128,6 +1129,15 @@ def find_mentions(
             if end > i:
                 mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
                 if mention is not None:
+                    if (
+                        mention.kind == "unknown_org"
+                        and end + 1 < n
+                        and tokens[end].norm in ("'s", "'")
+                        and tokens[end + 1].norm in _GOVERNING_BODIES
+                    ):
+                        # "Spirit Airlines' board turned down the offer": the board speaks for the company
+                        mention.end = end = end + 2
+                        mention.text = _text(tokens, mention.start, end)
                     if mention.kind in ("unknown_org", "unknown_person") and _titled_person_at(tokens, end):
                         # "SAG-AFTRA president Fran Drescher": the person speaks for the organisation
                         extended, _ = _extend_roles(tokens, end, gaz)

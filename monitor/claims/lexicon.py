@@ -273,7 +273,7 @@ class Lexicon:
                 i += 1
                 continue
             end, pattern = best
-            if pattern.kind == "verb" and end == i + 1 and i > 0 and tokens[i - 1].norm in _DETERMINERS:
+            if pattern.kind == "verb" and end == i + 1 and i > 0 and _noun_use(tokens, i):
                 i += 1  # "its support", "the backing": a noun, read only after a light verb (below)
                 continue
             cues.append(Cue(i, end, pattern.stance, pattern.kind, pattern.entry))
@@ -425,6 +425,25 @@ def _filler_length(tokens: list[Token], i: int) -> int:
     return k - i
 
 
+def _noun_use(tokens: list[Token], i: int) -> bool:
+    """The verb-like word at i is a noun or part of a name: "its support", "a nine-time Australian Open
+    champion", "a record 21st Grand Slam title" (capitalised inside a name, not in a Title Case
+    headline: "Spirit Board Rebuffs JetBlue")."""
+    before = tokens[i - 1]
+    if before.norm in _DETERMINERS or before.norm in _NOUN_MODIFIERS or before.norm.endswith("-time"):
+        return True
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        tokens[i].is_capitalised
+        and before.is_capitalised
+        and before.is_word
+        and following is not None
+        and following.is_word
+        and not following.is_capitalised
+    )
+
+
+_NOUN_MODIFIERS = frozenset(["world", "defending", "former", "reigning", "olympic", "national", "european"])
 _DETERMINERS = frozenset(["its", "their", "his", "her", "our", "my", "your", "the", "a", "an"])
 _HAVE = frozenset(["have", "has", "had", "having", "'ve", "'d"])
 
