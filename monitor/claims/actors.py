@@ -872,7 +872,7 @@ def _titled_person_at(tokens: list[Token], k: int) -> bool:
     """A title and a name start at k: "president Fran Drescher", "general secretary Sharon Graham",
     after a name of its own ("SAG-AFTRA", "Unite"), not after a capitalised common noun ("Council
     leader Maria Okafor", "Board chair Robyn Denholm": the person is named, the body is not)."""
-    if k > 0 and k - 1 >= 0 and tokens[k - 1].norm in ORG_WORDS:
+    if k > 0 and tokens[k - 1].norm in ORG_WORDS:
         return False
     j = k
     while j < len(tokens) and j - k < 3 and tokens[j].norm in _PERSON_TITLES:
