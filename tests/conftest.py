@@ -21,6 +21,25 @@ from monitor.store import Store, normalize_url, open_store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_ENV = "CLAIMWATCH_TEST_DATABASE_URL"
+# .ci/run sets it for its second run, against the mypyc-compiled build: a run that quietly imported
+# the sources instead would test nothing new
+EXPECT_COMPILED_ENV = "CLAIMWATCH_EXPECT_COMPILED"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get(EXPECT_COMPILED_ENV) == "1":
+        from monitor.claims import engine_build, extract
+
+        if engine_build() != "compiled":
+            raise pytest.UsageError(
+                f"{EXPECT_COMPILED_ENV}=1 but the claim engine was imported from {extract.__file__}"
+            )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from monitor.claims import engine_build
+
+    return f"claim engine: {engine_build()}"
 
 
 @pytest.fixture(scope="session")

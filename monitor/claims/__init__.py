@@ -27,6 +27,7 @@ __all__ = [
     "Sentence",
     "SentenceCache",
     "clear_caches",
+    "engine_build",
     "extract_claims",
     "extract_quantities",
     "load_gazetteer",
@@ -109,3 +110,10 @@ def extract_claims(
         found = tuple(extract_claims_with(text, gaz, lex, model, sentences))
         texts[text] = found
     return list(found)
+
+
+def engine_build() -> str:
+    """The claim engine's build: "compiled" (mypyc, `CLAIMWATCH_COMPILE=1`) or "pure" (Python)."""
+    from monitor.claims import extract
+
+    return "pure" if extract.__file__ is None or extract.__file__.endswith(".py") else "compiled"

@@ -282,7 +282,9 @@ class Lexicon:
             i = end
         return self._noun_cues(tokens, cues, taken)
 
-    def _allowed(self, first: str, following: str, patterns: list[Pattern]) -> tuple[Pattern, ...]:
+    def _allowed(
+        self, first: str, following: str, patterns: list[Pattern] | tuple[Pattern, ...]
+    ) -> tuple[Pattern, ...]:
         key = (first, following)
         found = self.pair_cache.get(key)
         if found is None:
@@ -547,11 +549,11 @@ def _build(datasets: list[dict[str, Any]]) -> Lexicon:
         for phrase in _phrases((data.get("neutral") or {}).get("fixed")):
             _add(lex, phrase, None, "neutral", False)
         request = data.get("request") or {}
-        forms: set[str] = set(lex.request_forms)
+        request_forms: set[str] = set(lex.request_forms)
         for verb in _phrases(request.get("verbs")):
             _add(lex, verb, "support", "request", True)
-            forms |= inflect(words(verb)[0], lex.irregular)
-        lex.request_forms = frozenset(forms)
+            request_forms |= inflect(words(verb)[0], lex.irregular)
+        lex.request_forms = frozenset(request_forms)
         commitment = data.get("commitment") or {}
         lex.commitment_forms = lex.commitment_forms | frozenset(
             w.lower() for w in _phrases(commitment.get("verbs"))

@@ -181,9 +181,12 @@ def _load(paths: tuple[Path, ...]) -> TopicModel:
     model.before_country = tuple(sorted(set(before), key=len, reverse=True))
     model.after_adjective = frozenset(after)
     model.border = tuple(sorted(set(border), key=len, reverse=True))
-    for phrases, index in ((model.before_country, model.before_index), (model.border, model.border_index)):
+    for place_phrases, index in (
+        (model.before_country, model.before_index),
+        (model.border, model.border_index),
+    ):
         grouped: dict[str, list[tuple[str, ...]]] = {}
-        for phrase in phrases:
+        for phrase in place_phrases:
             grouped.setdefault(phrase[0], []).append(phrase)
         index.update({first: tuple(items) for first, items in grouped.items()})
     model.place_starts = frozenset(model.before_index) | frozenset(model.border_index)
@@ -247,9 +250,9 @@ def concepts(
         tok = tokens[i]
         i += 1
         if tok.norm in model.phrases:
-            length, group = _phrase_at(tokens, i - 1, end, skip, model)
+            length, phrase_group = _phrase_at(tokens, i - 1, end, skip, model)
             if length:
-                add(group)
+                add(phrase_group)
                 i += length - 1
                 continue
         if not tok.is_capitalised:

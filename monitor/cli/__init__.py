@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import importlib
 import sys
+from importlib.metadata import version as _distribution_version
+from typing import Annotated
+
+import typer
 
 from monitor.cli import _common
 from monitor.cli._common import app, err_console
@@ -17,6 +21,30 @@ from monitor.errors import ClaimwatchError
 COMMAND_MODULES = ("diff", "demo", "daemon", "history", "rules", "alerts")
 for _name in COMMAND_MODULES:
     importlib.import_module(f"monitor.cli.{_name}")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from monitor.claims import engine_build
+
+        build = "compiled with mypyc" if engine_build() == "compiled" else "pure Python"
+        typer.echo(f"claimwatch {_distribution_version('claimwatch')} (claim engine: {build})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and the claim engine's build, then exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Watch news sources and get told when a position shifts, not merely when text changes."""
 
 
 def main() -> None:
