@@ -1,6 +1,6 @@
 """Claim engine benchmark: extraction plus diff of an ~800-word article pair, on one core.
 
-    .venv/bin/python benchmarks/bench_claims.py [--seconds 3] [--repeats 3] [--seeds]
+    .venv/bin/python benchmarks/bench_claims.py [--seconds 3] [--repeats 3] [--seeds] [--builds pure]
 
 Three pairs, all written for this benchmark (a made-up council story, 800-1,000 words per version):
 
@@ -9,6 +9,11 @@ Three pairs, all written for this benchmark (a made-up council story, 800-1,000 
 - rewrite: every sentence of the new version is reworded, so no sentence analysis can be reused
            (the worst case, like two outlets' reports).
 - seeds:   with --seeds and ../shared present, seed articles 000 -> 001 (two outlets' reports).
+
+Two builds of the same sources, side by side: `pure` (the project's venv) and `compiled` (the
+mypyc-compiled claim engine that `CLAIMWATCH_COMPILE=1` builds, in .bench/compiled-venv; built or
+refreshed first by benchmarks/builds.py when the sources changed). Each measurement runs in a fresh
+worker process; the builds alternate, so both see the same machine.
 
 Each pair runs `diff_texts` in a loop for --seconds of CPU time (time.process_time, so other load on
 the machine does not count), --repeats times; the table shows the median pairs per second of:
@@ -21,24 +26,33 @@ the machine does not count), --repeats times; the table shows the median pairs p
          caches.
 
 Word-level caches (spellings of words) stay warm in both, as they are in any running process.
-Goal: cold >= 100 pairs/s; the exit status is 1 when a pair's cold figure is below it.
+Goal: cold >= 100 pairs/s. The exit status is 1 when a pair's cold figure is below it in the build
+a deployment runs (compiled when it could be built, else pure).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if not sys.flags.safe_path:  # a worker measuring an installed build runs with -P: no ./monitor then
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "benchmarks"))
+
+from builds import INSTALLED_ENV, PURE_PYTHON, compiled_python  # noqa: E402
 
 import monitor.diff as diff  # noqa: E402
-from monitor.claims import extract_claims  # noqa: E402
+from monitor.claims import engine_build, extract_claims  # noqa: E402
 from monitor.diff import diff_texts  # noqa: E402
+
+MODES = ("cold", "next", "warm")
 
 PARAGRAPHS = [
     "Eastbrook weighs congestion charge as traders warn of lost custom",
@@ -158,6 +172,28 @@ def _measure(old: str, new: str, seconds: float, mode: str) -> float:
     return runs / spent
 
 
+def _pairs(seeds: bool) -> list[tuple[str, str, str]]:
+    old, update, rewrite = _story()
+    pairs = [("update", old, update), ("rewrite", old, rewrite)]
+    shared = ROOT.parent / "shared" / "seeds"
+    if seeds and shared.is_dir():
+        files = sorted(shared.glob("*.txt"))
+        pairs.append(("seeds 000->001", files[0].read_text(), files[1].read_text()))
+    return pairs
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """One measurement of every pair and mode in this process's build, as JSON on stdout."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    rates = {
+        name: {mode: _measure(a, b, args.seconds, mode) for mode in MODES}
+        for name, a, b in _pairs(args.seeds)
+    }
+    json.dump({"build": engine_build(), "rates": rates}, sys.stdout)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,27 +203,68 @@ def main() -> int:
     parser.add_argument(
         "--seeds", action="store_true", help="also time seed articles 000 -> 001 from ../shared"
     )
+    parser.add_argument(
+        "--builds", default="pure,compiled", help="comma-separated: pure, compiled (default both)"
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
-    old, update, rewrite = _story()
-    pairs = [("update", old, update), ("rewrite", old, rewrite)]
-    shared = ROOT.parent / "shared" / "seeds"
-    if args.seeds and shared.is_dir():
-        seeds = sorted(shared.glob("*.txt"))
-        pairs.append(("seeds 000->001", seeds[0].read_text(), seeds[1].read_text()))
-    modes = ("cold", "next", "warm")
-    print(f"{'pair':16} {'words old/new':>14}" + "".join(f" {m + ' ms':>8} {m + ' /s':>8}" for m in modes))
+    if args.worker:
+        return _worker(args)
+
+    pythons: dict[str, tuple[Path, dict[str, str]]] = {}
+    for build in args.builds.split(","):
+        if build == "pure":
+            pythons["pure"] = (PURE_PYTHON if PURE_PYTHON.exists() else Path(sys.executable), {})
+        elif build == "compiled":
+            found = compiled_python()
+            if found is None:
+                print("compiled build unavailable: measuring the pure build only", file=sys.stderr)
+            else:
+                pythons["compiled"] = (found, INSTALLED_ENV)
+        else:
+            parser.error(f"unknown build {build!r}: pure or compiled")
+    worker = [str(Path(__file__).resolve()), "--worker", "--seconds", str(args.seconds)]
+    worker += ["--seeds"] if args.seeds else []
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {build: [] for build in pythons}
+    for repeat in range(max(1, args.repeats)):
+        order = list(pythons) if repeat % 2 == 0 else list(reversed(pythons))
+        for build in order:
+            python, extra_env = pythons[build]
+            proc = subprocess.run(
+                [str(python), *(["-P"] if extra_env else []), *worker],
+                capture_output=True,
+                text=True,
+                cwd=ROOT / "benchmarks",
+                env={**os.environ, **extra_env},
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"{build} worker failed:\n{proc.stderr[-3000:]}")
+            result = json.loads(proc.stdout)
+            if result["build"] != build:
+                raise SystemExit(f"asked for the {build} build, measured {result['build']}")
+            runs[build].append(result["rates"])
+
+    judged = "compiled" if "compiled" in runs else next(iter(runs))
+    header = f"{'pair':16} {'words old/new':>14} {'build':>9}"
+    header += "".join(f" {m + ' ms':>8} {m + ' /s':>8}" for m in MODES)
+    print(header)
     worst = float("inf")
-    for name, a, b in pairs:
-        rates = [
-            statistics.median(_measure(a, b, args.seconds, mode) for _ in range(args.repeats))
-            for mode in modes
-        ]
-        worst = min(worst, rates[0])
-        words = f"{len(a.split())}/{len(b.split())}"
-        figures = "".join(f" {1000 / rate:8.2f} {rate:8.1f}" for rate in rates)
-        print(f"{name:16} {words:>14}{figures}  {'ok' if rates[0] >= 100 else 'below goal'} (cold)")
+    for name, a, b in _pairs(args.seeds):
+        label, words = name, f"{len(a.split())}/{len(b.split())}"
+        cold_by_build: dict[str, float] = {}
+        for build, measured in runs.items():
+            rates = [statistics.median(run[name][mode] for run in measured) for mode in MODES]
+            cold_by_build[build] = rates[0]
+            if build == judged:
+                worst = min(worst, rates[0])
+            figures = "".join(f" {1000 / rate:8.2f} {rate:8.1f}" for rate in rates)
+            verdict = "ok" if rates[0] >= 100 else "below goal"
+            speedup = ""
+            if build != "pure" and "pure" in cold_by_build:
+                speedup = f", {rates[0] / cold_by_build['pure']:.2f}x pure"
+            print(f"{label:16} {words:>14} {build:>9}{figures}  {verdict} (cold{speedup})")
+            label, words = "", ""  # once per pair
+    print(f"goal judged on the {judged} build: {'met' if worst >= 100 else 'not met'}")
     return 0 if worst >= 100 else 1
 
 

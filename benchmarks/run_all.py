@@ -4,9 +4,11 @@ Each benchmark runs in its own process with a time limit; its table (stdout) is 
 its progress (stderr) goes to the terminal. A summary of what ran, how long it took and whether it
 met its goals ends the run. Full run: about 10 minutes on 2 CPUs; `--quick` about 5.
 
-- bench_claims.py   claim extraction + diff of an ~800-word pair, pairs/s (goal >= 100)
+- bench_claims.py   claim extraction + diff of an ~800-word pair, pairs/s (goal >= 100), in both
+                    builds: pure Python and the mypyc-compiled claim engine (benchmarks/builds.py)
 - bench_fetch.py    httpx vs httpx2 (only when .bench/venv has both; see its docstring)
-- bench_check.py    one pass over 1,000 local pages, claimwatch vs urlwatch 2.29 (benchmarks/setup.sh)
+- bench_check.py    one pass over 1,000 local pages, claimwatch (both builds) vs urlwatch 2.29
+                    (benchmarks/setup.sh)
 - bench_memory.py   daemon RSS with 10,000 sources (goal <= 150 MB)
 - bench_history.py  `claimwatch history` latency over 1,000,000 changes (goal <= 100 ms); the
                     database is filled once into .bench/history.db and reused

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib.metadata import version as _distribution_version
 from typing import Annotated
 
 import typer
@@ -25,10 +24,12 @@ for _name in COMMAND_MODULES:
 
 def _print_version(wanted: bool) -> None:
     if wanted:
+        from importlib.metadata import version  # not at the top: 15 ms on every command's start-up
+
         from monitor.claims import engine_build
 
         build = "compiled with mypyc" if engine_build() == "compiled" else "pure Python"
-        typer.echo(f"claimwatch {_distribution_version('claimwatch')} (claim engine: {build})")
+        typer.echo(f"claimwatch {version('claimwatch')} (claim engine: {build})")
         raise typer.Exit()
 
 
