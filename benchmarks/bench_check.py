@@ -66,6 +66,7 @@ class Scenario:
     changed: int
     validators: bool
     goal: float
+    goal_of_issue: bool
     times: dict[str, list[float]] = field(default_factory=dict)  # tool -> wall times
 
 
@@ -230,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(args.pages, workdir)
     changed = max(1, args.pages // 10)
     scenarios = [
-        Scenario("a", "(a) unchanged, 304", 0, True, 0.5),
-        Scenario("a'", "(a') unchanged, no 304", 0, False, 0.5),
-        Scenario("b", "(b) 10% changed", changed, True, 1.0),
+        Scenario("a", "(a) unchanged, 304", 0, True, 0.5, True),
+        Scenario("a'", "(a') unchanged, no 304", 0, False, 0.5, False),
+        Scenario("b", "(b) 10% changed", changed, True, 1.0, True),
     ]
     warm: dict[str, float] = {}
     try:
@@ -302,12 +303,12 @@ def main(argv: list[str] | None = None) -> int:
             cw = statistics.median(scenario.times[build])
             ratio = cw / uw
             ok = ratio <= scenario.goal
-            if build == judged:
-                failed |= not ok and scenario.key != "a'"
-            print(
-                f"{label:24} {build:>16} {cw:6.2f} {uw:11.2f} {ratio:6.2f}x "
-                f"{f'<= {scenario.goal:.1f}x':>7}  {'pass' if ok else 'FAIL'}"
-            )
+            if scenario.goal_of_issue:
+                failed |= not ok and build == judged
+                goal, result = f"<= {scenario.goal:.1f}x", "pass" if ok else "FAIL"
+            else:  # measured for comparison, not one of the issue's goals
+                goal, result = f"({scenario.goal:.1f}x)", "under" if ok else "over (info)"
+            print(f"{label:24} {build:>16} {cw:6.2f} {uw:11.2f} {ratio:6.2f}x {goal:>7}  {result}")
             label = ""
     for build in builds:
         print(
