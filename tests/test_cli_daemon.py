@@ -18,8 +18,6 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def page(n: int) -> str:
     return article_html(
@@ -51,8 +49,7 @@ def write_config(tmp_path: Path, server: TestServer, names: list[str], **schedul
 
 
 def env() -> dict[str, str]:
-    out = dict(os.environ)
-    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), out.get("PYTHONPATH", "")) if p)
+    out = dict(os.environ)  # the installed claimwatch: editable sources, or the compiled build in CI
     out.pop("CLAIMWATCH_DATABASE_URL", None)
     out.pop("CLAIMWATCH_CONFIG", None)
     return out

@@ -29,7 +29,7 @@ def cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
         capture_output=True,
         text=True,
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
         timeout=120,
     )
 

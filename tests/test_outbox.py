@@ -470,13 +470,11 @@ print(report.summary(), flush=True)
 def _worker(tmp_path: Path, config: Path, *args: str) -> subprocess.Popen[str]:
     script = tmp_path / "worker.py"
     script.write_text(WORKER.format(tests=str(Path(__file__).parent), config=str(config)), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, str(script), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
         cwd=REPO,
     )
 
@@ -569,24 +567,27 @@ def _daemon_config(tmp_path: Path, db_url: str, slack: SlackServer, story: Path,
 
 
 def _run_daemon(config: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
+    # The installed claimwatch (the editable sources, or the compiled build in CI's second run). Its log
+    # goes to a file: a pipe nobody reads fills up over a long run and then blocks the daemon.
+    log = (config.parent / "daemon.log").open("a", encoding="utf-8")
+    with log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+            cwd=REPO,
+        )
 
 
-def _wait_for(predicate, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 60.0, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
     stop = time.monotonic() + timeout
     while time.monotonic() < stop:
         if predicate():
             return
         time.sleep(0.1)
-    raise AssertionError("timed out")
+    tail = log.read_text(encoding="utf-8")[-3000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out; daemon log:\n{tail}" if tail else "timed out")
 
 
 def _alert_rows(db_url: str) -> list[AlertRow]:
@@ -609,11 +610,12 @@ def test_daemon_killed_after_storing_a_change_delivers_once_after_restart(
     config = _daemon_config(tmp_path, db_url, slack_server, story, dispatch_every="1h")
     daemon = _run_daemon(config)
     try:
-        _wait_for(lambda: _versions(db_url) >= 1)
+        _wait_for(lambda: _versions(db_url) >= 1, log=tmp_path / "daemon.log")
         # Replaced atomically, so the daemon never reads half a file.
         (tmp_path / "next.txt").write_text((seeds / "004_9b2bdd491e12736c.txt").read_text(encoding="utf-8"))
         os.replace(tmp_path / "next.txt", story)
-        _wait_for(lambda: any(a.status == "pending" for a in _alert_rows(db_url)))
+        log = tmp_path / "daemon.log"
+        _wait_for(lambda: any(a.status == "pending" for a in _alert_rows(db_url)), log=log)
     finally:
         daemon.send_signal(signal.SIGKILL)  # stored, queued, not sent (the next dispatch is an hour away)
         daemon.wait(10)
@@ -624,7 +626,7 @@ def test_daemon_killed_after_storing_a_change_delivers_once_after_restart(
     )
     daemon = _run_daemon(config)
     try:
-        _wait_for(lambda: all(a.status == "sent" for a in _alert_rows(db_url)))
+        _wait_for(lambda: all(a.status == "sent" for a in _alert_rows(db_url)), log=tmp_path / "daemon.log")
         time.sleep(2)  # a few more dispatch rounds: nothing more goes out
     finally:
         daemon.send_signal(signal.SIGTERM)
