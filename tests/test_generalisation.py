@@ -437,3 +437,28 @@ def test_an_approval_won_by_the_buyer_is_no_shift_for_the_buyer() -> None:
     old = "Takeover in doubt\n\nMicrosoft opposed the regulator's demand to sell its cloud gaming business."
     new = "Takeover in doubt\n\nMicrosoft won approval from the regulator to sell its cloud gaming business."
     assert shifts(old, new) == []
+
+
+# ------------------------------------------------------------------------------- restrictive propositions
+
+
+def test_a_restriction_in_the_proposition_turns_the_stance_over() -> None:
+    old = "India has no plans to restrict wheat exports, the trade minister said on Friday."
+    new = "India has banned wheat exports with immediate effect, the government said."
+    (claim,) = [c for c in extract_claims(old) if c.has_stance]
+    assert (claim.actor, claim.stance) == ("India", "support")
+    assert claim.cue is not None and claim.cue.endswith("restrict")  # the deciding words, shown
+    assert "restrict" not in claim.topic
+    assert shifts(old, new) == [("India", "support", "oppose")]
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("Eastbrook City Council voted to restrict cars in the old town.", "oppose"),
+        ("The Competition Commission has no plans to prohibit the merger.", "support"),
+        ("Germany is weighing whether to curb Chinese car imports.", "undecided"),
+    ],
+)
+def test_restriction_verbs_after_the_cue(text: str, stance: str) -> None:
+    assert {c.stance for c in extract_claims(text) if c.has_stance} == {stance}

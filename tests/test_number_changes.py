@@ -456,3 +456,15 @@ def test_a_count_after_a_name_and_a_count_said_once_after_to() -> None:
     old = "Count ends\n\nUnofficial returns showed Ortiz with 41,204 votes to Lamb's 39,870."
     new = "Count certified\n\nThe certified totals gave Ortiz 41,388 votes to Lamb's 39,902."
     assert numbers(old, new) == [("41,204", "41,388"), ("39,870", "39,902")]
+
+
+def test_a_loose_forecast_restated_in_other_words_is_unchanged() -> None:
+    old = (
+        "Annual inflation slowed to 6.3% in December, and the bank forecast that it would fall to around "
+        "3% by the middle of this year."
+    )
+    new = (
+        "Consumer prices rose 6.3% in December from a year earlier. The bank projected inflation would "
+        "ease to about 3% by mid-year."
+    )
+    assert numbers(old, new) == []

@@ -32,6 +32,32 @@ def test_dateline_lines_and_date_stamps_are_not_sentences() -> None:
     assert kinds == ["heading", "dateline", "dateline", "body"]
 
 
+def test_wire_datelines_on_a_line_of_their_own() -> None:
+    # date before the agency (Reuters style), regions, accented capitals, title-case places with a dash
+    for line in [
+        "LOUISVILLE, Ky., Oct 11 (Wire) —",
+        "KARLSRUHE, Germany, Nov 15 (Reuters) —",
+        "THE HAGUE, Nov 22 (Wire) —",
+        "VIÑA DEL MAR, Chile —",
+        "Ottawa —",
+        "Oslo, Norway (Wire) —",
+        "Alma-Ata, Kazakhstan, 6 January —",
+    ]:
+        text = f"Headline of the story\n\n{line}\n\nThe council voted on Friday to approve the plan."
+        assert [s.kind for s in split_sentences(text)] == ["heading", "dateline", "body"], line
+    # a title-case headline is no dateline, with or without a dash
+    for line in ["Unionists Back Deal", "Unionists back deal —", "Germany"]:
+        assert split_sentences(f"{line}\n\nThe council met.")[0].kind == "heading", line
+
+
+def test_wire_dateline_prefix_with_the_date_before_the_agency() -> None:
+    out = split_sentences("LONDON, Dec 5 (Reuters) - The Bank of England held rates.")
+    assert [(s.kind, s.text) for s in out] == [
+        ("dateline", "LONDON, Dec 5 (Reuters)"),
+        ("body", "The Bank of England held rates."),
+    ]
+
+
 def test_abbreviations_do_not_end_sentences() -> None:
     text = (
         "U.S. Secretary of State Antony Blinken met Gen. Mark Milley at 11 p.m. local time on Dec. 20 "

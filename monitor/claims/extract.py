@@ -593,6 +593,11 @@ def _analyse(
         prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
         if owned and prop_start == prop_end and holder is not None:
             prop_start, prop_end = _owned_plan_span(tokens, holder.end, chain.start)
+        restriction = _restriction_at(tokens, chain, prop_start, prop_end, lex)
+        if restriction is not None and stance_value in _TURNED:
+            # "has no plans to restrict wheat exports": for the exports, which "bans" then opposes
+            stance_value = _TURNED[stance_value]
+            cue_words = f"{cue_words} {tokens[restriction].text}"
         region_end = chains[chain_index + 1].start if chain_index + 1 < len(chains) else n
         region_text = (
             sentence.text[tokens[chain.end - 1].end : tokens[region_end - 1].end]
@@ -605,6 +610,8 @@ def _analyse(
         # the cues' own words are no topic; words between chained cues may be ("plan to charge a fee
         # remains on hold"), when the proposition is that gap
         skip = {k for cue in chain.cues for k in range(cue.start, cue.end)} | qual_tokens
+        if restriction is not None:
+            skip.add(restriction)
         if not (prop_start >= chain.cues[0].end and prop_end <= chain.cues[-1].start):
             skip |= set(range(chain.start, chain.end))
         for m in mentions:
@@ -1729,6 +1736,22 @@ def _confidence(head: Cue, how: str, heading: bool, stance_value: str) -> float:
 
 
 _PROP_BREAKS = (_BOUNDARY_WORDS - {"and", "or"}) | {"out", "due", "amid", "fearing", "citing"}
+
+
+_TURNED = {"support": "oppose", "oppose": "support"}
+
+
+def _restriction_at(
+    tokens: list[Token], chain: _Chain, prop_start: int, prop_end: int, lex: Lexicon
+) -> int | None:
+    """The index of a restriction verb ("restrict", "ban") right after the cue that opens the
+    proposition, else None."""
+    k = chain.end
+    if k < len(tokens) and tokens[k].norm == "to":
+        k += 1
+    if not prop_start <= k < prop_end:
+        return None
+    return k if tokens[k].norm in lex.restrictive_forms and not tokens[k].is_capitalised else None
 
 
 def _proposition_span(tokens: list[Token], chain: _Chain, later: list[_Chain], how: str) -> tuple[int, int]:

@@ -183,6 +183,7 @@ class Lexicon:
     commitment_markers: frozenset[str] = frozenset()
     commitment_to_heads: frozenset[str] = frozenset()
     request_forms: frozenset[str] = frozenset()
+    restrictive_forms: frozenset[str] = frozenset()
     negators: frozenset[str] = frozenset()
     no_longer: tuple[tuple[str, ...], ...] = ()
     hedges: frozenset[str] = frozenset()
@@ -554,6 +555,10 @@ def _build(datasets: list[dict[str, Any]]) -> Lexicon:
             _add(lex, verb, "support", "request", True)
             request_forms |= inflect(words(verb)[0], lex.irregular)
         lex.request_forms = frozenset(request_forms)
+        restrictive: set[str] = set(lex.restrictive_forms)
+        for verb in _phrases((data.get("restrictive") or {}).get("verbs")):
+            restrictive |= inflect(words(verb)[0], lex.irregular)
+        lex.restrictive_forms = frozenset(restrictive)
         commitment = data.get("commitment") or {}
         lex.commitment_forms = lex.commitment_forms | frozenset(
             w.lower() for w in _phrases(commitment.get("verbs"))

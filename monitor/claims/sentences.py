@@ -24,24 +24,34 @@ _MONTH = (
 )
 _WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?"
 _DATE = (
-    rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}-\d{{2}}-\d{{2}})"
 )
-# "WASHINGTON", "MOSCOW/KIEV", "LAHAINA, Hawaii", "ST. LOUIS": an upper-case place, maybe a region.
-_PLACE = r"[A-Z][A-Z.'’-]+(?:[ /][A-Z][A-Z.'’-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+# "WASHINGTON", "MOSCOW/KIEV", "LAHAINA, Hawaii", "ST. LOUIS", "VIÑA DEL MAR, Chile": an upper-case
+# place, maybe a region or two ("LOUISVILLE, Ky.", "KARLSRUHE, Germany").
+_UPPER = r"A-ZÀ-ÖØ-Þ"
+_PLACE_NAME = rf"[{_UPPER}][{_UPPER}.'’-]+(?:[ /][{_UPPER}][{_UPPER}.'’-]+)*"
+_REGION = r"(?:,\s*(?!" + _MONTH + r"\s+\d)[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)"
+_PLACE = rf"{_PLACE_NAME}{_REGION}{{0,2}}"
+# "Ottawa —", "Oslo, Norway (Wire) —": a title-case place is a dateline only on a line of its own that
+# ends with a dash (a headline never does)
+_TITLE_PLACE = r"[A-Z][a-zà-ÿ]+(?:[- ][A-Z][a-zà-ÿ]+){0,2}" + _REGION + "{0,2}"
 _AGENCY = (
     r"(?:\s*\((?:AP|AFP|Reuters|UPI|dpa|DPA|ANSA|EFE|Xinhua|TASS|Bloomberg|CNN|BBC|[A-Z][A-Za-z]{1,12})\))"
 )
+# the agency may come before the date ("LONDON (AP), Aug 1") or after it ("LONDON, Dec 5 (Reuters)")
+_STAMP = rf"(?:{_AGENCY}?(?:,\s*{_DATE})?|,\s*{_DATE}{_AGENCY})"
 
 # A whole line that is only a dateline or a date stamp.
 _DATELINE_LINE = re.compile(
-    rf"^\s*(?:{_PLACE}{_AGENCY}?(?:,\s*{_DATE})?|{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?:\s*[A-Z]{{2,4}})?)?"
+    rf"^\s*(?:{_PLACE}{_STAMP}|{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?:\s*[A-Z]{{2,4}})?)?"
     rf"|{_WEEKDAY}\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}(?:\s+\d{{1,2}}:\d{{2}}(?:\s*[A-Z]{{2,4}})?)?"
     rf"|{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})\s*[.:—–-]*\s*$"
+    rf"|^\s*{_TITLE_PLACE}{_STAMP}\s*(?:[—–]|--)\s*$"
 )
 # A dateline in front of the first sentence: "LONDON, Aug 1, 2024 — The Bank ...", "BRUSSELS: NATO ...".
 _DATELINE_PREFIX = re.compile(
-    rf"^\s*(?:{_PLACE}{_AGENCY}?(?:,\s*{_DATE})?\s*(?:[—–]|--|-|:)\s+|{_PLACE}{_AGENCY}\s+"
+    rf"^\s*(?:{_PLACE}{_STAMP}\s*(?:[—–]|--|-|:)\s+|{_PLACE_NAME}{_AGENCY}\s+"
     r"|date\s+\d{4}-\d{2}-\d{2}\s+)(?=[A-Z\"“‘'])"
 )
 

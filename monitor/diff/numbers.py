@@ -4,9 +4,9 @@ Quantities are grouped by what they count ("killed", "seats", "%"). Only current
 earlier value of a change stated inside a sentence ("to 4% from 3.75%") is left out, so current pairs
 with current. Within one version an approximate figure that states an exact one loosely ("above 2,000"
 or "passed 2,000" next to "2,012") is the same figure. Values present in both versions are unchanged
-(unless the two name measures that share no word: then they are two figures with one value); a figure in
-only one version is not a change. A change is one value that left a group paired with one
-that arrived, never across different holders ("Disney's" / "Comcast's", list members) or measures
+(unless the two name measures that share no word and one is exact: then they are two figures with one
+value); a figure in only one version is not a change. A change is one value that left a group paired
+with one that arrived, never across different holders ("Disney's" / "Comcast's", list members) or measures
 ("inflation" / "growth forecast"); casualty counts pair across rewritten sentences, other counts need
 the same holder, the same measure or a similar sentence. Exact figures are preferred over approximate
 ones; two equally good candidates in one sentence are ambiguous and produce nothing.
@@ -153,7 +153,11 @@ def _other_measure(a: Quantity, b: Quantity) -> bool:
 
 
 def _same(a: Quantity, b: Quantity, by_holder: bool = False) -> bool:
-    if _other_measure(a, b) or (by_holder and _holders(a, b) < 0):
+    # two loose figures of one value ("around 3%" / "about 3%") are one figure restated, whatever words
+    # sit beside them: a forecast reworded ("the bank forecast that it would fall to around 3%" / "the
+    # bank projected inflation would ease to about 3%") names its measure differently
+    loose_twins = a.approximate and b.approximate and a.value == b.value
+    if (_other_measure(a, b) and not loose_twins) or (by_holder and _holders(a, b) < 0):
         return False
     if math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-9):
         return True
