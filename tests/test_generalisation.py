@@ -462,3 +462,63 @@ def test_a_restriction_in_the_proposition_turns_the_stance_over() -> None:
 )
 def test_restriction_verbs_after_the_cue(text: str, stance: str) -> None:
     assert {c.stance for c in extract_claims(text) if c.has_stance} == {stance}
+
+
+# ------------------------------------------------------------------------------- party and office names
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # a party word that is also a title ("Labour") or a person's role ("Liberal") stays in the name
+        ("The Labour Party will oppose the bill.", "Labour Party"),
+        ("The Liberal Party will oppose the bill.", "Liberal Party"),
+        ("Yesterday the Conservative Party said it would oppose the bill.", "Conservative Party"),
+        ("The Liberal Democrats will oppose the bill.", "Liberal Democrats"),
+        # a portfolio before an office title: the person is the name, and speaks for the government
+        (
+            "MADRID —\n\nTerritorial Policy Minister Angel Victor Torres said Spain would oppose the bill.",
+            "Spain",
+        ),
+    ],
+)
+def test_party_and_office_names(text: str, actor: str) -> None:
+    assert {c.actor for c in extract_claims(text) if c.has_stance} == {actor}
+
+
+def test_the_labour_party_and_the_liberal_party_are_two_actors() -> None:
+    old = "The Labour Party opposes the bill. The Liberal Party supports it."
+    new = "The Labour Party opposes the bill. The Liberal Party also opposes the bill."
+    assert shifts(old, new) == [("Liberal Party", "support", "oppose")]
+
+
+def test_secretary_of_state_keeps_its_title() -> None:
+    (claim,) = extract_claims("Alabama Secretary of State John Merrill said the count was complete.")
+    assert claim.actor is None or "of State" not in claim.actor
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance"),
+    [
+        ("Germany to approve the sale of Leopard tanks", "Germany", "support"),
+        ("Liberals to oppose Indigenous Voice", "Liberals", "oppose"),
+        ("Liberals to oppose Indigenous Voice to Parliament", "Liberals", "oppose"),
+    ],
+)
+def test_a_headline_future_has_its_subject(text: str, actor: str, stance: str) -> None:
+    assert current(text) == {(actor, stance)}
+
+
+def test_a_headline_infinitive_after_another_verb_is_not_the_headline_future() -> None:
+    assert ("Ukraine", "oppose") not in current("Germany wants Ukraine to oppose the plan")
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("The Liberal Party resolved to reject the Voice.", "oppose"),
+        ("Peter Dutton is still declining to say which way he will go on the Voice.", "undecided"),
+    ],
+)
+def test_resolve_to_and_declining_to_say_which(text: str, stance: str) -> None:
+    assert {s for _, s in current(text)} == {stance}

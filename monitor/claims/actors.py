@@ -1101,7 +1101,21 @@ def find_mentions(
                 and gaz.match_demonym(tokens, k) is None
             ):
                 k += 1
-            if k < n and tokens[k].norm in _PERSON_ROLES:
+            # "the Liberal Party", "the Conservative Party", "the Liberal Democrats": a capitalised role
+            # word before an organisation word, or before the last word of a two-word name, is part of
+            # that name ("the Republican Senator Mike Lee" keeps its role: a name follows the title)
+            in_name = (
+                k + 1 < n
+                and tokens[k].is_capitalised
+                and tokens[k + 1].is_capitalised
+                and tokens[k + 1].is_word
+                and (
+                    tokens[k + 1].norm in ORG_WORDS
+                    or k + 2 >= n
+                    or not (tokens[k + 2].is_capitalised and tokens[k + 2].is_word)
+                )
+            )
+            if k < n and tokens[k].norm in _PERSON_ROLES and not in_name:
                 mentions.append(Mention(i, k + 1, _text(tokens, i, k + 1), "role", role="person"))
                 resume = k + 1
                 continue
@@ -1260,6 +1274,22 @@ def _unknown(
     if start >= end:
         # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role
         return None
+    for k in range(end - 2, start, -1):
+        if (
+            tokens[k].norm in _GOVERNMENT_OFFICES
+            and tokens[k].fold in gaz.titles
+            and tokens[k + 1].is_capitalised  # not "Secretary of State John Merrill"
+        ):
+            # "Territorial Policy Minister Angel Victor Torres": the words before the office are its
+            # portfolio, the name comes after it
+            office = office or tokens[k - 1].norm not in _NOT_GOVERNMENT_TITLES
+            start, titled = k + 1, True
+            break
+    if titled and all(t.norm in ORG_WORDS for t in tokens[start:end]):
+        # "the Labour Party": the title word names the organisation, which is not just "Party"
+        start, titled, office = i, False, False
+        while start < end and start == sentence_start and tokens[start].norm in _COMMON_OPENERS:
+            start += 1
     span = tokens[start:end]
     if end < n and (
         tokens[end].norm[:1].isdigit()
@@ -1291,6 +1321,7 @@ def _unknown(
             or nxt.norm in ("'s", ",")
             or _titled_person_at(tokens, end)
             or members  # "RMT members reject the offer": the union's members speak for it
+            or (nxt.norm == "to" and after + 1 in verbish)  # a headline's future: "Liberals to oppose"
         ):
             return None
     # a token that repeats an earlier person's surname refers to that person

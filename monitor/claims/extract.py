@@ -418,7 +418,7 @@ def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Stat
 
 
 def _note_dateline(sentence: Sentence, gaz: Gazetteer, ctx: _Context) -> None:
-    place = re.split(r"[,/(]", sentence.text)[0].strip().title()
+    place = re.split(r"[,/(—–]", sentence.text)[0].strip(" -:").title()  # "MADRID —", "OTTAWA, Jan 25"
     found = gaz.resolve(place)
     if found and gaz.kind_of(found) == "country" and ctx.dateline_country is None:
         ctx.dateline_country = found
@@ -428,7 +428,7 @@ def _is_title_case(tokens: list[Token]) -> bool:
     word_tokens = [t for t in tokens if t.is_word and len(t.norm) > 3]
     if len(word_tokens) < 4:
         return False
-    return sum(1 for t in word_tokens if t.is_capitalised) / len(word_tokens) > 0.7
+    return sum(1 for t in word_tokens if t.is_capitalised) / len(word_tokens) > 0.85
 
 
 def _analyse(
@@ -493,6 +493,18 @@ def _analyse(
             and tokens[start - 1].norm in ("but", "and")
         ):
             holders[k] = (holders[k - 1][0], "subject")
+    if heading:
+        for k, chain in enumerate(chains):
+            # a headline's future tense: "Germany to send tanks", "Liberals to oppose Indigenous Voice"
+            if (
+                holders[k][0] is None
+                and chain.start >= 2
+                and tokens[chain.start - 1].norm == "to"
+                and (chain.start - 2) in by_end
+                and by_end[chain.start - 2].start <= 1  # the headline's subject, not "wants Ukraine to"
+                and not by_end[chain.start - 2].possessive
+            ):
+                holders[k] = (by_end[chain.start - 2], "subject")
     speakers = _reporting_subjects(tokens, reporting, by_end, by_start, lex, main_subject, chains, holders)
 
     claims: list[Claim] = []
