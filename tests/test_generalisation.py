@@ -522,3 +522,11 @@ def test_a_headline_infinitive_after_another_verb_is_not_the_headline_future() -
 )
 def test_resolve_to_and_declining_to_say_which(text: str, stance: str) -> None:
     assert {s for _, s in current(text)} == {stance}
+
+
+def test_it_after_a_relative_clause_is_the_main_subject() -> None:
+    text = (
+        "UEFA, which has already moved the Champions League final from St Petersburg to Paris, said it "
+        "was still examining whether Russian clubs should be allowed to continue."
+    )
+    assert current(text) == {("UEFA", "undecided")}

@@ -767,6 +767,22 @@ def _extend_collectives(tokens: list[Token], mentions: list[Mention]) -> None:
             m.text = f"{m.text} {tokens[m.end - 1].text}"
 
 
+def _relative_clause_tokens(tokens: list[Token], before: int) -> set[int]:
+    """Token indices before `before` inside ", which|who|whose ... ," clauses that have closed."""
+    inside: set[int] = set()
+    k = 0
+    while k < before - 1:
+        if tokens[k].text == "," and tokens[k + 1].norm in ("which", "who", "whose"):
+            end = k + 2
+            while end < before and tokens[end].text != ",":
+                end += 1
+            if end < before:  # closed before the pronoun
+                inside.update(range(k + 1, end))
+            k = end
+        k += 1
+    return inside
+
+
 def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gazetteer, ctx: _Context) -> None:
     if m.kind not in ("pronoun", "role"):
         return
@@ -791,6 +807,11 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
             subjects = [
                 o for o in earlier if not _is_personish(o, gaz) and not _object_position(tokens, o.start)
             ]
+            # "UEFA, which has already moved the Champions League final to Paris, said it ...": names
+            # inside a relative clause between commas are not what the main clause's "it" points to
+            inner = _relative_clause_tokens(tokens, m.start)
+            if inner and any(o.start not in inner for o in subjects):
+                subjects = [o for o in subjects if o.start not in inner]
             if subjects:
                 m.actor, m.name = subjects[-1].actor, subjects[-1].name
                 return
