@@ -530,3 +530,27 @@ def test_it_after_a_relative_clause_is_the_main_subject() -> None:
         "was still examining whether Russian clubs should be allowed to continue."
     )
     assert current(text) == {("UEFA", "undecided")}
+
+
+@pytest.mark.parametrize(
+    ("text", "stance", "topic_word"),
+    [
+        ("The German Football League abandoned its plan to bring in a private equity investor.", "oppose",
+         "investor"),
+        ("Norway's government has put on hold its plan to award deep-sea mining licences.", "undecided",
+         "mining"),
+    ],
+)  # fmt: skip
+def test_a_plan_in_the_object_is_the_proposition(text: str, stance: str, topic_word: str) -> None:
+    claims = [c for c in extract_claims(text) if c.has_stance]
+    assert [c.stance for c in claims] == [stance]  # "plan to" is no stance of its own here
+    assert topic_word in claims[0].topic
+
+
+def test_scrapping_a_plan_is_a_shift_on_what_was_planned() -> None:
+    old = (
+        "The German Football League said it would press ahead with selling a stake to a private equity "
+        "investor."
+    )
+    new = "The German Football League abandoned its plan to sell a stake to a private equity investor."
+    assert shifts(old, new) == [("German Football League", "support", "oppose")]

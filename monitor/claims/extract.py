@@ -519,8 +519,18 @@ def _analyse(
         for k in range(j)
         if chains[k].start >= owner.end and chains[k].end <= chains[j].start
     }
+    # "abandoned its plan to bring in an investor", "backed its bid to join": a cue used as a noun in
+    # another cue's object is that cue's proposition, not a stance of its own
+    object_of = {
+        j: j - 1
+        for j in range(1, len(chains))
+        if chains[j].start == chains[j - 1].end + 1
+        and tokens[chains[j - 1].end].norm in _OBJECT_DETERMINERS
+        and j - 1 not in in_subject
+    }
+    inner_of = {outer: inner for inner, outer in object_of.items()}
     for chain_index, chain in enumerate(chains):
-        if chain_index in in_subject:
+        if chain_index in in_subject or chain_index in object_of:
             continue
         head = chain.cues[0]
         holder, how = holders[chain_index]
@@ -603,6 +613,11 @@ def _analyse(
         if unnamed is not None and actor != (speaker.actor if speaker is not None else None):
             attribution, actor = unnamed, None  # "Analysts say Japan will approve": their reading of Japan
         prop_start, prop_end = _proposition_span(tokens, chain, chains[chain_index + 1 :], how)
+        planned = inner_of.get(chain_index)
+        if planned is not None:
+            # what the plan is: from the noun cue on, its own chained verbs included ("award ... licences")
+            _, prop_end = _proposition_span(tokens, chains[planned], chains[planned + 1 :], how)
+            prop_start = chains[planned].cues[0].end
         if owned and prop_start == prop_end and holder is not None:
             prop_start, prop_end = _owned_plan_span(tokens, holder.end, chain.start)
         restriction = _restriction_at(tokens, chain, prop_start, prop_end, lex)
@@ -622,6 +637,8 @@ def _analyse(
         # the cues' own words are no topic; words between chained cues may be ("plan to charge a fee
         # remains on hold"), when the proposition is that gap
         skip = {k for cue in chain.cues for k in range(cue.start, cue.end)} | qual_tokens
+        if planned is not None:
+            skip |= set(range(chains[planned].cues[0].start, chains[planned].cues[0].end))
         if restriction is not None:
             skip.add(restriction)
         if not (prop_start >= chain.cues[0].end and prop_end <= chain.cues[-1].start):
@@ -1772,6 +1789,7 @@ _PROP_BREAKS = (_BOUNDARY_WORDS - {"and", "or"}) | {"out", "due", "amid", "feari
 
 
 _TURNED = {"support": "oppose", "oppose": "support"}
+_OBJECT_DETERMINERS = frozenset(["its", "their", "his", "her", "the", "a", "our", "your"])
 
 
 def _restriction_at(
