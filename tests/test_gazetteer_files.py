@@ -52,7 +52,8 @@ def test_a_good_file_still_loads_with_every_key(tmp_path: Path) -> None:
     path = _gazetteer(
         tmp_path,
         '[grammar]\ntitles = ["Dame"]\n'
-        '[[country]]\nname = "Freedonia"\ncapital = "Fredville"\ndemonym = ["Freedonian"]\n'
+        '[[country]]\nname = "Freedonia"\ncapital = "Fredville"\ncities = ["Port Groucho"]\n'
+        'demonym = ["Freedonian"]\n'
         '[[org]]\nname = "Northwind Rail"\naliases = "Northwind"\nroles = ["operator"]\nkind = "org"\n'
         '[[person]]\nname = "Ada Brook"\nfor = "Northwind Rail"\n',
     )
@@ -60,6 +61,9 @@ def test_a_good_file_still_loads_with_every_key(tmp_path: Path) -> None:
     assert gaz.resolve("Fredville") == "Freedonia"
     assert gaz.resolve("Northwind") == "Northwind Rail"
     assert gaz.stance_actor("Ada Brook") == "Northwind Rail"
+    # a city places a dateline in its country, but does not stand for the country's government
+    assert gaz.dateline_country("Port Groucho") == "Freedonia"
+    assert gaz.resolve("Port Groucho") is None
 
 
 def test_the_cli_refuses_a_broken_gazetteer_with_one_line(tmp_path: Path) -> None:

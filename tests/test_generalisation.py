@@ -554,3 +554,14 @@ def test_scrapping_a_plan_is_a_shift_on_what_was_planned() -> None:
     )
     new = "The German Football League abandoned its plan to sell a stake to a private equity investor."
     assert shifts(old, new) == [("German Football League", "support", "oppose")]
+
+
+def test_a_city_is_not_its_countrys_government_but_places_the_dateline() -> None:
+    # Amsterdam's council is not the Dutch government (which sits in The Hague)
+    assert current("Amsterdam votes to banish big cruise ships from the city centre.") == {
+        ("Amsterdam", "support")
+    }
+    assert current("The Hague voted to approve the treaty.") == {("Netherlands", "support")}
+    # a minister named in a FRANKFURT story speaks for Germany
+    text = "FRANKFURT, March 3 (Wire) —\n\nFinance Minister Anna Weber said the plan would be rejected."
+    assert {c.actor for c in extract_claims(text) if c.actor_text and "Weber" in c.actor_text} == {"Germany"}

@@ -507,6 +507,9 @@ class Gazetteer:
     # lowercase country names and demonyms -> country, for place phrases in topics ("on Russian soil")
     place_names: dict[str, str] = field(default_factory=dict)
     place_firsts: frozenset[str] = frozenset()
+    # lowercase cities that place a dateline in a country without standing for its government
+    # ("FRANKFURT", "AMSTERDAM": the seat of government is The Hague)
+    dateline_cities: dict[str, str] = field(default_factory=dict)
     _lookup: dict[str, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------------------------------
@@ -536,6 +539,13 @@ class Gazetteer:
     def get(self, name: str) -> Actor | None:
         found = self._lookup.get(" ".join(norm(w) for w in fold_words(name.strip())))
         return self.actors.get(found) if found else None
+
+    def dateline_country(self, place: str) -> str | None:
+        """The country a dateline's place puts a story in: its name or capital, or one of its cities."""
+        found = self.resolve(place)
+        if found is not None and self.kind_of(found) == "country":
+            return found
+        return self.dateline_cities.get(" ".join(norm(w) for w in fold_words(place.strip())))
 
     def kind_of(self, name: str | None) -> str | None:
         actor = self.actors.get(name) if name else None
@@ -569,7 +579,9 @@ def _longest(
 
 
 _SECTIONS = {"country": "country", "org": "org", "person": "person"}
-_ENTRY_KEYS = frozenset(["name", "aliases", "capital", "demonym", "demonyms", "roles", "for", "kind"])
+_ENTRY_KEYS = frozenset(
+    ["name", "aliases", "capital", "cities", "demonym", "demonyms", "roles", "for", "kind"]
+)
 _GRAMMAR_KEYS = frozenset(["role_words", "government_nouns", "org_roles", "titles"])
 
 
@@ -615,10 +627,12 @@ def _read_actor_file(path: Path, into: dict[str, dict[str, Any]], grammar: dict[
                     (*where, "kind"), f"kind must be one of {', '.join(_SECTIONS)}, not {entry_kind!r}"
                 )
             record = into.setdefault(
-                name.strip(), {"kind": entry_kind, "aliases": [], "demonyms": [], "roles": [], "for": None}
+                name.strip(),
+                {"kind": entry_kind, "aliases": [], "demonyms": [], "roles": [], "cities": [], "for": None},
             )
             for key, target in (("aliases", "aliases"), ("capital", "aliases"), ("demonym", "demonyms"),
-                                ("demonyms", "demonyms"), ("roles", "roles")):  # fmt: skip
+                                ("demonyms", "demonyms"), ("roles", "roles"),
+                                ("cities", "cities")):  # fmt: skip
                 record[target] += check.strings((*where, key), entry.get(key))
             speaks_for = entry.get("for")
             if speaks_for is not None and (not isinstance(speaks_for, str) or not speaks_for.strip()):
@@ -680,6 +694,8 @@ def _compile(records: dict[str, dict[str, Any]], grammar: dict[str, set[str]]) -
         if actor.kind == "country":
             for alias in (name, *actor.aliases[:3]):
                 gaz.place_names.setdefault(" ".join(norm(w) for w in fold_words(alias)), name)
+        for city in record["cities"]:
+            gaz.dateline_cities.setdefault(" ".join(norm(w) for w in fold_words(city)), name)
     for table, target in ((aliases, gaz.alias_index), (demonyms, gaz.demonym_index)):
         for first, entries in table.items():
             unique = list(dict.fromkeys(entries))

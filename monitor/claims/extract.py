@@ -419,8 +419,8 @@ def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Stat
 
 def _note_dateline(sentence: Sentence, gaz: Gazetteer, ctx: _Context) -> None:
     place = re.split(r"[,/(—–]", sentence.text)[0].strip(" -:").title()  # "MADRID —", "OTTAWA, Jan 25"
-    found = gaz.resolve(place)
-    if found and gaz.kind_of(found) == "country" and ctx.dateline_country is None:
+    found = gaz.dateline_country(place)
+    if found and ctx.dateline_country is None:
         ctx.dateline_country = found
 
 
