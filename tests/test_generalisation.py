@@ -565,3 +565,14 @@ def test_a_city_is_not_its_countrys_government_but_places_the_dateline() -> None
     # a minister named in a FRANKFURT story speaks for Germany
     text = "FRANKFURT, March 3 (Wire) —\n\nFinance Minister Anna Weber said the plan would be rejected."
     assert {c.actor for c in extract_claims(text) if c.actor_text and "Weber" in c.actor_text} == {"Germany"}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Apple Inc. remains opposed to letting iPhone owners download apps from other stores.", "Apple"),
+        ("Acme Corp. rejected the union's offer on Monday.", "Acme Corp"),
+    ],
+)
+def test_a_company_suffix_and_its_full_stop_belong_to_the_name(text: str, actor: str) -> None:
+    assert current(text) == {(actor, "oppose")}

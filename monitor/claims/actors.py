@@ -1180,7 +1180,29 @@ def find_mentions(
                 resume = end
                 continue
         resume = i + 1
+    for mention in mentions:
+        # "Apple Inc.", "Rio Tinto plc": the company suffix and its full stop belong to the name
+        end = mention.end
+        if (
+            end < n
+            and tokens[end].norm in _COMPANY_SUFFIXES
+            and tokens[end].is_capitalised == (tokens[end].norm != "plc")
+        ):
+            end += 1
+        if (
+            tokens[end - 1].norm in _COMPANY_SUFFIXES
+            and end < n
+            and tokens[end].text == "."
+            and tokens[end].start == tokens[end - 1].end
+        ):
+            end += 1
+        free = all(m is mention or m.end <= mention.end or m.start >= end for m in mentions)
+        if end > mention.end and free:
+            mention.end = end
     return mentions
+
+
+_COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
 
 
 def _own_person(tokens: list[Token], j: int, end: int, canonical: str, gaz: Gazetteer) -> str | None:
