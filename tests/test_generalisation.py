@@ -576,3 +576,29 @@ def test_a_city_is_not_its_countrys_government_but_places_the_dateline() -> None
 )
 def test_a_company_suffix_and_its_full_stop_belong_to_the_name(text: str, actor: str) -> None:
     assert current(text) == {(actor, "oppose")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The case was brought by the opposition CDU/CSU, whose leader Friedrich Merz welcomed the ruling.",
+        "Opposition leader Friedrich Merz welcomed the ruling.",
+    ],
+)
+def test_a_known_leader_introduced_as_an_opposition_leader_is_not_the_government(text: str) -> None:
+    assert ("Germany", "support") not in current(text)
+
+
+def test_a_known_leader_by_title_is_the_government() -> None:
+    assert current("Chancellor Friedrich Merz welcomed the ruling.") == {("Germany", "support")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Finance Minister Christian Lindner said Germany would not contest the verdict.",
+        "Germany will not appeal the ruling, the finance ministry said.",
+    ],
+)
+def test_deciding_not_to_fight_a_ruling_accepts_it(text: str) -> None:
+    assert current(text) == {("Germany", "support")}

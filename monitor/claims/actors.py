@@ -1181,6 +1181,17 @@ def find_mentions(
                 continue
         resume = i + 1
     for mention in mentions:
+        if (
+            mention.kind == "person"
+            and mention.start >= 2
+            and tokens[mention.start - 1].norm in _LEADER_WORDS
+            and tokens[mention.start - 2].norm in _NOT_IN_OFFICE
+        ):
+            # "the opposition bloc, whose leader Friedrich Merz", "opposition leader X": the person leads
+            # a party or a bloc here, whatever office the gazetteer knows them by; they speak for no
+            # government
+            mention.kind, mention.actor = "unknown_person", mention.name
+    for mention in mentions:
         # "Apple Inc.", "Rio Tinto plc": the company suffix and its full stop belong to the name
         end = mention.end
         if (
@@ -1203,6 +1214,8 @@ def find_mentions(
 
 
 _COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
+_LEADER_WORDS = frozenset(["leader", "chief", "chairman", "chairwoman", "head"])
+_NOT_IN_OFFICE = frozenset(["opposition", "whose", "party", "bloc"])
 
 
 def _own_person(tokens: list[Token], j: int, end: int, canonical: str, gaz: Gazetteer) -> str | None:
