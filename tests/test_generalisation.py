@@ -602,3 +602,20 @@ def test_a_known_leader_by_title_is_the_government() -> None:
 )
 def test_deciding_not_to_fight_a_ruling_accepts_it(text: str) -> None:
     assert current(text) == {("Germany", "support")}
+
+
+def test_delivering_a_verdict_takes_no_side() -> None:
+    text = "The Competition and Markets Authority is due to deliver its final verdict on the merger."
+    assert current(text) == set()
+    assert current("Germany will deliver tanks to Ukraine.") == {("Germany", "support")}  # still a commitment
+
+
+def test_a_headline_role_noun_is_a_role_not_a_name() -> None:
+    text = (
+        "Watchdog weighs pledge ahead of merger verdict\n\n"
+        "The Competition and Markets Authority said on Monday it had concerns about the merger.\n\n"
+        "The watchdog said it was considering whether to approve the merger."
+    )
+    claims = [c for c in extract_claims(text) if c.has_stance]
+    assert {c.actor for c in claims} == {"Competition and Markets Authority"}
+    assert "Watchdog" not in {c.actor for c in extract_claims(text)}

@@ -1214,6 +1214,11 @@ def find_mentions(
 
 
 _COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
+# Role nouns that describe an organisation rather than name one, even capitalised at a headline's start
+_DESCRIPTIVE_ROLES = frozenset(
+    ["watchdog", "regulator", "airline", "carrier", "insurer", "lender", "retailer", "broadcaster",
+     "carmaker", "automaker", "chipmaker", "drugmaker", "startup", "firm"]
+)  # fmt: skip
 _LEADER_WORDS = frozenset(["leader", "chief", "chairman", "chairwoman", "head"])
 _NOT_IN_OFFICE = frozenset(["opposition", "whose", "party", "bloc"])
 
@@ -1353,6 +1358,10 @@ def _unknown(
         return None
     if end - start == 1 and _LETTER_COMPOUND.match(span[0].text):
         return None  # a common noun led by a capital letter: "U-turn", "X-ray", "T-shirt"
+    if start == sentence_start and end - start == 1 and span[0].norm in _DESCRIPTIVE_ROLES:
+        # "Watchdog weighs investment pledge": a headline's capitalised role noun is "the watchdog"
+        # (institutions such as "Parliament approved the bill" stay names)
+        return Mention(i, end, _text(tokens, i, end), "role", role=span[0].norm)
     if start == sentence_start and end - start == 1:
         after = end
         while (
