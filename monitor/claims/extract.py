@@ -495,7 +495,7 @@ def _analyse(
             holders[k] = (holders[k - 1][0], "subject")
     if heading:
         for k, chain in enumerate(chains):
-            # a headline's future tense: "Germany to send tanks", "Liberals to oppose Indigenous Voice"
+            # a headline's future tense: "Germany to approve sale", "Liberals to oppose Indigenous Voice"
             if (
                 holders[k][0] is None
                 and chain.start >= 2
