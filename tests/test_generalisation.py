@@ -619,3 +619,26 @@ def test_a_headline_role_noun_is_a_role_not_a_name() -> None:
     claims = [c for c in extract_claims(text) if c.has_stance]
     assert {c.actor for c in claims} == {"Competition and Markets Authority"}
     assert "Watchdog" not in {c.actor for c in extract_claims(text)}
+
+
+def test_a_name_followed_by_union_is_an_organisation_the_union_points_back_to() -> None:
+    text = (
+        "The Allied Dock Workers union ordered 900 workers off the job at Harwick Port on Monday, saying "
+        "that the union would not accept the latest offer from the port operator Seagate Terminals."
+    )
+    assert current(text) == {("Allied Dock Workers", "oppose")}
+
+
+def test_a_name_and_its_acronym_in_one_text_are_one_actor() -> None:
+    old = (
+        "The Allied Dock Workers union said it would not accept the offer. "
+        "The ADW said it wanted a bigger raise."
+    )
+    new = "The ADW said on Friday it would accept the offer."
+    assert {c.actor for c in extract_claims(old) if c.has_stance} == {"ADW"}
+    assert shifts(old, new) == [("ADW", "oppose", "support")]
+
+
+def test_a_phrase_with_an_empty_gap_takes_its_own_noun_as_the_topic() -> None:
+    (claim,) = [c for c in extract_claims("Unite said it would accept the offer.") if c.stance]
+    assert claim.topic == "offer"  # as in "would not accept the offer"

@@ -1214,6 +1214,8 @@ def find_mentions(
 
 
 _COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
+# Lowercase nouns after a name that say it is an organisation: "the Teamsters union", "the Greens party"
+_KIND_NOUNS = frozenset(["union", "party", "group", "alliance", "coalition", "league", "federation"])
 # Role nouns that describe an organisation rather than name one, even capitalised at a headline's start
 _DESCRIPTIVE_ROLES = frozenset(
     ["watchdog", "regulator", "airline", "carrier", "insurer", "lender", "retailer", "broadcaster",
@@ -1395,6 +1397,14 @@ def _unknown(
     text = _text(tokens, start, end)
     words = [t.norm for t in span]
     is_org = any(w in ORG_WORDS for w in words) or any(t.text.isupper() and len(t.text) > 1 for t in span)
+    if end < n and tokens[end].norm in _KIND_NOUNS and not tokens[end].is_capitalised:
+        # "the United Auto Workers union", "the Unite union": the lowercase noun says what the name is;
+        # "the union" later points back to it
+        if text.lower().startswith("the "):
+            text = text[4:]
+        return Mention(
+            i, end + 1, _text(tokens, i, end + 1), "unknown_org", text, text, role=tokens[end].norm
+        )
     if not is_org and "of" in words[1:]:
         # "Sinema of Arizona", "Sen. Joe Manchin of West Virginia": a person and where they are from
         cut = start + words.index("of", 1)

@@ -365,7 +365,8 @@ def extract_claims_with(
 def _full_company_names(claims: list[Claim], gaz: Gazetteer) -> list[Claim]:
     """One name per company in a text: "Unity" in a headline and "Unity Software" in the body are one
     actor, named in full. An unknown actor's name is the short form of the one unknown company whose
-    full name is it plus a company word (`ORG_WORDS`: "Software", "Games", "Group")."""
+    full name is it plus a company word (`ORG_WORDS`: "Software", "Games", "Group"). A name and its
+    acronym in the text ("United Auto Workers", "UAW") are one actor, named by the acronym."""
     unknown = {c.actor for c in claims if c.actor and gaz.kind_of(c.actor) is None}
     full: dict[str, list[str]] = {}
     for name in unknown:
@@ -373,6 +374,13 @@ def _full_company_names(claims: list[Claim], gaz: Gazetteer) -> list[Claim]:
         if len(words) > 1 and words[-1].lower() in ORG_WORDS:
             full.setdefault(" ".join(words[:-1]), []).append(name)
     renames = {short: names[0] for short, names in full.items() if short in unknown and len(names) == 1}
+    # "United Auto Workers" and "UAW" in one text are one actor, named by the acronym: the form another
+    # outlet's report is likeliest to use on its own
+    acronyms = {name for name in unknown if name.isupper() and name.isalpha() and 2 <= len(name) <= 6}
+    for name in unknown - acronyms:
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        if len(initials) >= 2 and initials in acronyms and name not in renames:
+            renames[name] = initials
     if not renames:
         return claims
     return [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in claims]
@@ -665,6 +673,18 @@ def _analyse(
                 model,
                 places,
             )
+            if not own and head.entry.split()[-2] not in _PREPOSITIONS:
+                # an empty gap ("accept the offer", "approved the bill"): the phrase's object is its noun
+                # (not "challenge ... in court": a place, not an object)
+                own = concepts(
+                    tokens,
+                    chain.start + 1,
+                    chain.end,
+                    skip - set(range(chain.start + 1, chain.end)),
+                    gaz,
+                    model,
+                    places,
+                )
         if (
             head.kind == "impersonal"
             and head.entry.startswith(_JUDGEMENT_STARTS)
@@ -883,7 +903,11 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
     for o in [*subjects_first, *recent]:
         name = (o.name or o.actor or "").lower()
         entry = gaz.actors.get(o.name or "") or gaz.actors.get(o.actor or "")
-        if role in name.split() or (entry is not None and role in entry.roles):
+        if (
+            role in name.split()
+            or (entry is not None and role in entry.roles)
+            or (o.kind == "unknown_org" and o.role == role)  # "the Unite union" ... "the union"
+        ):
             m.actor, m.name = o.actor, o.name
             return
     for candidate in gaz.role_index.get(role, ()):
