@@ -54,7 +54,7 @@ BENCH = ROOT / "benchmarks"
 URLWATCH_VENV = ROOT / ".bench" / "urlwatch-venv"
 CLAIMWATCH = ROOT / ".venv" / "bin" / "claimwatch"
 sys.path.insert(0, str(BENCH))
-from builds import INSTALLED_ENV, compiled_python  # noqa: E402
+from builds import select  # noqa: E402
 
 WORKERS = 10  # urlwatch 2.29's fixed thread pool (urlwatch/worker.py MAX_WORKERS)
 
@@ -213,18 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if args.quick else max(1, args.repeat)
     ensure_urlwatch()
     # claimwatch builds: tool name -> (executable, extra environment)
-    builds: dict[str, tuple[Path, dict[str, str]]] = {}
-    for build in args.builds.split(","):
-        if build == "pure":
-            builds["pure"] = (CLAIMWATCH, {})
-        elif build == "compiled":
-            python = compiled_python()
-            if python is None:
-                print("compiled build unavailable: claimwatch runs pure only", file=sys.stderr)
-            else:
-                builds["compiled"] = (python.parent / "claimwatch", INSTALLED_ENV)
-        else:
-            parser.error(f"unknown build {build!r}: pure or compiled")
+    try:
+        builds = {
+            name: (python.parent / "claimwatch", env) for name, (python, env) in select(args.builds).items()
+        }
+    except ValueError as exc:
+        parser.error(str(exc))
     tools = [*builds, "urlwatch"]
 
     workdir = Path(tempfile.mkdtemp(prefix="claimwatch-bench-check-"))

@@ -46,7 +46,7 @@ if not sys.flags.safe_path:  # a worker measuring an installed build runs with -
     sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "benchmarks"))
 
-from builds import INSTALLED_ENV, PURE_PYTHON, compiled_python  # noqa: E402
+from builds import select  # noqa: E402
 
 import monitor.diff as diff  # noqa: E402
 from monitor.claims import engine_build, extract_claims  # noqa: E402
@@ -211,18 +211,10 @@ def main() -> int:
     if args.worker:
         return _worker(args)
 
-    pythons: dict[str, tuple[Path, dict[str, str]]] = {}
-    for build in args.builds.split(","):
-        if build == "pure":
-            pythons["pure"] = (PURE_PYTHON if PURE_PYTHON.exists() else Path(sys.executable), {})
-        elif build == "compiled":
-            found = compiled_python()
-            if found is None:
-                print("compiled build unavailable: measuring the pure build only", file=sys.stderr)
-            else:
-                pythons["compiled"] = (found, INSTALLED_ENV)
-        else:
-            parser.error(f"unknown build {build!r}: pure or compiled")
+    try:
+        pythons = select(args.builds)
+    except ValueError as exc:
+        parser.error(str(exc))
     worker = [str(Path(__file__).resolve()), "--worker", "--seconds", str(args.seconds)]
     worker += ["--seeds"] if args.seeds else []
     runs: dict[str, list[dict[str, dict[str, float]]]] = {build: [] for build in pythons}

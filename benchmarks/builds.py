@@ -74,6 +74,26 @@ def compiled_python(build: bool = True) -> Path | None:
     return python
 
 
+def select(names: str) -> dict[str, tuple[Path, dict[str, str]]]:
+    """Build name -> (its python, extra environment to run it with) for a list such as "pure,compiled".
+
+    A compiled build that cannot be made is left out with a note on stderr; an unknown name raises
+    ValueError."""
+    out: dict[str, tuple[Path, dict[str, str]]] = {}
+    for name in names.split(","):
+        if name == "pure":
+            out["pure"] = (PURE_PYTHON if PURE_PYTHON.exists() else Path(sys.executable), {})
+        elif name == "compiled":
+            python = compiled_python()
+            if python is None:
+                print("compiled build unavailable: measuring the pure build only", file=sys.stderr)
+            else:
+                out["compiled"] = (python, INSTALLED_ENV)
+        else:
+            raise ValueError(f"unknown build {name!r}: pure or compiled")
+    return out
+
+
 if __name__ == "__main__":
     found = compiled_python()
     print(found or "no compiled build")
