@@ -468,3 +468,53 @@ def test_a_loose_forecast_restated_in_other_words_is_unchanged() -> None:
         "ease to about 3% by mid-year."
     )
     assert numbers(old, new) == []
+
+
+# Figures written as words, prices in pence, and decimal roundings.
+
+
+def test_counts_written_as_words_are_figures() -> None:
+    assert [
+        (q.text, q.value, q.counts) for q in extract_quantities("Five people were killed in the crash.")
+    ] == [("Five", 5.0, "killed")]
+    assert [(q.text, q.value) for q in extract_quantities("The party won twenty-three seats.")] == [
+        ("twenty-three", 23.0)
+    ]
+    assert numbers(
+        "Three climbers died on the mountain, rescuers said.",
+        "Five climbers died on the mountain, rescuers said.",
+    ) == [("Three", "Five")]
+    assert numbers(
+        "At least twelve people died in the floods.", "At least 19 people died in the floods."
+    ) == [("twelve", "19")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The talks lasted three days.",  # a duration
+        "Two of the judges dissented.",  # a part of a group, not a count of the story
+        "Analysts said the three companies would lose money.",  # a group already known
+        "One person was hurt.",  # "one" is left out: far more often a pronoun than a count
+    ],
+)
+def test_number_words_that_count_nothing_the_story_reports(text: str) -> None:
+    assert extract_quantities(text) == ()
+
+
+def test_a_price_in_pence_is_a_figure() -> None:
+    assert numbers(
+        "The bidder offered 410p a share, the board said.", "The bidder offered 455p a share, the board said."
+    ) == [("410", "455")]
+    assert [q.unit for q in extract_quantities("Shares closed at 212p.")] == ["p"]
+    assert extract_quantities("The meeting starts at 5 p.m.") == ()
+
+
+def test_a_loose_whole_figure_restates_a_decimal_one() -> None:
+    # "as much as 38%" rounds 37.6%: the same figure, stated loosely
+    assert (
+        numbers("Turnout was 37.6%, the commission said.", "Turnout was as much as 38%, the commission said.")
+        == []
+    )
+    # without a word of approximation a different figure is a change, even when close
+    assert numbers("The rate was 5.25%.", "The rate was 5%.") == [("5.25", "5")]

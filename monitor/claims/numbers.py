@@ -14,6 +14,8 @@ stated in the sentence ("to 4% from 3.75%", "up from $28") and, for an approxima
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from monitor.claims.words import MONTHS, alternation
 from monitor.model import Quantity
@@ -48,6 +50,7 @@ _UNIT = (
     r"|metres?\b|meters?\b|kg\b|kilograms?\b|tonnes?\b|tons?\b|euros?\b|dollars?\b|pounds?\b|yen\b|yuan\b"
     r"|rupees?\b|degrees?\b|°C|°F|feet\b|ft\b|barrels?\b|bpd\b|MW\b|GW\b|TWh\b|hectares?\b|acres?\b"
     r"|litres?\b|liters?\b|gallons?\b|cents?\b|basis points?\b"
+    r"|(?<=\d)p\b(?!\.m)"  # pence: "410p a share"
 )
 # The figure itself; what stands around it (an approximation word, a currency, a scale, a unit) is read
 # from small windows next to it, which is much cheaper than one big pattern tried at every position.
@@ -245,23 +248,27 @@ _ELIDED_AFTER = re.compile(
     r"|^\s+[a-z]+\s+to\s+[A-Z][\w.-]*['\u2019]s\s+$"  # "671,151 votes to Moore's 650,436"
 )
 _COUNT_QUALIFIERS = frozenset(["valid", "eligible", "registered", "additional", "extra"])
-_SMALL_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "dozen": 12,
-    "twenty": 20,
-    "hundred": 100,
-}
+# Figures written as words ("three people were killed", "twenty-five seats"): monitor/data/numbers.toml.
+with (Path(__file__).resolve().parent.parent / "data" / "numbers.toml").open("rb") as _handle:
+    _NUMBER_DATA = tomllib.load(_handle)
+_UNITS_WORDS: dict[str, int] = _NUMBER_DATA["words"]
+_TENS_WORDS: dict[str, int] = _NUMBER_DATA["tens"]
+_DIGIT_WORDS = {w: v for w, v in _UNITS_WORDS.items() if v < 10} | {"one": 1}
+_DURATIONS = frozenset(_NUMBER_DATA["not_counted"]["words"])
+_DETERMINERS = frozenset(_NUMBER_DATA["references"]["words"])
+_NUMBER_WORD_RE = re.compile(
+    r"(?<![\w-])(?P<word>(?:" + "|".join(_TENS_WORDS) + r")(?:-(?:" + "|".join(_DIGIT_WORDS) + r"))?"
+    r"|" + "|".join(sorted(_UNITS_WORDS, key=len, reverse=True)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _word_value(word: str) -> float:
+    word = word.lower()
+    if "-" in word:
+        tens, units = word.split("-")
+        return float(_TENS_WORDS[tens] + _DIGIT_WORDS[units])
+    return float(_UNITS_WORDS.get(word) or _TENS_WORDS[word])
 
 
 def _words_after(text: str, position: int, limit: int = 6) -> list[str]:
@@ -579,11 +586,36 @@ def _about(text: str, record: _Record, previous: _Record | None) -> str:
     return " ".join(dict.fromkeys(words))
 
 
+def _word_figures(text: str, out: list[_Record]) -> None:
+    """Counts written as words: kept only where they count something ("five people were killed",
+    "three judges"), never a duration ("three years") or a part ("two of the judges")."""
+    taken = [(r.full_start, r.full_end) for r in out]
+    for core in _NUMBER_WORD_RE.finditer(text):
+        if any(a <= core.start() < b for a, b in taken):
+            continue
+        after = [w.lower() for w in _words_after(text, core.end(), 2)]
+        if not after or after[0] in _DURATIONS or after[0] in _FUNCTION or not after[0][:1].isalpha():
+            continue
+        before = [w.lower() for w in _words_before(text, core.start(), 1)]
+        if before and before[0] in _DETERMINERS:
+            continue  # "the three companies", "the other two": a reference to a known group, not a count
+        match = _Found(text, core)
+        counts = _counts(text, match.num_start, match.end, None)
+        if counts is None or counts in _DURATIONS:
+            continue
+        record = _Record(match, _word_value(core.group()), None, counts)
+        record.holder = _holder(text, record)
+        out.append(record)
+    out.sort(key=lambda r: r.num_start)
+
+
 def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """Quantities in one sentence, offsets relative to `text`."""
-    if not _HAS_DIGIT.search(text):
-        return ()
     out: list[_Record] = []
+    if not _HAS_DIGIT.search(text):
+        if _NUMBER_WORD_RE.search(text):
+            _word_figures(text, out)
+        return tuple(r.quantity() for r in out)
     for core in _CORE_RE.finditer(text):
         match = _Found(text, core)
         number = match.num
@@ -694,6 +726,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             record.about = f"{record.about} @{year.group(1)}".strip()
         _mark_previous(text, record, previous)
         out.append(record)
+    if _NUMBER_WORD_RE.search(text):
+        _word_figures(text, out)
     return tuple(r.quantity() for r in out)
 
 

@@ -139,6 +139,7 @@ def stem(word: str) -> str:
 class TopicModel:
     groups: dict[str, str] = field(default_factory=dict)  # stem -> group name
     generic: frozenset[str] = frozenset()  # stems
+    function_words: frozenset[str] = frozenset()  # lowercase words without content: "the", "would"
     before_country: tuple[tuple[str, ...], ...] = ()
     after_adjective: frozenset[str] = frozenset()
     border: tuple[tuple[str, ...], ...] = ()
@@ -154,6 +155,7 @@ class TopicModel:
 def _load(paths: tuple[Path, ...]) -> TopicModel:
     model = TopicModel()
     generic: set[str] = set()
+    function: set[str] = set()
     before: list[tuple[str, ...]] = []
     after: set[str] = set()
     border: list[tuple[str, ...]] = []
@@ -169,11 +171,13 @@ def _load(paths: tuple[Path, ...]) -> TopicModel:
                 else:
                     phrases.setdefault(parts[0], []).append((tuple(parts), group))
         generic |= {stem(w) for w in (data.get("generic") or {}).get("words", [])}
+        function |= {w.lower() for w in (data.get("function") or {}).get("words", [])}
         places = data.get("places") or {}
         before += [tuple(words(p)) for p in places.get("before_country", [])]
         after |= {w.lower() for w in places.get("after_adjective", [])}
         border += [tuple(words(p)) for p in places.get("border", [])]
     model.generic = frozenset(generic)
+    model.function_words = frozenset(function)
     model.phrases = {
         first: tuple(sorted(found, key=lambda item: len(item[0]), reverse=True))
         for first, found in phrases.items()

@@ -61,8 +61,8 @@ def _rounds(approx: float, exact: float) -> bool:
     while value % 10 == 0 and value:
         value //= 10
         step *= 10
-    if step == 1:
-        return False
+    if step == 1 and exact == int(exact):
+        return False  # whole figures with no zeros to round to: 38 is not a rounding of 37
     return any(f(exact / step) * step == approx for f in (math.floor, math.ceil, round))
 
 

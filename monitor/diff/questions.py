@@ -1,0 +1,186 @@
+"""Questions: one holder's stance statements in two versions, grouped by what they answer.
+
+The fifth stage of the claim pipeline (sentences -> mentions and holders -> stance statements ->
+propositions -> questions -> changes). A question is what a stance answers ("may Ukraine strike inside
+Russia with US weapons?"); a shift is a changed stance of one holder on one question (`shifts.py`).
+The statements of one holder across both versions are joined into one question when:
+
+1. **words**: their topics share concepts (`topic_similarity` of at least `TOPIC_THRESHOLD`);
+2. **story**: the holder has exactly one group in each version and both touch the story's main
+   subject (the concepts both versions' headline and lead share): "did not say which way he was
+   leaning on the measure" / "vetoed HB 3021";
+3. **lead**: news puts the main question first (the inverted pyramid), in every version of a story and
+   in every outlet's report of it. The holder's stance statements in the headline and lead of the old
+   version and those in the new version's headline and lead answer the story's main question, however
+   differently they are worded ("DUP keeps Stormont boycott in place" / "Unionists back deal to
+   restore Northern Ireland government"). That pairing is offered as one more question beside the
+   groups above, with the statements whose sentences share a content word with one on the other side.
+
+Every question records how it was linked (`linked_by`), which the change carries as evidence.
+Joining by embedding similarity (wordllama) was measured and not adopted: see docs/decisions.md,
+"Questions by meaning".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from monitor.claims.tokens import words
+from monitor.claims.topics import load_topic_model, stem, topic_similarity, topic_stems
+from monitor.model import Claim
+
+TOPIC_THRESHOLD = 0.5
+# The headline and the lead: the first sentences of a version (headline, dateline-free lead sentences).
+LEAD_SENTENCES = 4
+# The story's main subject: concepts of the first two sentences, shared by both versions.
+SUBJECT_SENTENCES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """What both versions are about: their leads' sentence indexes and the main subject's concepts."""
+
+    main_subject: frozenset[str]
+    lead_old: frozenset[int]
+    lead_new: frozenset[int]
+
+    @classmethod
+    def of(cls, old: list[Claim], new: list[Claim]) -> Story:
+        return cls(
+            main_subject=_lead_concepts(old, SUBJECT_SENTENCES) & _lead_concepts(new, SUBJECT_SENTENCES),
+            lead_old=_lead(old),
+            lead_new=_lead(new),
+        )
+
+
+@dataclass(slots=True)
+class Question:
+    """One holder's statements on one question: those of the old version and those of the new."""
+
+    old: list[Claim] = field(default_factory=list)
+    new: list[Claim] = field(default_factory=list)
+    linked_by: str = "words"  # "words", "story" or "lead": why these statements are one question
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset().union(*(topic_stems(c.topic) for c in self.new))
+
+
+def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Question]:
+    """The questions one holder's statements answer: `before` from the old version, `after` from the new.
+
+    Groups by words first, then joins a lone pair by the story; the pairing of the leads comes last, as
+    an extra question (its statements also stay in their own groups)."""
+    items = before + after
+    stems = [topic_stems(c.topic) for c in items]
+    groups = _Groups(len(items))
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if topic_similarity(stems[i], stems[j]) >= TOPIC_THRESHOLD:
+                groups.union(i, j)
+    by_root: dict[int, Question] = defaultdict(Question)
+    for i, claim in enumerate(items):
+        question = by_root[groups.find(i)]
+        (question.old if i < len(before) else question.new).append(claim)
+    found = list(by_root.values())
+    found = _join_on_main_subject(found, story.main_subject)
+    lead = _lead_question(before, after, story)
+    if lead is not None and not any(_covers(q, lead) for q in found):
+        found.append(lead)
+    return found
+
+
+def _lead_question(before: list[Claim], after: list[Claim], story: Story) -> Question | None:
+    lead_old = [c for c in before if c.index in story.lead_old]
+    lead_new = [c for c in after if c.index in story.lead_new]
+    old = [c for c in lead_old if any(_related(c, n) for n in lead_new)]
+    new = [c for c in lead_new if any(_related(o, c) for o in lead_old)]
+    if not old or not new:
+        return None
+    return Question(old=old, new=new, linked_by="lead")
+
+
+def _related(old: Claim, new: Claim) -> bool:
+    """True when two lead statements can be about one thing: their sentences share a content word besides
+    the holder's own name ("Google to pull Canadian news links" / "Google agrees to pay Canadian news
+    outlets"). Objects of two different owners ("Bulgaria's entry", "Romania's entry") are two things."""
+    old_objects = {w for w in topic_stems(old.topic) if w[:1] == "@"}
+    new_objects = {w for w in topic_stems(new.topic) if w[:1] == "@"}
+    if old_objects and new_objects and not old_objects & new_objects:
+        return False
+    return not _content_words(old).isdisjoint(_content_words(new))
+
+
+def _content_words(claim: Claim) -> frozenset[str]:
+    holder = set(words(claim.actor_text or "")) | set(words(claim.actor or ""))
+    model = load_topic_model()
+    stems = (
+        stem(w)
+        for w in words(claim.text)
+        if w.isalpha() and w not in model.function_words and w not in holder
+    )
+    return frozenset(s for s in stems if s not in model.generic)
+
+
+def _covers(question: Question, lead: Question) -> bool:
+    """True when an existing question already holds every statement of the lead pairing."""
+    return all(c in question.old for c in lead.old) and all(c in question.new for c in lead.new)
+
+
+def _lead_concepts(claims: list[Claim], count: int) -> frozenset[str]:
+    """Stems of the topics of a version's first `count` sentences (headline and lead)."""
+    indexes = _first_indexes(claims, count)
+    return frozenset().union(*(topic_stems(c.topic) for c in claims if c.index in indexes))
+
+
+def _lead(claims: list[Claim]) -> frozenset[int]:
+    """The headline and lead: the first `LEAD_SENTENCES` sentences, fewer in a short text (a third of
+    it, at least the headline and one sentence), where the lead would be the whole story."""
+    count = len({c.index for c in claims})
+    return _first_indexes(claims, min(LEAD_SENTENCES, max(2, count // 3)))
+
+
+def _first_indexes(claims: list[Claim], count: int) -> frozenset[int]:
+    return frozenset(sorted({c.index for c in claims})[:count])
+
+
+def _join_on_main_subject(found: list[Question], main_subject: frozenset[str]) -> list[Question]:
+    """One question worded two ways: when the holder's statements fall into exactly one group in each
+    version and both groups touch the story's main subject, they are one question. With more than one
+    group on either side nothing is joined: the questions really differ."""
+    if not main_subject:
+        return found
+    olds = [q for q in found if q.old]
+    news = [q for q in found if q.new]
+    if len(olds) != 1 or len(news) != 1 or olds[0] is news[0]:
+        return found
+    old_q, new_q = olds[0], news[0]
+    objects: list[set[str]] = []
+    for claims in (old_q.old, new_q.new):
+        stems = frozenset().union(*(topic_stems(c.topic) for c in claims))
+        if not stems & main_subject:
+            return found
+        objects.append({w for w in stems if w[:1] == "@"})
+    if objects[0] and objects[1] and not objects[0] & objects[1]:
+        return found  # about two different owners' things ("Bulgaria's entry", "Romania's entry")
+    joined = Question(old=old_q.old + new_q.old, new=old_q.new + new_q.new, linked_by="story")
+    return [q for q in found if q is not old_q and q is not new_q] + [joined]
+
+
+class _Groups:
+    """Union-find over statement positions."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)

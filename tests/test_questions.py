@@ -1,0 +1,82 @@
+"""The questions stage (monitor/diff/questions.py): one holder's statements in two versions, grouped by
+what they answer. Sentences written for these tests."""
+
+from __future__ import annotations
+
+from monitor.claims import extract_claims
+from monitor.diff import diff_texts
+from monitor.diff.questions import Story, questions
+from monitor.model import ChangeKind
+
+
+def _questions(
+    old: str, new: str, actor: str, subject: bool = True
+) -> list[tuple[str, list[str | None], list[str | None]]]:
+    """(linked_by, old stances, new stances) of each question; `subject=False` leaves the story's main
+    subject out, so that only words and leads can join statements."""
+    old_claims, new_claims = extract_claims(old), extract_claims(new)
+    before = [c for c in old_claims if c.has_stance and c.topic and c.actor == actor]
+    after = [c for c in new_claims if c.has_stance and c.topic and c.actor == actor]
+    story = Story.of(old_claims, new_claims)
+    if not subject:
+        story = Story(main_subject=frozenset(), lead_old=story.lead_old, lead_new=story.lead_new)
+    found = questions(before, after, story)
+    return [(q.linked_by, [c.stance for c in q.old], [c.stance for c in q.new]) for q in found]
+
+
+_BODY = (
+    "\n\nThe company has 4,000 employees in the region and two factories near the coast.\n\n"
+    "Analysts said the outcome would shape the industry for years.\n\n"
+    "Shares in the group closed slightly higher on the day.\n\n"
+    "Local officials have asked for talks on the future of the sites."
+)
+_OLD = (
+    "Harbour union rejects port operator's wage offer\n\n"
+    "ROTTERDAM — The Dock Workers Union rejected the port operator's wage offer on Monday, calling it "
+    "far below inflation." + _BODY
+)
+_NEW = (
+    "Harbour union accepts improved port offer\n\n"
+    "ROTTERDAM — The Dock Workers Union accepted an improved port offer on Wednesday after two days of "
+    "talks." + _BODY
+)
+
+
+def test_statements_with_shared_words_are_one_question() -> None:
+    assert ("words", ["oppose"], ["support"]) in _questions(_OLD, _NEW, "Dock Workers Union", subject=False)
+
+
+def test_the_leads_of_two_versions_answer_one_question_however_worded() -> None:
+    # "the wage offer" and "a new three-year contract" share no topic word; both leads are the story
+    old = _OLD
+    new = (
+        "Dock workers sign up to new contract\n\n"
+        "ROTTERDAM — The Dock Workers Union accepted a new three-year contract with the port on "
+        "Wednesday, ending a dispute over wages." + _BODY
+    )
+    assert ("lead", ["oppose"], ["support"]) in _questions(old, new, "Dock Workers Union", subject=False)
+    shifts = [c for c in diff_texts(old, new) if c.kind is ChangeKind.STANCE_SHIFT]
+    assert [(c.actor, c.before.stance, c.after.stance) for c in shifts if c.before and c.after] == [
+        ("Dock Workers Union", "oppose", "support")
+    ]
+    assert shifts[0].extra["linked_by"] in ("story", "lead")  # the change says how it was linked
+
+
+def test_lead_statements_with_nothing_in_common_are_not_paired() -> None:
+    old = (
+        "Carmaker backs battery plant\n\n"
+        "DETROIT — Norland Motors backed plans for a battery plant in Ohio on Monday." + _BODY
+    )
+    new = (
+        "Carmaker opposes union election rules\n\n"
+        "DETROIT — Norland Motors opposed new federal union election rules on Tuesday." + _BODY
+    )
+    assert not any(q[0] == "lead" for q in _questions(old, new, "Norland Motors", subject=False))
+
+
+def test_a_stance_later_in_the_story_is_not_part_of_the_lead() -> None:
+    old = _OLD + "\n\nThe Dock Workers Union also backs a new ferry terminal in the north."
+    new = _NEW.replace("accepted an improved port offer", "accepted an improved port wage offer")
+    found = _questions(old, new, "Dock Workers Union")
+    lead = [q for q in found if q[0] == "lead"]
+    assert all("support" not in q[1] for q in lead)
