@@ -80,3 +80,14 @@ def test_a_stance_later_in_the_story_is_not_part_of_the_lead() -> None:
     found = _questions(old, new, "Dock Workers Union")
     lead = [q for q in found if q[0] == "lead"]
     assert all("support" not in q[1] for q in lead)
+
+
+def test_a_clear_majority_moving_is_a_shift_despite_one_stray_statement() -> None:
+    from monitor.diff.shifts import _dominant_move
+
+    # a veto twice and one stray "demanded", then the veto dropped: oppose -> support
+    assert _dominant_move({"oppose": 2.0, "support": 0.8}, {"support": 2.0}) == ("oppose", "support")
+    # two against one is no clear majority; nor is a stance still strong on the other side
+    assert _dominant_move({"oppose": 2.0, "support": 1.0}, {"support": 2.0}) is None
+    assert _dominant_move({"oppose": 3.0}, {"support": 2.0, "oppose": 1.0}) is None
+    assert _dominant_move({"oppose": 2.0}, {"oppose": 2.0}) is None
