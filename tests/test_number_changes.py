@@ -518,3 +518,29 @@ def test_a_loose_whole_figure_restates_a_decimal_one() -> None:
     )
     # without a word of approximation a different figure is a change, even when close
     assert numbers("The rate was 5.25%.", "The rate was 5%.") == [("5.25", "5")]
+
+
+def test_a_figure_rounded_up_is_close_to_the_rounder_one() -> None:
+    # "nearly 30" restates 29, not 23: 23 rounds up to 30 but lies 23% below it
+    assert numbers(
+        "Officials recorded 23 deaths among elderly patients.",
+        "Officials recorded 29 deaths among elderly patients. Deaths have now reached nearly 30.",
+    ) == [("23", "29")]
+
+
+def test_one_count_named_by_the_people_or_the_act_is_one_quantity() -> None:
+    assert numbers(
+        "Calgary rejected the bid in a plebiscite, with 56.2% of voters against it.",
+        "Calgary rejected the bid in a plebiscite, with 56.4% voting against it.",
+    ) == [("56.2", "56.4")]
+
+
+def test_a_figure_after_against_counts_what_the_figure_before_counts() -> None:
+    old = "The alliance took 79 seats in the 230-seat parliament against 77 for the Socialists."
+    new = "The alliance took 80 seats in the 230-seat parliament against 78 for the Socialists."
+    assert [(q.text, q.counts) for q in extract_quantities(old)] == [
+        ("79", "seats"),
+        ("230", "seat"),
+        ("77", "seats"),
+    ]
+    assert sorted(numbers(old, new)) == [("77", "78"), ("79", "80")]

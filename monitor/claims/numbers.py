@@ -244,7 +244,7 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*|[^\sA-Za-z\d]")
 # Between two figures of one sentence, when the second has no noun of its own: it counts what the first
 # does ("1,518 votes in favour of unionising and 1,154 against").
 _ELIDED_AFTER = re.compile(
-    r"[^\d.;:()]{0,80}?\sand\s+$"
+    r"[^\d.;:()]{0,80}?\s(?:and|against|versus|vs\.?)\s+$"  # "80 seats against 78 for the Socialists"
     r"|^\s+[a-z]+\s+to\s+[A-Z][\w.-]*['\u2019]s\s+$"  # "671,151 votes to Moore's 650,436"
 )
 _COUNT_QUALIFIERS = frozenset(["valid", "eligible", "registered", "additional", "extra"])
@@ -701,15 +701,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
         counts = subset[0] if subset else _counts(text, match.num_start, end, previous)
         if member and previous is not None and counts in (None, unit) and unit in (None, previous.unit):
             counts, unit = previous.counts, previous.unit  # "..., the Conservatives 121": seats
-        elif (
-            counts is None
-            and unit is None
-            and previous is not None
-            and previous.counts
-            and previous.unit is None
-            and _ELIDED_AFTER.match(text[previous.full_end : match.start])
-        ):
-            counts = previous.counts  # "1,518 votes in favour and 1,154 against": the noun said once
+        elif counts is None and unit is None and (counted := _counted_before(text, out, match.start)):
+            counts = counted  # "1,518 votes in favour and 1,154 against": the noun said once
         if unit and counts in (None, unit.lower()):
             counts = unit
         if counts in _EVENT_COUNTS and (currency or unit == "%"):
@@ -729,6 +722,25 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     if _NUMBER_WORD_RE.search(text):
         _word_figures(text, out)
     return tuple(r.quantity() for r in out)
+
+
+def _counted_before(text: str, out: list[_Record], start: int) -> str | None:
+    """The counted noun of the figure before, when the figure at `start` elides it ("1,518 votes in favour
+    and 1,154 against", "80 seats in the 230-seat parliament against 78"). A figure used as a
+    modifier ("230-seat") is passed over."""
+    skipped: list[_Record] = []
+    for earlier in reversed(out):
+        if text[earlier.full_end : earlier.full_end + 1] == "-":
+            skipped.append(earlier)  # "230-seat parliament": an adjective, not what the sentence counts
+            continue
+        if not earlier.counts or earlier.unit is not None:
+            return None
+        between = text[earlier.full_end : start]
+        for modifier in skipped:  # the modifier's figure stands for a word here
+            a, b = modifier.full_start - earlier.full_end, modifier.full_end - earlier.full_end
+            between = between[:a] + "n" * (b - a) + between[b:]
+        return earlier.counts if _ELIDED_AFTER.match(between) else None
+    return None
 
 
 def _mark_previous(text: str, record: _Record, previous: _Record | None) -> None:

@@ -44,8 +44,23 @@ def _collect(claims: list[Claim]) -> dict[str, list[_Seen]]:
         seen_sentences.add(claim.index)
         for quantity in claim.numbers:
             if quantity.counts:
-                groups.setdefault(quantity.counts, []).append(_Seen(quantity, claim))
+                groups.setdefault(_count_key(quantity.counts), []).append(_Seen(quantity, claim))
     return groups
+
+
+_COUNT_SUFFIXES = ("ers", "ing", "ors", "es", "s")
+
+
+def _count_key(counts: str) -> str:
+    """What a figure counts, with the noun's ending dropped, so that one count named by the people or
+    the act ("56.2% voting against", "56.4% of voters") is one group. Multi-word keys ("killed subset
+    valencia") and short words stay as they are."""
+    if " " in counts or len(counts) < 6:
+        return counts
+    for suffix in _COUNT_SUFFIXES:
+        if counts.endswith(suffix) and len(counts) - len(suffix) >= 3:
+            return counts[: -len(suffix)]
+    return counts
 
 
 def _rounds(approx: float, exact: float) -> bool:
@@ -63,7 +78,17 @@ def _rounds(approx: float, exact: float) -> bool:
         step *= 10
     if step == 1 and exact == int(exact):
         return False  # whole figures with no zeros to round to: 38 is not a rounding of 37
-    return any(f(exact / step) * step == approx for f in (math.floor, math.ceil, round))
+    if round(exact / step) * step == approx:
+        return True
+    # rounded down or up ("more than 270" for 279, "nearly 300" for 291), but only close to the figure:
+    # "nearly 30" is not 23, though 23 rounds up to 30
+    return abs(exact - approx) <= ROUNDING_SLACK * approx and any(
+        f(exact / step) * step == approx for f in (math.floor, math.ceil)
+    )
+
+
+# How far a figure rounded down or up may lie from the rounder one that states it.
+ROUNDING_SLACK = 0.1
 
 
 def _consistent(approx: Quantity, exact: Quantity) -> bool:
