@@ -642,3 +642,21 @@ def test_a_name_and_its_acronym_in_one_text_are_one_actor() -> None:
 def test_a_phrase_with_an_empty_gap_takes_its_own_noun_as_the_topic() -> None:
     (claim,) = [c for c in extract_claims("Unite said it would accept the offer.") if c.stance]
     assert claim.topic == "offer"  # as in "would not accept the offer"
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # a country or capital named inside an organisation's name names the organisation
+        ("Bank Indonesia rejected the plan to cap lending rates.", "Bank Indonesia"),
+        ("The Bank of Russia rejected the plan to cap lending rates.", "Bank of Russia"),
+        ("The University of Tokyo approved the tuition increase.", "University of Tokyo"),
+        (
+            "The Electoral Commission of South Africa rejected the appeal.",
+            "Electoral Commission of South Africa",
+        ),
+        ("The Royal College of Nursing rejected the pay offer.", "Royal College of Nursing"),
+    ],
+)
+def test_a_place_inside_an_organisations_name(text: str, actor: str) -> None:
+    assert {a for a, _ in current(text)} == {actor}

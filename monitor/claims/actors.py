@@ -384,6 +384,15 @@ ORG_WORDS = frozenset(
         "club",
         "clubs",
         "university",
+        "college",
+        "academy",
+        "museum",
+        "guild",
+        "chamber",
+        "school",
+        "observatory",
+        "confederation",
+        "consortium",
         "hospital",
         "assembly",
         "senate",
@@ -908,6 +917,10 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k < n:
         tok = tokens[k]
         if k > i and gaz.match_alias(tokens, k) is not None and not _name_head(tokens, k, gaz):
+            place = _place_in_org_name(tokens, i, k, gaz)
+            if place:
+                k += place  # "Bank Indonesia": the country names the bank, it is not a second actor
+                continue
             break
         if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
             k += 1
@@ -919,6 +932,11 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
                 j += 1
             if j > k + 1 and j < n and tokens[j].is_capitalised and tokens[j].is_word:
                 k = j
+                continue
+        if tok.norm == "of" and k > i and k + 1 < n:
+            place = _place_in_org_name(tokens, i, k + 1, gaz)
+            if place:
+                k += 1 + place  # "Bank of Russia", "University of Tokyo", "Commission of South Africa"
                 continue
         if (
             tok.norm
@@ -942,6 +960,25 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k > i and tokens[k - 1].norm in ("of", "for", "de", "and", "&"):
         k -= 1
     return k
+
+
+def _place_in_org_name(tokens: list[Token], i: int, k: int, gaz: Gazetteer) -> int:
+    """Length of a country's or a place's name at k that belongs to the organisation named by the
+    capitalised run from i ("Bank Indonesia", "Bank of Russia", "University of Tokyo"), else 0. The run
+    must already name an organisation: its last word (or the word before "of") is an organisation word."""
+    found = gaz.match_alias(tokens, k)
+    if found is None:
+        return 0
+    length, canonical = found
+    if gaz.actors[canonical].kind != "country":
+        return 0
+    head = k - 1 if tokens[k - 1].norm != "of" else k - 2
+    if head < i or tokens[head].norm not in ORG_WORDS or not tokens[head].is_capitalised:
+        return 0
+    end = k + length
+    if end < len(tokens) and tokens[end].text in ("'s", "’s"):
+        return 0  # "the Bank of England's": still the bank, but leave possessives to the caller
+    return length
 
 
 _QUOTE_OPENERS = "\"“‘'("
