@@ -660,3 +660,15 @@ def test_a_phrase_with_an_empty_gap_takes_its_own_noun_as_the_topic() -> None:
 )
 def test_a_place_inside_an_organisations_name(text: str, actor: str) -> None:
     assert {a for a, _ in current(text)} == {actor}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # the name an appositive describes is the subject, not the name inside the appositive
+        ("Junts, the party of self-exiled leader Carles Puigdemont, rejected the deal.", "Junts"),
+        ("The RMT, led by Mick Lynch, rejected the offer.", "RMT"),
+    ],
+)
+def test_the_subject_is_the_name_an_appositive_describes(text: str, actor: str) -> None:
+    assert {a for a, _ in current(text)} == {actor}

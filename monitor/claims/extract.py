@@ -1060,6 +1060,9 @@ def _subject(
             return None, ""
         if tok.text == ",":
             if j - 1 >= limit and (j - 1) in by_end:
+                head = _appositive_head(tokens, by_end[j - 1], by_end, limit)
+                if head is not None:
+                    return head, "subject"
                 j -= 1
                 continue
             k = _previous_comma(tokens, j, limit)
@@ -1070,6 +1073,31 @@ def _subject(
             continue
         return None, ""
     return None, ""
+
+
+# Words that open an appositive describing the name before it: "Junts, the party of Carles Puigdemont,
+# has not decided", "The union, led by Mick Lynch, rejected".
+_APPOSITIVE_OPENERS = frozenset(
+    ["the", "a", "an", "its", "their", "his", "her", "led", "headed", "chaired", "run", "founded", "owned"]
+)
+
+
+def _appositive_head(
+    tokens: list[Token], m: Mention, by_end: dict[int, Mention], limit: int
+) -> Mention | None:
+    """The name an appositive describes, when mention `m` ends that appositive: in "Junts, the party of
+    Carles Puigdemont, has not decided" the subject is Junts, not Puigdemont."""
+    k = m.start - 1
+    while k >= limit and tokens[k].text != "," and m.start - k < 12:
+        k -= 1
+    if k < limit + 1 or tokens[k].text != "," or tokens[k + 1].norm not in _APPOSITIVE_OPENERS:
+        return None
+    head = by_end.get(k - 1)
+    if head is None or head.modifier or head.possessive:
+        return None
+    if k - 2 >= limit and tokens[k - 2].text == ",":
+        return None  # "Paris, France, ..." a list, not a name and its description
+    return head
 
 
 def _before_purpose_verb(tokens: list[Token], position: int, limit: int) -> int:
