@@ -672,3 +672,21 @@ def test_a_place_inside_an_organisations_name(text: str, actor: str) -> None:
 )
 def test_the_subject_is_the_name_an_appositive_describes(text: str, actor: str) -> None:
     assert {a for a, _ in current(text)} == {actor}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # party names stay whole: a possessive inside the name, "New" opening it
+        ("Austria's People's Party rejected the coalition deal.", "People's Party"),
+        ("The People's Party rejected the coalition deal.", "People's Party"),
+        ("Britain's Workers' Party rejected the coalition deal.", "Workers' Party"),
+        ("New Social Contract pulled out of the coalition talks.", "New Social Contract"),
+    ],
+)
+def test_party_names_with_a_possessive_or_new_stay_whole(text: str, actor: str) -> None:
+    assert {a for a, _ in current(text)} == {actor}
+
+
+def test_new_year_is_still_no_actor() -> None:
+    assert current("New Year celebrations were cancelled across the city.") == set()

@@ -925,6 +925,16 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
         if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
             k += 1
             continue
+        if (
+            tok.norm in ("'s", "'")
+            and k > i
+            and k + 1 < n
+            and tokens[k + 1].is_capitalised
+            and tokens[k + 1].norm in _POSSESSIVE_NAME_HEADS
+            and tokens[k].start == tokens[k - 1].end
+        ):
+            k += 1  # "People's Party", "Workers' Party", "Women's Institute": the possessive is in the name
+            continue
         if k > i and tok.norm in _NAME_PARTICLES:
             # "Mark van der Linden", "Ursula von der Leyen": particles run on to the family name
             j = k
@@ -960,6 +970,17 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k > i and tokens[k - 1].norm in ("of", "for", "de", "and", "&"):
         k -= 1
     return k
+
+
+# Organisation words a possessive may stand before inside one name ("People's Party").
+_POSSESSIVE_NAME_HEADS = frozenset(
+    ["party", "union", "alliance", "front", "institute", "association", "league", "congress", "movement"]
+)
+
+
+def _possessive_next(tokens: list[Token], k: int, end: int) -> bool:
+    """The word at k is the first part of a possessive inside a name ("The People's Party")."""
+    return k + 1 < end and tokens[k + 1].norm in ("'s", "'")
 
 
 def _place_in_org_name(tokens: list[Token], i: int, k: int, gaz: Gazetteer) -> int:
@@ -1191,7 +1212,11 @@ def find_mentions(
         ):
             resume = i + 1  # "The Kenyan government ...": the opener is not part of a name
             continue
-        if tok.is_capitalised and tok.norm not in _NOT_ACTORS:
+        if tok.is_capitalised and (
+            tok.norm not in _NOT_ACTORS
+            # "New Social Contract", "New Democracy": "New" opens a name when capitalised words follow
+            or (tok.norm == "new" and i + 1 < n and tokens[i + 1].is_capitalised and tokens[i + 1].is_word)
+        ):
             end = _capital_span(tokens, i, gaz)
             if end > i:
                 mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
@@ -1354,7 +1379,9 @@ def _unknown(
     n = len(tokens)
     start = i
     if start == sentence_start:
-        while start < end and tokens[start].norm in _COMMON_OPENERS:
+        while (
+            start < end and tokens[start].norm in _COMMON_OPENERS and not _possessive_next(tokens, start, end)
+        ):
             start += 1
     titled = False
     office = False  # a government office among the titles: "Transport Secretary", "Finance Minister"
