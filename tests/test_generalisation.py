@@ -690,3 +690,20 @@ def test_party_names_with_a_possessive_or_new_stay_whole(text: str, actor: str) 
 
 def test_new_year_is_still_no_actor() -> None:
     assert current("New Year celebrations were cancelled across the city.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # an organisation's people speak for it; a rank opening the sentence is not part of its name
+        ("ÖVP officials said they would reject the coalition deal.", "ÖVP"),
+        ("Senior ÖVP officials rejected the coalition deal.", "ÖVP"),
+        ("Unite negotiators rejected the pay offer.", "Unite"),
+        # a lone portfolio word before a verb is a party
+        ("Labour rejected the coalition deal.", "Labour"),
+        # a national body keeps "National"
+        ("The National Portrait Gallery rejected the gift.", "National Portrait Gallery"),
+    ],
+)
+def test_an_organisations_people_and_a_party_named_by_a_portfolio_word(text: str, actor: str) -> None:
+    assert {a for a, _ in current(text)} == {actor}

@@ -890,7 +890,13 @@ _PERSON_TITLES = frozenset(
 
 
 _GOVERNING_BODIES = frozenset(["board", "directors", "management", "leadership", "executives"])
-_MEMBER_WORDS = frozenset(["members", "member", "delegates", "shareholders", "staff", "workers"])
+_MEMBER_WORDS = frozenset(
+    [
+        "members", "member", "delegates", "shareholders", "staff", "workers",
+        # its people speak for an organisation too: "ÖVP officials said", "Unite negotiators rejected"
+        "officials", "negotiators", "lawmakers", "legislators", "mps", "leaders", "representatives",
+    ]
+)  # fmt: skip
 
 
 def _titled_person_at(tokens: list[Token], k: int) -> bool:
@@ -976,6 +982,10 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
 _POSSESSIVE_NAME_HEADS = frozenset(
     ["party", "union", "alliance", "front", "institute", "association", "league", "congress", "movement"]
 )
+
+
+# Ranks that open a sentence before a name without being part of it ("Senior ÖVP officials said").
+_RANKS = frozenset(["senior", "top", "former", "leading", "veteran", "junior"])
 
 
 def _possessive_next(tokens: list[Token], k: int, end: int) -> bool:
@@ -1380,9 +1390,11 @@ def _unknown(
     start = i
     if start == sentence_start:
         while (
-            start < end and tokens[start].norm in _COMMON_OPENERS and not _possessive_next(tokens, start, end)
+            start < end
+            and (tokens[start].norm in _COMMON_OPENERS or tokens[start].norm in _RANKS)
+            and not _possessive_next(tokens, start, end)
         ):
-            start += 1
+            start += 1  # "The", "Senior" (ÖVP officials): an opener or a rank is not part of the name
     titled = False
     office = False  # a government office among the titles: "Transport Secretary", "Finance Minister"
     while start < end and tokens[start].fold in gaz.titles:
@@ -1394,7 +1406,15 @@ def _unknown(
         start += 1
         titled = True
     if start >= end:
-        # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role
+        # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role.
+        # A lone portfolio word that a verb follows is a party's name: "Labour said", "Labour rejected".
+        if (
+            end - i == 1
+            and tokens[i].fold in gaz.titles
+            and end < n
+            and (end in verbish or tokens[end].norm in _VERBISH)
+        ):
+            return Mention(i, end, _text(tokens, i, end), "unknown_org", tokens[i].text, tokens[i].text)
         return None
     for k in range(end - 2, start, -1):
         if (
