@@ -707,3 +707,11 @@ def test_new_year_is_still_no_actor() -> None:
 )
 def test_an_organisations_people_and_a_party_named_by_a_portfolio_word(text: str, actor: str) -> None:
     assert {a for a, _ in current(text)} == {actor}
+
+
+def test_his_party_is_the_party_its_leader_was_named_for() -> None:
+    text = (
+        "New Zealand First leader Winston Peters told reporters that his party had not decided whether "
+        "to enter a coalition."
+    )
+    assert current(text) == {("New Zealand First", "undecided")}

@@ -485,6 +485,7 @@ class Mention:
     role: str | None = None  # pronoun class or role noun, for resolution
     possessive: bool = False  # followed by "'s" and a non-role noun: "Canada's consumer carbon price"
     modifier: bool = False  # a compound modifier: "U.S.-made", "US-led"
+    owner: str | None = None  # a role noun's possessive pronoun: "his" in "his party"
 
     def clone(self) -> Mention:
         return Mention(
@@ -497,6 +498,7 @@ class Mention:
             self.role,
             self.possessive,
             self.modifier,
+            self.owner,
         )
 
 
@@ -988,6 +990,24 @@ _POSSESSIVE_NAME_HEADS = frozenset(
 _RANKS = frozenset(["senior", "top", "former", "leading", "veteran", "junior"])
 
 
+# Role nouns that a possessive pronoun makes someone's own organisation: "his party", "her union".
+_OWNED_ROLES = frozenset(["party", "union", "government", "administration", "company", "group", "movement"])
+
+
+def _take_titled_person(tokens: list[Token], mention: Mention, gaz: Gazetteer) -> int:
+    """Extend an organisation's mention over a titled person after it, who speaks for it ("SAG-AFTRA
+    president Fran Drescher", "New Zealand First leader Winston Peters"); returns the mention's end."""
+    end = mention.end
+    if _titled_person_at(tokens, end):
+        extended, _ = _extend_roles(tokens, end, gaz)
+        if extended > end + 1:
+            mention.end = extended
+            mention.text = _text(tokens, mention.start, extended)
+            mention.kind = "unknown_org"
+            mention.role = "person"  # "he" and "she" may refer back to it
+    return mention.end
+
+
 def _possessive_next(tokens: list[Token], k: int, end: int) -> bool:
     """The word at k is the first part of a possessive inside a name ("The People's Party")."""
     return k + 1 < end and tokens[k + 1].norm in ("'s", "'")
@@ -1086,16 +1106,11 @@ def find_mentions(
             ):
                 # "Washington Post", "Canada Carbon Rebate": the place names something else.
                 end = _capital_span(tokens, j, gaz)
-                mentions.append(
-                    Mention(
-                        i,
-                        end,
-                        _text(tokens, i, end),
-                        "unknown_org",
-                        _text(tokens, i, end),
-                        _text(tokens, i, end),
-                    )
+                named = Mention(
+                    i, end, _text(tokens, i, end), "unknown_org", _text(tokens, i, end), _text(tokens, i, end)
                 )
+                end = _take_titled_person(tokens, named, gaz)  # "New Zealand First leader Winston Peters"
+                mentions.append(named)
                 resume = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
@@ -1139,6 +1154,17 @@ def find_mentions(
                     )
                     resume = end
                     continue
+        if tok.norm in ("his", "her", "its", "their") and i + 1 < n:
+            # "his party", "her government": a role noun owned by someone named before
+            k = i + 1
+            while k < n and k - i <= 2 and tokens[k].norm in _ROLE_MODIFIERS:
+                k += 1
+            if k < n and not tokens[k].is_capitalised and tokens[k].norm in _OWNED_ROLES:
+                mentions.append(
+                    Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm, owner=tok.norm)
+                )
+                resume = k + 1
+                continue
         pronoun = PRONOUNS.get(tok.norm)
         if pronoun and (tok.norm != "i" or tok.text == "I"):
             mentions.append(Mention(i, i + 1, tok.text, "pronoun", role=tok.norm))
@@ -1240,14 +1266,8 @@ def find_mentions(
                         # "Spirit Airlines' board turned down the offer": the board speaks for the company
                         mention.end = end = end + 2
                         mention.text = _text(tokens, mention.start, end)
-                    if mention.kind in ("unknown_org", "unknown_person") and _titled_person_at(tokens, end):
-                        # "SAG-AFTRA president Fran Drescher": the person speaks for the organisation
-                        extended, _ = _extend_roles(tokens, end, gaz)
-                        if extended > end + 1:
-                            mention.end = end = extended
-                            mention.text = _text(tokens, mention.start, end)
-                            mention.kind = "unknown_org"
-                            mention.role = "person"  # "he" and "she" may refer back to it
+                    if mention.kind in ("unknown_org", "unknown_person"):
+                        end = _take_titled_person(tokens, mention, gaz)
                     mentions.append(mention)
                 resume = end
                 continue

@@ -869,6 +869,14 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         o for o in recent_all if id(o) not in subject_ids
     ]
     role = (m.role or "").lower()
+    if m.owner in ("his", "her"):
+        # "Winston Peters ... his party": the organisation the person speaks for, when the text named one
+        for o in [*reversed(earlier), *reversed(ctx.subjects)]:
+            if _is_personish(o, gaz):
+                if o.actor and o.actor != o.name and gaz.kind_of(o.actor) != "country":
+                    m.actor, m.name = o.actor, o.actor
+                    return
+                break
     if role == "person":
         # "the governor", "the Arizona Democrat": the person last named, in this sentence or before it
         for o in [*reversed(earlier), *recent]:
