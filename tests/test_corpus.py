@@ -1,0 +1,93 @@
+"""The development corpus in tests/corpus: well-formed batches, and floors under the engine's scores.
+
+Each batch (bNN/) holds cases (old.txt, new.txt, gold.json in the format of ../shared/eval/README.md),
+sentences.jsonl (labelled stance sentences) and a README with its first-contact score. The floors are
+the development scores of the engine when the floor was last raised, a little below them: a change that
+drops under one has made the engine worse on text it already handled (docs/accuracy.md keeps the
+first-contact figures, which are the honest ones).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from monitor.diff import diff_texts
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+SCORER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"
+BATCHES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+STANCES = {"support", "oppose", "undecided"}
+STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
+
+# Floors on the whole corpus (all batches together), set on 2026-12-04 under the scores then.
+MIN_SHIFT_PRECISION = 0.70
+MIN_SHIFT_F1 = 0.38
+MIN_NUMBER_F1 = 0.74
+MAX_NOISE_ALERTS = 1
+
+
+def _cases(batch: Path) -> list[Path]:
+    return sorted(p for p in batch.iterdir() if (p / "gold.json").is_file())
+
+
+@pytest.mark.parametrize("batch", BATCHES, ids=[b.name for b in BATCHES])
+def test_batches_are_well_formed(batch: Path) -> None:
+    cases = _cases(batch)
+    assert len(cases) >= 20
+    for case in cases:
+        gold = json.loads((case / "gold.json").read_text(encoding="utf-8"))
+        assert gold["kind"] in ("same_url_update", "cross_outlet"), case.name
+        for shift in gold.get("shifts", []):
+            assert shift["actor"] and {shift["from"], shift["to"]} <= STANCES, case.name
+    texts = {
+        (case.name, version): (case / f"{version}.txt").read_text(encoding="utf-8")
+        for case in cases
+        for version in ("old", "new")
+    }
+    rows = [json.loads(line) for line in (batch / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 100
+    for row in rows:
+        assert row["stance"] in STANCES and row["status"] in STATUSES
+        assert row["sentence"] in texts[(row["case"], row["version"])], row["sentence"][:60]
+
+
+def _scorer() -> ModuleType:
+    if not SCORER.is_file():
+        pytest.skip("../shared/eval/score.py is not available")
+    spec = importlib.util.spec_from_file_location("claimwatch_eval_score_corpus", SCORER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+@pytest.mark.shared
+def test_the_engine_stays_above_its_floors_on_the_corpus() -> None:
+    scorer = _scorer()
+    totals = dict(tp=0, fp=0, fn=0, num_tp=0, num_fp=0, num_fn=0)
+    noise_alerts = 0
+    for batch in BATCHES:
+        for case in _cases(batch):
+            gold = json.loads((case / "gold.json").read_text(encoding="utf-8"))
+            changes = diff_texts(
+                (case / "old.txt").read_text(encoding="utf-8"), (case / "new.txt").read_text(encoding="utf-8")
+            )
+            result = scorer.score_case(gold, [c.to_dict() for c in changes])
+            for key in totals:
+                totals[key] += result[key]
+            if not gold.get("shifts") and not gold.get("numbers") and (result["fp"] or result["num_fp"]):
+                noise_alerts += 1
+    precision = totals["tp"] / (totals["tp"] + totals["fp"])
+    assert precision >= MIN_SHIFT_PRECISION, totals
+    assert _f1(totals["tp"], totals["fp"], totals["fn"]) >= MIN_SHIFT_F1, totals
+    assert _f1(totals["num_tp"], totals["num_fp"], totals["num_fn"]) >= MIN_NUMBER_F1, totals
+    assert noise_alerts <= MAX_NOISE_ALERTS
