@@ -91,3 +91,20 @@ def test_a_clear_majority_moving_is_a_shift_despite_one_stray_statement() -> Non
     assert _dominant_move({"oppose": 2.0, "support": 1.0}, {"support": 2.0}) is None
     assert _dominant_move({"oppose": 3.0}, {"support": 2.0, "oppose": 1.0}) is None
     assert _dominant_move({"oppose": 2.0}, {"oppose": 2.0}) is None
+
+
+def test_one_holder_named_in_full_in_one_version_and_by_acronym_in_the_other() -> None:
+    old = (
+        "Nurses' union backs pay offer\n\n"
+        "LONDON — The Royal College of Nursing said on Thursday it would recommend that its members accept "
+        "the government's pay offer." + _BODY
+    )
+    new = (
+        "Nurses throw out pay offer\n\n"
+        "LONDON — The Royal College of Nursing rejected the government's pay offer on Friday, and the RCN "
+        "called a 48-hour strike." + _BODY
+    )
+    shifts = [c for c in diff_texts(old, new) if c.kind is ChangeKind.STANCE_SHIFT]
+    assert [(c.actor, c.before.stance, c.after.stance) for c in shifts if c.before and c.after] == [
+        ("RCN", "support", "oppose")
+    ]

@@ -24,7 +24,7 @@ Joining by embedding similarity (wordllama) was measured and not adopted: see do
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.claims.tokens import words
 from monitor.claims.topics import load_topic_model, stem, topic_similarity, topic_stems
@@ -65,6 +65,27 @@ class Question:
     @property
     def stems(self) -> frozenset[str]:
         return frozenset().union(*(topic_stems(c.topic) for c in self.new))
+
+
+def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim], list[Claim]]:
+    """One holder named two ways across the versions gets one name: a version that uses the acronym
+    ("RCN") names the holder the other version names in full ("Royal College of Nursing"), as the
+    claim engine does within one text."""
+    names = {c.actor for c in old + new if c.actor}
+    acronyms = {n for n in names if n.isupper() and n.isalpha() and 2 <= len(n) <= 6}
+    if not acronyms:
+        return old, new
+    renames: dict[str, str] = {}
+    for name in names - acronyms:
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+        if len(initials) >= 2 and initials in acronyms:
+            renames[name] = initials
+    if not renames:
+        return old, new
+    return (
+        [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in old],
+        [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in new],
+    )
 
 
 def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Question]:
