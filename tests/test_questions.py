@@ -101,8 +101,7 @@ def test_one_holder_named_in_full_in_one_version_and_by_acronym_in_the_other() -
     )
     new = (
         "Nurses throw out pay offer\n\n"
-        "LONDON — The Royal College of Nursing rejected the government's pay offer on Friday, and the RCN "
-        "called a 48-hour strike." + _BODY
+        "LONDON — The RCN rejected the government's pay offer on Friday and called a 48-hour strike." + _BODY
     )
     shifts = [c for c in diff_texts(old, new) if c.kind is ChangeKind.STANCE_SHIFT]
     assert [(c.actor, c.before.stance, c.after.stance) for c in shifts if c.before and c.after] == [
