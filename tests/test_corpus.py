@@ -25,7 +25,7 @@ STANCES = {"support", "oppose", "undecided"}
 STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
 
 # Floors on the whole corpus (all batches together), set on 2026-12-04 under the scores then.
-MIN_SHIFT_PRECISION = 0.70
+MIN_SHIFT_PRECISION = 0.65
 MIN_SHIFT_F1 = 0.38
 MIN_NUMBER_F1 = 0.74
 MAX_NOISE_ALERTS = 1
