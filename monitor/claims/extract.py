@@ -17,8 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from monitor.claims import stance as st
-from monitor.claims.actors import ORG_WORDS, Gazetteer, Mention, find_mentions
+from monitor.claims.gazetteer import Gazetteer
 from monitor.claims.lexicon import Cue, Lexicon
+from monitor.claims.mentions import ORG_WORDS, Mention, find_mentions
 from monitor.claims.numbers import extract_quantities
 from monitor.claims.sentences import Sentence, split_sentences
 from monitor.claims.tokens import Token, tokenize
