@@ -21,7 +21,10 @@ from dataclasses import dataclass
 
 from monitor.claims.gazetteer import Gazetteer
 from monitor.claims.tokens import Token
+from monitor.claims.wordlists import word_lists
 from monitor.claims.words import MONTHS
+
+_WORDS = word_lists("mentions.toml")  # the word lists: monitor/data/mentions.toml
 
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 PRONOUNS = {
@@ -43,408 +46,11 @@ PRONOUNS = {
     "i've": "speaker",
     "they're": "group",
 }
-# Words that may stand between an actor's possessive and its role noun: "Canada's new government".
-_ROLE_MODIFIERS = frozenset(
-    [
-        "new",
-        "former",
-        "top",
-        "senior",
-        "chief",
-        "own",
-        "federal",
-        "interim",
-        "then",
-        "current",
-        "incoming",
-        "outgoing",
-        "acting",
-        "caretaker",
-        "coalition",
-        "military",
-        "civilian",
-        "national",
-        "central",
-        "state",
-        "ruling",
-        "elected",
-    ]
-)
-# A capitalised word at the start of a sentence is a name only if it is none of these.
-_COMMON_OPENERS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "for",
-        "but",
-        "and",
-        "however",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "his",
-        "her",
-        "their",
-        "our",
-        "as",
-        "after",
-        "before",
-        "while",
-        "when",
-        "since",
-        "if",
-        "some",
-        "many",
-        "most",
-        "several",
-        "other",
-        "others",
-        "any",
-        "all",
-        "both",
-        "each",
-        "no",
-        "not",
-        "under",
-        "over",
-        "with",
-        "without",
-        "by",
-        "from",
-        "to",
-        "into",
-        "across",
-        "despite",
-        "although",
-        "though",
-        "because",
-        "meanwhile",
-        "still",
-        "yet",
-        "so",
-        "then",
-        "there",
-        "here",
-        "speaking",
-        "asked",
-        "according",
-        "hours",
-        "days",
-        "weeks",
-        "months",
-        "years",
-        "last",
-        "next",
-        "earlier",
-        "later",
-        "instead",
-        "also",
-        "even",
-        "only",
-        "such",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "how",
-        "where",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "dozens",
-        "hundreds",
-        "thousands",
-        "officials",
-        "critics",
-        "supporters",
-        "analysts",
-        "experts",
-        "residents",
-        "people",
-        "rescuers",
-        "police",
-        "authorities",
-        "leaders",
-        "ministers",
-        "lawmakers",
-        "diplomats",
-        "sources",
-        "reports",
-        "thursday's",
-        "friday's",
-        "tuesday's",
-        "wednesday's",
-        "monday's",
-        "saturday's",
-        "sunday's",
-        "more",
-        "less",
-        "much",
-        "few",
-        "nearly",
-        "almost",
-        "about",
-        "around",
-        "roughly",
-        "until",
-        "unless",
-        "whether",
-        "whatever",
-        "every",
-        "another",
-        "rule",
-        "member",
-        "members",
-        "talks",
-        "plans",
-        "plan",
-    ]
-)
-# Verb-like words after a sentence-initial capitalised word that make it a subject (a name):
-# "Ryanair on Wednesday rejected", "Eisai said", "Lykos has".
-_VERBISH = frozenset(
-    [
-        "has",
-        "have",
-        "had",
-        "is",
-        "are",
-        "was",
-        "were",
-        "will",
-        "would",
-        "could",
-        "can",
-        "may",
-        "might",
-        "should",
-        "must",
-        "shall",
-        "did",
-        "does",
-        "do",
-        "said",
-        "says",
-        "told",
-        "tells",
-        "added",
-        "announced",
-        "declared",
-        "on",
-        "also",
-        "has'nt",
-        "hasn't",
-        "didn't",
-        "won't",
-        "wouldn't",
-        "isn't",
-        "wasn't",
-        "insisted",
-        "argued",
-        "warned",
-        "confirmed",
-        "welcomed",
-        "rejected",
-        "approved",
-        "agreed",
-        "backed",
-        "opposed",
-        "refused",
-        "dropped",
-        "plans",
-        "planned",
-        "wants",
-        "wanted",
-        "decided",
-        "voted",
-    ]
-)
-# Capitalised words that are never actors on their own.
-_NOT_ACTORS = frozenset(
-    [
-        "i",
-        "christmas",
-        "easter",
-        "ramadan",
-        "eid",
-        "new",
-        "year",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "western",
-        "eastern",
-        "northern",
-        "southern",
-        "european",
-        "nordic",
-        "arab",
-        "african",
-        "asian",
-        "latin",
-        "islamic",
-        "christian",
-        "muslim",
-        "jewish",
-        "catholic",
-        "covid",
-        "covid-19",
-        "internet",
-        "web",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "europe",
-        "asia",
-        "africa",
-        "antarctica",
-        "oceania",
-        "americas",
-        "balkans",
-        "caucasus",
-        "scandinavia",
-        "gulf",
-        "atlantic",
-        "pacific",
-        "mediterranean",
-        "arctic",
-    ]
-)
-ORG_WORDS = frozenset(
-    [
-        "council",
-        "committee",
-        "association",
-        "union",
-        "party",
-        "league",
-        "agency",
-        "ministry",
-        "bank",
-        "commission",
-        "court",
-        "parliament",
-        "company",
-        "group",
-        "inc",
-        "ltd",
-        "corp",
-        "corporation",
-        "airlines",
-        "airline",
-        "airways",
-        "authority",
-        "board",
-        "institute",
-        "federation",
-        "organisation",
-        "organization",
-        "office",
-        "department",
-        "service",
-        "services",
-        "foundation",
-        "trust",
-        "fund",
-        "greens",
-        "network",
-        "alliance",
-        "coalition",
-        "society",
-        "club",
-        "clubs",
-        "university",
-        "hospital",
-        "assembly",
-        "senate",
-        "congress",
-        "government",
-        "administration",
-        "army",
-        "navy",
-        "police",
-        "guard",
-        "forces",
-        "front",
-        "movement",
-        "command",
-        "tribunal",
-        "panel",
-        "bureau",
-        "commissioner",
-        "regulator",
-        "exchange",
-        "therapeutics",
-        "pharma",
-        "pharmaceuticals",
-        "holdings",
-        "partners",
-        "capital",
-        "media",
-        "news",
-        "times",
-        "post",
-        "press",
-        "television",
-        "radio",
-        "tv",
-        "motors",
-        # company names: "Unity Software", "Epic Games", "Mega Crit Games" (not "energy", "technology" or
-        # "communications": they also name ministers, "Energy Secretary Jennifer Granholm")
-        "software",
-        "technologies",
-        "systems",
-        "labs",
-        "games",
-        "studios",
-        "entertainment",
-        "telecom",
-        "electronics",
-        "semiconductor",
-        "semiconductors",
-        "enterprises",
-        "insurance",
-        "securities",
-        "investments",
-        "logistics",
-        "aerospace",
-        "robotics",
-        "plc",
-        "llc",
-        "energy",
-        "systems",
-        "labs",
-        "technologies",
-        "group's",
-        "garante",
-    ]
-)
+_ROLE_MODIFIERS = _WORDS["role_modifiers"]
+_COMMON_OPENERS = _WORDS["common_openers"]
+_VERBISH = _WORDS["verbish"]
+_NOT_ACTORS = _WORDS["not_actors"]
+ORG_WORDS = _WORDS["org_words"]
 
 
 @dataclass(slots=True)
@@ -537,12 +143,7 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
     return k, False
 
 
-# Nouns that name a public body after a country's possessive and a few lower-case words saying what it
-# oversees: "Britain's competition regulator", "Japan's nuclear watchdog", "Italy's data protection
-# authority". Role words ("Germany's foreign minister") are handled by the role loop instead.
-_BODY_HEADS = frozenset(
-    ["regulator", "regulators", "watchdog", "authority", "agency", "court", "commission", "tribunal"]
-)
+_BODY_HEADS = _WORDS["body_heads"]
 
 
 def _body_head(tokens: list[Token], k: int, gaz: Gazetteer) -> int | None:
@@ -559,36 +160,10 @@ def _body_head(tokens: list[Token], k: int, gaz: Gazetteer) -> int | None:
     return m
 
 
-# Words that cannot describe what a body oversees: the head is then something else ("the court").
-_NOT_MODIFIERS = frozenset(
-    ["the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "by", "that"]
-)
+_NOT_MODIFIERS = _WORDS["not_modifiers"]
 
 
-# Heads that end the name of a public body; "X and Y <head>" is one name ("Competition and Markets
-# Authority", "Securities and Exchange Commission"), while "Sony and Universal Music Group" is two.
-_OFFICIAL_HEADS = frozenset(
-    [
-        "authority",
-        "administration",
-        "commission",
-        "agency",
-        "ministry",
-        "department",
-        "service",
-        "office",
-        "board",
-        "council",
-        "committee",
-        "bureau",
-        "institute",
-        "tribunal",
-        "court",
-        "inspectorate",
-        "directorate",
-        "regulator",
-    ]
-)
+_OFFICIAL_HEADS = _WORDS["official_heads"]
 
 
 def _official_head_follows(tokens: list[Token], k: int) -> bool:
@@ -618,14 +193,7 @@ def _name_head(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
     return found is not None and found[0] == 1
 
 
-# Titles after an organisation's name that introduce one of its people ("Unite general secretary
-# Sharon Graham", "SAG-AFTRA president Fran Drescher").
-_PERSON_TITLES = frozenset(
-    [
-        "president", "chief", "ceo", "chair", "chairman", "chairwoman", "spokesman", "spokeswoman",
-        "spokesperson", "leader", "head", "director", "executive", "secretary", "general", "boss", "founder",
-    ]
-)  # fmt: skip
+_PERSON_TITLES = _WORDS["person_titles"]
 
 
 _GOVERNING_BODIES = frozenset(["board", "directors", "management", "leadership", "executives"])
@@ -644,9 +212,7 @@ def _titled_person_at(tokens: list[Token], k: int) -> bool:
     return j > k and j < len(tokens) and tokens[j].is_capitalised and tokens[j].is_word
 
 
-_NAME_PARTICLES = frozenset(
-    ["van", "von", "der", "den", "de", "la", "le", "da", "di", "del", "dos", "das", "ter"]
-)
+_NAME_PARTICLES = _WORDS["name_particles"]
 
 
 def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
@@ -964,11 +530,7 @@ def find_mentions(
 _COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
 # Lowercase nouns after a name that say it is an organisation: "the Teamsters union", "the Greens party"
 _KIND_NOUNS = frozenset(["union", "party", "group", "alliance", "coalition", "league", "federation"])
-# Role nouns that describe an organisation rather than name one, even capitalised at a headline's start
-_DESCRIPTIVE_ROLES = frozenset(
-    ["watchdog", "regulator", "airline", "carrier", "insurer", "lender", "retailer", "broadcaster",
-     "carmaker", "automaker", "chipmaker", "drugmaker", "startup", "firm"]
-)  # fmt: skip
+_DESCRIPTIVE_ROLES = _WORDS["descriptive_roles"]
 _LEADER_WORDS = frozenset(["leader", "chief", "chairman", "chairwoman", "head"])
 _NOT_IN_OFFICE = frozenset(["opposition", "whose", "party", "bloc"])
 
@@ -1180,14 +742,7 @@ def _unknown(
 _GOVERNMENT_OFFICES = frozenset(["minister", "secretary"])
 _NOT_GOVERNMENT_TITLES = frozenset(["general", "executive", "party", "union", "company", "press"])
 
-# Offices that describe one person: "the governor", "the Arizona Democrat" (see find_mentions).
-_PERSON_ROLES = frozenset(
-    [
-        "governor", "senator", "president", "minister", "mayor", "chancellor", "premier", "congressman",
-        "congresswoman", "lawmaker", "democrat", "republican", "billionaire", "tycoon", "monarch",
-        "congressmember", "legislator", "politician", "conservative", "liberal", "socialist", "centrist",
-    ]
-)  # fmt: skip
+_PERSON_ROLES = _WORDS["person_roles"]
 _NAME_ADVERBS = frozenset(["now", "also", "still", "again", "then", "later", "once", "since", "too"])
 
 
