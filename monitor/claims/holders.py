@@ -7,9 +7,9 @@ per-text `_Context`, a verb's grammatical subject, a passive's agent ("was rejec
 coordinated subjects ("Germany and France said"), members of a listed collective, plan owners
 ("Germany's plan to ...") and the speakers of reporting clauses.
 
-Longer than ~600 lines because subject search is one walk leftwards from a verb over the word
-classes defined here (_SKIP_CONTRACTED, _PREPOSITIONS, _COLLECTIVES, ...), and `_resolve` and
-`_subject` share them; splitting the walk from its word classes would scatter one decision.
+Longer than ~600 lines because subject search (`_subject` and the list, antecedent and purpose-verb
+helpers it calls) is one walk leftwards from a verb that `_resolve` and `_holder` share; its word
+lists live in monitor/data/holders.toml. Splitting the walk itself would scatter one decision.
 
 Names with a leading underscore are private to the monitor.claims package: the stage modules import
 them from each other (statements <- holders <- propositions <- extract), nothing outside does.
@@ -25,25 +25,19 @@ from monitor.claims.lexicon import Cue, Lexicon
 from monitor.claims.mentions import ORG_WORDS, Mention
 from monitor.claims.statements import _BE_FORMS, _SKIP, _STRONG_PUNCT, _after_be, _Chain, _looks_passive
 from monitor.claims.tokens import Token
+from monitor.claims.wordlists import word_lists
 from monitor.claims.words import MONTH_NAMES
+
+_WORDS = word_lists("holders.toml")  # the word lists: monitor/data/holders.toml
 
 # "is set to", "is due to": what the subject is scheduled to do ("is expected to" is someone's forecast).
 _SCHEDULED = frozenset(["set", "due", "poised", "scheduled", "about", "going"])
 
 
-# Verbs of meeting whose "to ..." states what the meeting is for: its subject holds that stance.
-_PURPOSE_VERBS = frozenset(
-    ["meet", "meets", "met", "meeting", "gathered", "gathering", "convened", "convening", "assembled"]
-)
+_PURPOSE_VERBS = _WORDS["purpose_verbs"]
 
 
-# Negated auxiliaries written as one token: "didn't", "won't", "couldn't", "isn't".
-_SKIP_CONTRACTED = frozenset(
-    [
-        "did", "does", "do", "wo", "would", "could", "ca", "can", "should", "is", "are", "was", "were",
-        "has", "have", "had", "must", "might", "sha", "need",
-    ]
-)  # fmt: skip
+_SKIP_CONTRACTED = _WORDS["skip_contracted"]
 
 
 _TIME_NOUNS = MONTH_NAMES | frozenset(
@@ -57,118 +51,16 @@ _TIME_NOUNS = MONTH_NAMES | frozenset(
 _TIME_PREPS = frozenset(["on", "this", "last", "next", "for", "so", "earlier", "later", "in", "at", "by"])
 
 
-_PREPOSITIONS = frozenset(
-    [
-        "to",
-        "with",
-        "against",
-        "on",
-        "for",
-        "into",
-        "at",
-        "over",
-        "about",
-        "toward",
-        "towards",
-        "than",
-        "by",
-        "from",
-        "between",
-        "among",
-        "under",
-        "within",
-        "across",
-        "via",
-        "upon",
-        "onto",
-        "in",
-        "beyond",
-        "behind",
-        "near",
-        "around",
-        "through",
-        "throughout",
-        "despite",
-        "without",
-        "inside",
-        "outside",
-        "along",
-        "amid",
-        "like",
-    ]
-)
+_PREPOSITIONS = _WORDS["prepositions"]
 
 
 _LIST_INTROS = frozenset(["including", "as", "like", "from"])
 
 
-_COLLECTIVES = frozenset(
-    [
-        "countries",
-        "nations",
-        "states",
-        "governments",
-        "ministers",
-        "allies",
-        "members",
-        "leaders",
-        "officials",
-        "those",
-        "capitals",
-        "partners",
-        "others",
-        "some",
-        "several",
-        "many",
-    ]
-)
+_COLLECTIVES = _WORDS["collectives"]
 
 
-_OBJECT_VERBS = frozenset(
-    [
-        "allow",
-        "allows",
-        "allowed",
-        "allowing",
-        "let",
-        "lets",
-        "letting",
-        "permit",
-        "permits",
-        "permitted",
-        "permitting",
-        "help",
-        "helps",
-        "helped",
-        "force",
-        "forces",
-        "forced",
-        "tell",
-        "tells",
-        "told",
-        "telling",
-        "persuade",
-        "persuaded",
-        "convince",
-        "convinced",
-        "invite",
-        "invited",
-        "enable",
-        "enabled",
-        "get",
-        "got",
-        "getting",
-        "want",
-        "wants",
-        "wanted",
-        "expect",
-        "expects",
-        "expected",
-        "leave",
-        "leaves",
-        "left",
-    ]
-)
+_OBJECT_VERBS = _WORDS["object_verbs"]
 
 
 _PERSONISH = frozenset(["person", "unknown_person"])
@@ -200,36 +92,7 @@ class _Context:
     persons: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-_COLLECTIVE_NOUNS = frozenset(
-    [
-        # what an outlet is: "The Independent newspaper reported that ..." (the outlet is the speaker)
-        "newspaper",
-        "paper",
-        "daily",
-        "weekly",
-        "tabloid",
-        "magazine",
-        "broadcaster",
-        "website",
-        "outlet",
-        "clubs",
-        "teams",
-        "members",
-        "executives",
-        "officials",
-        "leaders",
-        "bosses",
-        "owners",
-        "shareholders",
-        "staff",
-        "players",
-        "lawmakers",
-        "ministers",
-        "representatives",
-        "delegates",
-        "negotiators",
-    ]
-)
+_COLLECTIVE_NOUNS = _WORDS["collective_nouns"]
 
 
 def _extend_collectives(tokens: list[Token], mentions: list[Mention]) -> None:
@@ -363,23 +226,7 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
             return
 
 
-_GROUP_WORDS = frozenset(
-    [
-        "officials",
-        "leaders",
-        "ministers",
-        "diplomats",
-        "authorities",
-        "negotiators",
-        "lawmakers",
-        "members",
-        "clubs",
-        "executives",
-        "governments",
-        "allies",
-        "representatives",
-    ]
-)
+_GROUP_WORDS = _WORDS["group_words"]
 
 
 def _attached_name(tokens: list[Token], m: Mention, gaz: Gazetteer) -> str | None:
@@ -756,10 +603,7 @@ def _coordinated_subject(tokens: list[Token], position: int, by_end: dict[int, M
     return None
 
 
-# Words between "and" and a verb that shares the clause's subject: "and now supports", "and then backed".
-_SHARED_SUBJECT_ADVERBS = frozenset(
-    ["now", "then", "later", "finally", "eventually", "quickly", "also", "instead"]
-)
+_SHARED_SUBJECT_ADVERBS = _WORDS["shared_subject_adverbs"]
 
 
 def _plan_owner(tokens: list[Token], position: int, by_end: dict[int, Mention]) -> Mention | None:
@@ -792,9 +636,7 @@ def _owned_plan_span(tokens: list[Token], owner_end: int, cue_start: int) -> tup
     return (k, cue_start) if k < cue_start else (cue_start, cue_start)
 
 
-_PLAN_NOUNS = frozenset(
-    ["plan", "plans", "proposal", "scheme", "bid", "offer", "project", "policy", "application"]
-)
+_PLAN_NOUNS = _WORDS["plan_nouns"]
 
 
 def _joined_in(

@@ -19,108 +19,15 @@ from monitor.claims import stance as st
 from monitor.claims.lexicon import Cue, Lexicon
 from monitor.claims.mentions import Mention
 from monitor.claims.tokens import Token
+from monitor.claims.wordlists import word_lists
 from monitor.claims.words import MONTHS
 
-# Words the subject search walks over, leftwards from a verb, to reach its subject.
-_SKIP = frozenset(
-    [
-        "has",
-        "have",
-        "had",
-        "having",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "will",
-        "would",
-        "could",
-        "can",
-        "may",
-        "might",
-        "should",
-        "must",
-        "shall",
-        "do",
-        "does",
-        "did",
-        "not",
-        "never",
-        "no",
-        "longer",
-        "also",
-        "still",
-        "now",
-        "long",
-        "already",
-        "yet",
-        "again",
-        "so",
-        "far",
-        "then",
-        "jointly",
-        "together",
-        "both",
-        "all",
-        "each",
-        "until",
-        "recently",
-        "previously",
-        "once",
-        "initially",
-        "originally",
-        "formally",
-        "publicly",
-        "even",
-        "just",
-        "only",
-        "further",
-        "too",
-        "'d",
-        "'ve",
-        "'re",
-        "'ll",
-        "itself",
-        "themselves",
-        "himself",
-        "herself",
-        "repeatedly",
-        "later",  # "Harper later backed ...": time adverbs between the subject and its verb
-        "earlier",
-        "soon",
-    ]
-)
+_WORDS = word_lists("statements.toml")  # the word lists: monitor/data/statements.toml
+
+_SKIP = _WORDS["skip"]
 
 
-_BOUNDARY_WORDS = frozenset(
-    [
-        "but",
-        "while",
-        "whereas",
-        "although",
-        "though",
-        "because",
-        "as",
-        "after",
-        "before",
-        "when",
-        "since",
-        "if",
-        "unless",
-        "and",
-        "or",
-        "so",
-        "saying",
-        "arguing",
-        "adding",
-        "despite",
-        "whether",
-        "nor",
-    ]
-)
+_BOUNDARY_WORDS = _WORDS["boundary_words"]
 
 
 _STRONG_PUNCT = frozenset(';:—–"“”()')
@@ -132,22 +39,7 @@ _QUOTES = frozenset('"“”')
 _PARTICIPLE_ENDINGS = ("ed", "en")
 
 
-_IRREGULAR_PARTICIPLES = frozenset(
-    [
-        "sought",
-        "held",
-        "given",
-        "taken",
-        "thrown",
-        "shot",
-        "withdrawn",
-        "forbidden",
-        "won",
-        "made",
-        "kept",
-        "told",
-    ]
-)
+_IRREGULAR_PARTICIPLES = _WORDS["irregular_participles"]
 
 
 @dataclass(slots=True)
@@ -247,12 +139,7 @@ def _unnamed_source(tokens: list[Token], reporting: list[int], start: int) -> st
     return None
 
 
-_UNNAMED_SOURCES = frozenset(
-    [
-        "analysts", "experts", "observers", "economists", "commentators", "critics", "sources", "insiders",
-        "diplomats", "pundits", "traders", "investors", "rumours", "rumors", "speculation",
-    ]
-)  # fmt: skip
+_UNNAMED_SOURCES = _WORDS["unnamed_sources"]
 
 
 _BE_FORMS = frozenset(["is", "are", "was", "were", "be", "been", "being", "'s"])
@@ -400,9 +287,7 @@ def _relative_before(tokens: list[Token], left: int, start: int, lex: Lexicon) -
 _MONTH_NAMES = MONTHS - {"may", "mar"}
 
 
-_PAST_IRREGULAR = frozenset(
-    ["said", "told", "made", "gave", "took", "held", "kept", "struck", "sought", "won", "set", "put", "let"]
-)
+_PAST_IRREGULAR = _WORDS["past_irregular"]
 
 
 _AGO_UNITS = frozenset(["year", "month", "week", "decade"])
