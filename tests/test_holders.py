@@ -1,0 +1,45 @@
+"""The holders stage alone: whose stance each cue chain states."""
+
+from __future__ import annotations
+
+from stagehelp import Staged, stage
+
+from monitor.claims.holders import _Context, _holder, _list_members, _main_subject, _resolve
+from monitor.claims.mentions import find_mentions
+from monitor.claims.tokens import tokenize
+
+
+def _holders(s: Staged) -> list[tuple[str | None, str]]:
+    main = _main_subject(s.tokens, s.cues, s.reporting, s.by_end, s.lex)
+    found = [_holder(s.tokens, ch, s.by_end, s.by_start, main, s.lex) for ch in s.chains]
+    return [(m.text if m is not None else None, how) for m, how in found]
+
+
+def test_the_grammatical_subject_holds_the_stance() -> None:
+    assert _holders(stage("Germany rejected the proposal to cap gas prices.")) == [("Germany", "subject")]
+
+
+def test_a_passive_cue_is_held_by_its_agent() -> None:
+    assert _holders(stage("The plan was backed by Italy.")) == [("Italy", "agent")]
+
+
+def test_coordinated_subjects_are_all_members() -> None:
+    s = stage("Germany and France have refused to rule out new tariffs.")
+    [(holder, how)] = _holders(s)
+    assert (holder, how) == ("France", "subject")
+    last = s.by_end[max(s.by_end)]
+    assert sorted(m.text for m in _list_members(s.tokens, last, s.by_end)) == ["France", "Germany"]
+
+
+def test_a_role_noun_and_a_pronoun_point_back_to_an_earlier_sentence() -> None:
+    gaz = stage("").gaz
+    ctx = _Context()
+    ctx.recent.append(find_mentions(tokenize("The European Medicines Agency met on Monday."), gaz))
+    tokens = tokenize("The agency said it would wait.")
+    mentions = find_mentions(tokens, gaz)
+    for m in mentions:
+        _resolve(m, tokens, mentions, gaz, ctx)
+    assert [(m.text, m.actor) for m in mentions] == [
+        ("The agency", "European Medicines Agency"),
+        ("it", "European Medicines Agency"),
+    ]

@@ -1,0 +1,38 @@
+"""The mentions stage alone: who is named in one tokenised sentence (no resolution across sentences)."""
+
+from __future__ import annotations
+
+import itertools
+
+from monitor.claims.gazetteer import load_gazetteer
+from monitor.claims.mentions import find_mentions
+from monitor.claims.tokens import tokenize
+
+
+def _mentions(sentence: str) -> list[tuple[str, str, str | None, str | None]]:
+    return [(m.text, m.kind, m.actor, m.role) for m in find_mentions(tokenize(sentence), load_gazetteer())]
+
+
+def test_titles_and_names_attached_to_a_country_are_one_mention() -> None:
+    assert _mentions("U.S. Secretary of State Antony Blinken said the plan would fail.") == [
+        ("U.S. Secretary of State Antony Blinken", "country", "United States", None)
+    ]
+
+
+def test_an_unknown_capitalised_name_is_an_actor_of_its_own() -> None:
+    assert _mentions("Eastbrook City Council voted on Tuesday.") == [
+        ("Eastbrook City Council", "unknown_org", "Eastbrook City Council", None)
+    ]
+
+
+def test_pronouns_and_role_nouns_are_left_for_the_holders_stage() -> None:
+    assert _mentions("The agency said it would wait.") == [
+        ("The agency", "role", None, "agency"),
+        ("it", "pronoun", None, "it"),
+    ]
+
+
+def test_mentions_do_not_overlap_and_come_left_to_right() -> None:
+    found = find_mentions(tokenize("Ryanair rejects the offer, Germany said."), load_gazetteer())
+    assert [m.text for m in found] == ["Ryanair", "Germany"]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
