@@ -50,3 +50,14 @@ def test_unnamed_sources_and_hearsay() -> None:
     named = stage("Germany said the deal would collapse.")
     assert _unnamed_source(named.tokens, named.reporting, 3) is None
     assert not _hearsay(named.tokens, named.reporting, 3)
+
+
+def test_a_decision_not_taken_yet_is_undecided_and_a_refusal_is_not() -> None:
+    from monitor.claims import extract_claims
+
+    def stance(text: str) -> str | None:
+        return next(c.stance for c in extract_claims(text) if c.actor)
+
+    assert stance("The SEC has not yet approved the fund.") == "undecided"
+    assert stance("Germany has not rejected the plan yet.") == "undecided"
+    assert stance("The SEC did not approve the fund.") == "oppose"

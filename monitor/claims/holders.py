@@ -58,6 +58,7 @@ _LIST_INTROS = frozenset(["including", "as", "like", "from"])
 
 
 _COLLECTIVES = _WORDS["collectives"]
+_APPOSITIVE_OPENERS = _WORDS["appositive_openers"]
 
 
 _OBJECT_VERBS = _WORDS["object_verbs"]
@@ -174,6 +175,14 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         o for o in recent_all if id(o) not in subject_ids
     ]
     role = (m.role or "").lower()
+    if m.owner in ("his", "her"):
+        # "Winston Peters ... his party": the organisation the person speaks for, when the text named one
+        for o in [*reversed(earlier), *reversed(ctx.subjects)]:
+            if _is_personish(o, gaz):
+                if o.actor and o.actor != o.name and gaz.kind_of(o.actor) != "country":
+                    m.actor, m.name = o.actor, o.actor
+                    return
+                break
     if role == "person":
         # "the governor", "the Arizona Democrat": the person last named, in this sentence or before it
         for o in [*reversed(earlier), *recent]:
@@ -345,6 +354,9 @@ def _subject(
             return None, ""
         if tok.text == ",":
             if j - 1 >= limit and (j - 1) in by_end:
+                head = _appositive_head(tokens, by_end[j - 1], by_end, limit)
+                if head is not None:
+                    return head, "subject"
                 j -= 1
                 continue
             k = _previous_comma(tokens, j, limit)
@@ -355,6 +367,24 @@ def _subject(
             continue
         return None, ""
     return None, ""
+
+
+def _appositive_head(
+    tokens: list[Token], m: Mention, by_end: dict[int, Mention], limit: int
+) -> Mention | None:
+    """The name an appositive describes, when mention `m` ends that appositive: in "Junts, the party of
+    Carles Puigdemont, has not decided" the subject is Junts, not Puigdemont."""
+    k = m.start - 1
+    while k >= limit and tokens[k].text != "," and m.start - k < 12:
+        k -= 1
+    if k < limit + 1 or tokens[k].text != "," or tokens[k + 1].norm not in _APPOSITIVE_OPENERS:
+        return None
+    head = by_end.get(k - 1)
+    if head is None or head.modifier or head.possessive:
+        return None
+    if k - 2 >= limit and tokens[k - 2].text == ",":
+        return None  # "Paris, France, ..." a list, not a name and its description
+    return head
 
 
 def _before_purpose_verb(tokens: list[Token], position: int, limit: int) -> int:

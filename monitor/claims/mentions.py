@@ -51,6 +51,9 @@ _COMMON_OPENERS = _WORDS["common_openers"]
 _VERBISH = _WORDS["verbish"]
 _NOT_ACTORS = _WORDS["not_actors"]
 ORG_WORDS = _WORDS["org_words"]
+_POSSESSIVE_NAME_HEADS = _WORDS["possessive_name_heads"]
+_RANKS = _WORDS["ranks"]
+_OWNED_ROLES = _WORDS["owned_roles"]
 
 
 @dataclass(slots=True)
@@ -66,6 +69,7 @@ class Mention:
     role: str | None = None  # pronoun class or role noun, for resolution
     possessive: bool = False  # followed by "'s" and a non-role noun: "Canada's consumer carbon price"
     modifier: bool = False  # a compound modifier: "U.S.-made", "US-led"
+    owner: str | None = None  # a role noun's possessive pronoun: "his" in "his party"
 
     def clone(self) -> Mention:
         return Mention(
@@ -78,6 +82,7 @@ class Mention:
             self.role,
             self.possessive,
             self.modifier,
+            self.owner,
         )
 
 
@@ -197,7 +202,7 @@ _PERSON_TITLES = _WORDS["person_titles"]
 
 
 _GOVERNING_BODIES = frozenset(["board", "directors", "management", "leadership", "executives"])
-_MEMBER_WORDS = frozenset(["members", "member", "delegates", "shareholders", "staff", "workers"])
+_MEMBER_WORDS = _WORDS["member_words"]
 
 
 def _titled_person_at(tokens: list[Token], k: int) -> bool:
@@ -222,9 +227,23 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k < n:
         tok = tokens[k]
         if k > i and gaz.match_alias(tokens, k) is not None and not _name_head(tokens, k, gaz):
+            place = _place_in_org_name(tokens, i, k, gaz)
+            if place:
+                k += place  # "Bank Indonesia": the country names the bank, it is not a second actor
+                continue
             break
         if tok.is_capitalised and tok.is_word and tok.norm not in MONTHS and tok.norm not in WEEKDAYS:
             k += 1
+            continue
+        if (
+            tok.norm in ("'s", "'")
+            and k > i
+            and k + 1 < n
+            and tokens[k + 1].is_capitalised
+            and tokens[k + 1].norm in _POSSESSIVE_NAME_HEADS
+            and tokens[k].start == tokens[k - 1].end
+        ):
+            k += 1  # "People's Party", "Workers' Party", "Women's Institute": the possessive is in the name
             continue
         if k > i and tok.norm in _NAME_PARTICLES:
             # "Mark van der Linden", "Ursula von der Leyen": particles run on to the family name
@@ -233,6 +252,11 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
                 j += 1
             if j > k + 1 and j < n and tokens[j].is_capitalised and tokens[j].is_word:
                 k = j
+                continue
+        if tok.norm == "of" and k > i and k + 1 < n:
+            place = _place_in_org_name(tokens, i, k + 1, gaz)
+            if place:
+                k += 1 + place  # "Bank of Russia", "University of Tokyo", "Commission of South Africa"
                 continue
         if (
             tok.norm
@@ -256,6 +280,44 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k > i and tokens[k - 1].norm in ("of", "for", "de", "and", "&"):
         k -= 1
     return k
+
+
+def _take_titled_person(tokens: list[Token], mention: Mention, gaz: Gazetteer) -> int:
+    """Extend an organisation's mention over a titled person after it, who speaks for it ("SAG-AFTRA
+    president Fran Drescher", "New Zealand First leader Winston Peters"); returns the mention's end."""
+    end = mention.end
+    if _titled_person_at(tokens, end):
+        extended, _ = _extend_roles(tokens, end, gaz)
+        if extended > end + 1:
+            mention.end = extended
+            mention.text = _text(tokens, mention.start, extended)
+            mention.kind = "unknown_org"
+            mention.role = "person"  # "he" and "she" may refer back to it
+    return mention.end
+
+
+def _possessive_next(tokens: list[Token], k: int, end: int) -> bool:
+    """The word at k is the first part of a possessive inside a name ("The People's Party")."""
+    return k + 1 < end and tokens[k + 1].norm in ("'s", "'")
+
+
+def _place_in_org_name(tokens: list[Token], i: int, k: int, gaz: Gazetteer) -> int:
+    """Length of a country's or a place's name at k that belongs to the organisation named by the
+    capitalised run from i ("Bank Indonesia", "Bank of Russia", "University of Tokyo"), else 0. The run
+    must already name an organisation: its last word (or the word before "of") is an organisation word."""
+    found = gaz.match_alias(tokens, k)
+    if found is None:
+        return 0
+    length, canonical = found
+    if gaz.actors[canonical].kind != "country":
+        return 0
+    head = k - 1 if tokens[k - 1].norm != "of" else k - 2
+    if head < i or tokens[head].norm not in ORG_WORDS or not tokens[head].is_capitalised:
+        return 0
+    end = k + length
+    if end < len(tokens) and tokens[end].text in ("'s", "’s"):
+        return 0  # "the Bank of England's": still the bank, but leave possessives to the caller
+    return length
 
 
 _QUOTE_OPENERS = "\"“‘'("
@@ -332,16 +394,11 @@ def find_mentions(
             ):
                 # "Washington Post", "Canada Carbon Rebate": the place names something else.
                 end = _capital_span(tokens, j, gaz)
-                mentions.append(
-                    Mention(
-                        i,
-                        end,
-                        _text(tokens, i, end),
-                        "unknown_org",
-                        _text(tokens, i, end),
-                        _text(tokens, i, end),
-                    )
+                named = Mention(
+                    i, end, _text(tokens, i, end), "unknown_org", _text(tokens, i, end), _text(tokens, i, end)
                 )
+                end = _take_titled_person(tokens, named, gaz)  # "New Zealand First leader Winston Peters"
+                mentions.append(named)
                 resume = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
@@ -385,6 +442,17 @@ def find_mentions(
                     )
                     resume = end
                     continue
+        if tok.norm in ("his", "her", "its", "their") and i + 1 < n:
+            # "his party", "her government": a role noun owned by someone named before
+            k = i + 1
+            while k < n and k - i <= 2 and tokens[k].norm in _ROLE_MODIFIERS:
+                k += 1
+            if k < n and not tokens[k].is_capitalised and tokens[k].norm in _OWNED_ROLES:
+                mentions.append(
+                    Mention(i, k + 1, _text(tokens, i, k + 1), "role", role=tokens[k].norm, owner=tok.norm)
+                )
+                resume = k + 1
+                continue
         pronoun = PRONOUNS.get(tok.norm)
         if pronoun and (tok.norm != "i" or tok.text == "I"):
             mentions.append(Mention(i, i + 1, tok.text, "pronoun", role=tok.norm))
@@ -468,7 +536,11 @@ def find_mentions(
         ):
             resume = i + 1  # "The Kenyan government ...": the opener is not part of a name
             continue
-        if tok.is_capitalised and tok.norm not in _NOT_ACTORS:
+        if tok.is_capitalised and (
+            tok.norm not in _NOT_ACTORS
+            # "New Social Contract", "New Democracy": "New" opens a name when capitalised words follow
+            or (tok.norm == "new" and i + 1 < n and tokens[i + 1].is_capitalised and tokens[i + 1].is_word)
+        ):
             end = _capital_span(tokens, i, gaz)
             if end > i:
                 mention = _unknown(tokens, i, end, gaz, sentence_start, verbish, mentions)
@@ -482,14 +554,8 @@ def find_mentions(
                         # "Spirit Airlines' board turned down the offer": the board speaks for the company
                         mention.end = end = end + 2
                         mention.text = _text(tokens, mention.start, end)
-                    if mention.kind in ("unknown_org", "unknown_person") and _titled_person_at(tokens, end):
-                        # "SAG-AFTRA president Fran Drescher": the person speaks for the organisation
-                        extended, _ = _extend_roles(tokens, end, gaz)
-                        if extended > end + 1:
-                            mention.end = end = extended
-                            mention.text = _text(tokens, mention.start, end)
-                            mention.kind = "unknown_org"
-                            mention.role = "person"  # "he" and "she" may refer back to it
+                    if mention.kind in ("unknown_org", "unknown_person"):
+                        end = _take_titled_person(tokens, mention, gaz)
                     mentions.append(mention)
                 resume = end
                 continue
@@ -627,8 +693,12 @@ def _unknown(
     n = len(tokens)
     start = i
     if start == sentence_start:
-        while start < end and tokens[start].norm in _COMMON_OPENERS:
-            start += 1
+        while (
+            start < end
+            and (tokens[start].norm in _COMMON_OPENERS or tokens[start].norm in _RANKS)
+            and not _possessive_next(tokens, start, end)
+        ):
+            start += 1  # "The", "Senior" (ÖVP officials): an opener or a rank is not part of the name
     titled = False
     office = False  # a government office among the titles: "Transport Secretary", "Finance Minister"
     while start < end and tokens[start].fold in gaz.titles:
@@ -640,7 +710,15 @@ def _unknown(
         start += 1
         titled = True
     if start >= end:
-        # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role
+        # only titles: "President Joe Biden" is handled by the gazetteer; "the President" is a role.
+        # A lone portfolio word that a verb follows is a party's name: "Labour said", "Labour rejected".
+        if (
+            end - i == 1
+            and tokens[i].fold in gaz.titles
+            and end < n
+            and (end in verbish or tokens[end].norm in _VERBISH)
+        ):
+            return Mention(i, end, _text(tokens, i, end), "unknown_org", tokens[i].text, tokens[i].text)
         return None
     for k in range(end - 2, start, -1):
         if (

@@ -228,6 +228,11 @@ def _stance(
     elif negated:
         stance_value = _compose_chain_from(chain, st.negate(head.stance))
         cue_words.insert(0, next(t.text for t in window if t.norm in lex.negators or t.norm.endswith("n't")))
+    if (negated and "yet" in norms) or norms[-2:] == ["yet", "to"]:
+        # a decision still to come: "has not yet approved", "has yet to approve" are pending, not refusals
+        stance_value = "undecided"
+        if not negated:
+            cue_words.insert(0, "yet to")
     hedged = [
         k
         for k, w in enumerate(norms)
