@@ -61,3 +61,14 @@ def test_a_decision_not_taken_yet_is_undecided_and_a_refusal_is_not() -> None:
     assert stance("The SEC has not yet approved the fund.") == "undecided"
     assert stance("Germany has not rejected the plan yet.") == "undecided"
     assert stance("The SEC did not approve the fund.") == "oppose"
+
+
+def test_yet_to_decide_is_undecided_and_keeps_its_subject() -> None:
+    from monitor.claims import extract_claims
+
+    assert [
+        (c.actor, c.stance) for c in extract_claims("The SEC has yet to approve the fund.") if c.actor
+    ] == [("Securities and Exchange Commission", "undecided")]
+    assert [
+        (c.actor, c.stance) for c in extract_claims("Ofcom has yet to rule on the merger.") if c.actor
+    ] == [("Ofcom", "undecided")]

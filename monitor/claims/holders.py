@@ -341,6 +341,9 @@ def _subject(
         if norm in _TIME_NOUNS and j - 1 >= limit and tokens[j - 1].norm in _TIME_PREPS:
             j -= 2
             continue
+        if norm == "to" and j - 1 >= limit and tokens[j - 1].norm == "yet":
+            j -= 2  # "the commission has yet to rule": the subject of the pending decision
+            continue
         if norm in ("which", "who", "that"):
             k = j - 1
             if k >= limit and tokens[k].text == ",":
