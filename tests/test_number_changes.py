@@ -544,3 +544,18 @@ def test_a_figure_after_against_counts_what_the_figure_before_counts() -> None:
         ("77", "seats"),
     ]
     assert sorted(numbers(old, new)) == [("77", "78"), ("79", "80")]
+
+
+def test_a_word_figure_closing_a_toll_and_an_earlier_figure_named_as_such() -> None:
+    assert numbers(
+        "Eight people died in the crowd surge, officials said.",
+        "A ninth person has died, bringing the death toll to nine, a lawyer said.",
+    ) == [("Eight", "nine")]
+    assert [
+        (q.text, q.previous)
+        for q in extract_quantities("The toll stood at 125, revising down an earlier figure of 127.")
+    ] == [
+        ("125", False),
+        ("127", True),
+    ]
+    assert extract_quantities("The talks ended at nine.") == ()

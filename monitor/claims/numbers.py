@@ -356,7 +356,8 @@ _CHANGE_VERBS = (
 )
 _PREVIOUS_BEFORE = re.compile(
     r"\b(?:(?:up|down)\s+from|compared\s+(?:with|to)|versus|vs\.?|from\s+(?:a|the|an)\s+(?:previous|prior|earlier)"
-    r"|previously|(?:was|were)\s+previously)\s+$",
+    r"|previously|(?:was|were)\s+previously"
+    r"|(?:an?|the)\s+(?:earlier|previous|prior|initial|original)\s+(?:figure|count|toll|estimate|tally)\s+of)\s+$",
     re.IGNORECASE,
 )
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
@@ -594,14 +595,16 @@ def _word_figures(text: str, out: list[_Record]) -> None:
         if any(a <= core.start() < b for a, b in taken):
             continue
         after = [w.lower() for w in _words_after(text, core.end(), 2)]
-        if not after or after[0] in _DURATIONS or after[0] in _FUNCTION or not after[0][:1].isalpha():
+        # a figure closing its clause counts only what the clause says it is: "bringing the toll to nine"
+        closing = not after or not after[0][:1].isalpha()
+        if not closing and (after[0] in _DURATIONS or after[0] in _FUNCTION):
             continue
         before = [w.lower() for w in _words_before(text, core.start(), 1)]
         if before and before[0] in _DETERMINERS:
             continue  # "the three companies", "the other two": a reference to a known group, not a count
         match = _Found(text, core)
         counts = _counts(text, match.num_start, match.end, None)
-        if counts is None or counts in _DURATIONS:
+        if counts is None or counts in _DURATIONS or (closing and counts not in _EVENT_COUNTS):
             continue
         record = _Record(match, _word_value(core.group()), None, counts)
         record.holder = _holder(text, record)
