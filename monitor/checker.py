@@ -361,6 +361,11 @@ class Checker:
         self.owner = owner or worker_id()
         self.fetcher = fetcher or Fetcher(config.fetch)
         self.gazetteer = gazetteer if gazetteer is not None else _load_gazetteer(config)
+        self.judge: Any = None  # the LLM judge (monitor.judge.service.Judge) when [judge] is configured
+        if config.judge is not None:
+            from monitor.judge.service import Judge
+
+            self.judge = Judge(config.judge, store)
         self._db = ThreadPoolExecutor(1, thread_name_prefix="claimwatch-store")
         self._cpu = ThreadPoolExecutor(
             max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
@@ -382,6 +387,8 @@ class Checker:
         if self._closed:
             return
         self._closed = True
+        if self.judge is not None:
+            self.judge.close()
         try:
             await self.fetcher.aclose()
         finally:
@@ -441,6 +448,29 @@ class Checker:
 
     async def cpu(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
+
+    async def prejudge(self, source: str, url: str, text: str) -> None:
+        """With a judge: ask it about this text and the document's latest version now, outside the
+        transaction that will record it (which then reads the answer from the cache)."""
+        if self.judge is None:
+            return
+        from monitor.pipeline import prejudge
+
+        try:
+            await asyncio.to_thread(
+                prejudge, self.store, self.judge, source=source, url=url, text=text, gazetteer=self.gazetteer
+            )
+        except Exception:  # the judge is optional: the engine's result stands, the pair is queued
+            log.exception("judging %s beforehand failed", url)
+
+    def judge_pending(self) -> dict[str, int]:
+        """Ask the judge again about the pairs it could not judge before (a blocking call)."""
+        if self.judge is None:
+            return {}
+        counts: dict[str, int] = self.judge.judge_pending(on_change=self.on_change)
+        if counts.get("judged"):
+            log.info("judge: %d queued pair(s) judged", counts["judged"])
+        return counts
 
     # -- the table side, run on the store thread ----------------------------------------------------
 
@@ -674,6 +704,7 @@ class _Run:
             self._count("unchanged", 0, None, source_level=True)
             return
         article = await self.checker.cpu(extract_article, body, content_type, url)
+        await self.checker.prejudge(self.source.name, url, article.text)
         outcome = await self.checker.db(self._record_page, url, body, article, fetched_at or utcnow())
         self._count(outcome.status, len(outcome.changes), outcome.error, source_level=True)
 
@@ -710,6 +741,7 @@ class _Run:
                 on_change=self.checker.on_change,
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
+                judge=self.checker.judge,
             )
             if outcome.status != "failed":
                 # The conditional-GET state moves with the version it describes (same transaction).
@@ -793,6 +825,7 @@ class _Run:
                 self.documents += 1
                 return
             article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
+            await self.checker.prejudge(self.source.name, url, article.text)
             outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
         except (FetchError, ExtractError) as exc:
             await self.checker.db(self._article_state, doc_id, checked, str(exc))
@@ -851,6 +884,7 @@ class _Run:
                 on_change=self.checker.on_change,
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
+                judge=self.checker.judge,
             )
             row.last_checked_at = now
             row.next_check_at = self._next_article_check(row, now)
@@ -953,6 +987,8 @@ async def check_sources(
             return result
 
         report.results = list(await asyncio.gather(*(one(s) for s in selected)))
+        if own and active.judge is not None:
+            await asyncio.to_thread(active.judge_pending)  # pairs queued earlier that are due again
     finally:
         if own:
             await active.aclose()

@@ -183,6 +183,10 @@ def dispatch_alerts_hook(config: Config, store: Store) -> Callable[[], Any]:
 
 # ----------------------------------------------------------------------------------------- daemon
 
+# How often the daemon asks the judge again about queued pairs (each waits its own Retry-After or
+# `judge.retry_after` too); seconds.
+JUDGE_EVERY = 30.0
+
 
 class Daemon:
     """The long-running process. `await Daemon(config, store).run()` until `stop()` (or a signal)."""
@@ -289,6 +293,8 @@ class Daemon:
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         await self._finish_in_flight()
+        if self.checker.judge is not None and not self._stopping.is_set():
+            await asyncio.to_thread(self.checker.judge_pending)
         if task.done() and not task.cancelled() and task.exception() is None:
             self.passes.append(task.result())
         elif task.done() and not task.cancelled() and task.exception() is not None:
@@ -312,6 +318,17 @@ class Daemon:
                 coalesce=True,
                 max_instances=1,
                 next_run_time=utcnow() + timedelta(seconds=min(every, 1.0)),
+            )
+        if self.checker.judge is not None:
+            self._scheduler.add_job(
+                self._judge_job,
+                "interval",
+                seconds=JUDGE_EVERY,
+                id="judge:pending",
+                name="judge queued pairs",
+                coalesce=True,
+                max_instances=1,
+                next_run_time=utcnow() + timedelta(seconds=JUDGE_EVERY),
             )
         self._scheduler.start()
         log.info(
@@ -411,6 +428,21 @@ class Daemon:
             await asyncio.to_thread(self._dispatch)
         except asyncio.CancelledError:
             pass
+        finally:
+            self._running.discard(task)
+
+    async def _judge_job(self) -> None:
+        if self._stopping.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await asyncio.to_thread(self.checker.judge_pending)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("judging queued pairs failed")
         finally:
             self._running.discard(task)
 
