@@ -101,7 +101,7 @@ class OpenAIJudge(JudgeBackend):
             )
         return self._client
 
-    def _response_format(self) -> dict[str, Any] | None:
+    def response_format(self) -> dict[str, Any] | None:
         if self.config.response_format == "json_schema":
             return {
                 "type": "json_schema",
@@ -120,7 +120,7 @@ class OpenAIJudge(JudgeBackend):
             "messages": request.messages(),
             "temperature": self.config.temperature,
         }
-        response_format = self._response_format()
+        response_format = self.response_format()
         if response_format is not None:
             kwargs["response_format"] = response_format
         try:
@@ -144,7 +144,7 @@ class OpenAIJudge(JudgeBackend):
                 retry_after=_retry_after(exc.response.headers),
                 outcome=outcome,
             ) from None
-        except openai.OpenAIError as exc:  # a body that is not an API response at all
+        except (openai.OpenAIError, ValueError) as exc:  # a body that is not an API response (or JSON)
             raise JudgeError(f"unreadable response from the model: {exc}", outcome="junk") from None
         try:
             content = completion.choices[0].message.content

@@ -141,7 +141,18 @@ def build_request(
     truncated = False
     if mode == "full":
         used = sum(len(json.dumps(c, ensure_ascii=False)) for c in candidates)
+        # a sentence a candidate quotes is in the request already: not sent twice
+        quoted = {
+            _SPACES.sub(" ", q).strip()
+            for c in candidates
+            for q in (c["before_quote"], c["after_quote"])
+            if q
+        }
         for before, after in aligned_pairs(old, new):
+            before = None if before in quoted else before
+            after = None if after in quoted else after
+            if before is None and after is None:
+                continue
             size = len(before or "") + len(after or "") + 24
             if used + size > max_chars:
                 truncated = True

@@ -130,7 +130,13 @@ class Judge:
         try:
             with self.store.session() as session:
                 self._check_budget(session, request)
-            completion = self.backend.complete(request)
+            try:
+                completion = self.backend.complete(request)
+            except JudgeError:
+                raise
+            except Exception as exc:  # whatever a client library throws, the pass goes on
+                log.exception("judge: the %s backend failed unexpectedly", self.config.type)
+                raise JudgeError(f"the judge failed: {type(exc).__name__}: {exc}", outcome="error") from None
             parse_answer(completion.content)  # junk is never cached
         except JudgeError as exc:
             if exc.outcome != "over_budget":

@@ -1,0 +1,342 @@
+"""The LLM judge: the real openai client against a local OpenAI-compatible server (tests/modelserver.py)
+that answers, rate-limits (429 + Retry-After), fails (500), is slow, returns junk or invents evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner, Result
+
+import monitor.cli  # noqa: F401  (registers every command on the app)
+from modelserver import ModelServer, confirm_all
+from monitor.cli._common import app
+from monitor.config import SAMPLES_DIR, JudgeConfig
+from monitor.errors import ConfigError
+from monitor.judge.evidence import AnswerError, check_answer, parse_answer
+from monitor.judge.request import build_request, request_key
+from monitor.store import open_store
+from monitor.store.tables import AlertRow, ChangeRow, JudgeAnswerRow, JudgeEventRow, JudgeRequestRow
+
+STORY = SAMPLES_DIR / "strike-policy"
+OLD = STORY / "1-2024-05-30-morning.txt"
+NEW = STORY / "3-2024-05-31.txt"
+MODEL = "test-judge-7b"
+
+
+def reject_germany(request: dict[str, Any]) -> dict[str, Any]:
+    """Confirms the United States' shift, rejects Germany's (a verdict to see both paths)."""
+    verdicts = [
+        {"id": c["id"], "verdict": "reject" if c.get("holder") == "Germany" else "confirm", "reason": "."}
+        for c in request["candidates"]
+    ]
+    return {"candidates": verdicts, "shifts": [], "numbers": []}
+
+
+@pytest.fixture
+def model() -> Iterator[ModelServer]:
+    server = ModelServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def write_config(tmp_path: Path, base_url: str, **judge: Any) -> Path:
+    settings = {"model": MODEL, "base_url": base_url, "timeout": "2s", "retry_after": "1s", **judge}
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "{SAMPLES_DIR / "rules"}"\n\n[channels.console]\ntype = "console"\nstream = "stderr"\n\n'
+        "[judge]\n" + "\n".join(lines) + "\n"
+    )
+    return config
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: ModelServer) -> Any:
+    """`claimwatch ARGS...` with a config whose [judge] is the local model server."""
+    monkeypatch.setenv("CLAIMWATCH_DATABASE_URL", db_url)
+    runner = CliRunner()
+    state = {"config": write_config(tmp_path, model.base_url)}
+
+    def run(*args: str, code: int = 0) -> Result:
+        result = runner.invoke(app, [*args, "--config", str(state["config"])])
+        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+        return result
+
+    run.state = state  # type: ignore[attr-defined]
+    return run
+
+
+def diff_json(cli: Any, *extra: str, old: Path = OLD, new: Path = NEW) -> dict[str, Any]:
+    return json.loads(cli("diff", str(old), str(new), "--judge", "--format", "json", *extra).stdout)
+
+
+def rows(db_url: str, table: Any) -> list[Any]:
+    store = open_store(db_url)
+    try:
+        with store.session(write=False) as session:
+            return list(session.exec(select(table)).all())
+    finally:
+        store.close()
+
+
+# --- requests, answers, evidence (no server) ---------------------------------------------------------
+
+
+def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
+    from monitor.diff import diff_texts
+
+    old, new = OLD.read_text(), NEW.read_text()
+    changes = diff_texts(old, new)
+    verify = build_request(old, new, changes, model=MODEL, mode="verify")
+    full = build_request(old, new, changes, model=MODEL, mode="full")
+    assert verify is not None and full is not None
+    assert {c["holder"] for c in verify.body["candidates"]} == {"United States", "Germany"}
+    assert verify.body["pairs"] == [] and full.body["pairs"], "verify sends candidates only"
+    # the changed sentences, not the page: the unchanged last sentence (Putin's warning) is not sent
+    sent = json.dumps(full.body)
+    assert "Putin warned" not in sent and "given Ukraine permission" in sent
+    assert sent.count("given Ukraine permission") == 1, "a candidate's sentence is not sent twice"
+    # unchanged text costs nothing: sixty more unchanged paragraphs, the same request
+    filler = "".join(f"Paragraph {i} of background that did not change at all between the versions.\n\n"
+                     for i in range(60))
+    long_old, long_new = old + filler, new + filler
+    long = build_request(long_old, long_new, diff_texts(long_old, long_new), model=MODEL, mode="full")
+    assert long is not None and long.body == full.body
+    assert full.body["headline"]["new"].startswith("US and Germany let Ukraine")
+    assert "United States" in full.body["holders"]
+    assert verify.key == build_request(old, new, changes, model=MODEL, mode="verify").key  # type: ignore[union-attr]
+    assert verify.key != build_request(old, new, changes, model="other", mode="verify").key  # type: ignore[union-attr]
+    assert request_key(MODEL, "v1", verify.body) != request_key(MODEL, "v2", verify.body)
+    assert "A stance is one of: support" in verify.messages()[0]["content"]
+    assert verify.messages()[0]["role"] == "system" and "support, oppose or undecided" not in verify.messages()[1]["content"]
+    # nothing to verify: no request at all
+    assert build_request(old, old, [], model=MODEL, mode="verify") is None
+
+
+def test_answers_are_parsed_tolerantly_and_junk_is_refused() -> None:
+    body = {"candidates": [], "shifts": [], "numbers": []}
+    assert parse_answer(json.dumps(body)) == body
+    assert parse_answer("```json\n" + json.dumps(body) + "\n```") == body
+    assert parse_answer("Here is my answer: " + json.dumps(body) + " Hope it helps.") == body
+    assert parse_answer('{"candidates": [{"id": "c1", "verdict": "confirm"}]}')["shifts"] == []
+    for junk in ("Germany changed its mind.", "", "[1, 2]", '{"candidates": "all fine"}'):
+        with pytest.raises(AnswerError):
+            parse_answer(junk)
+
+
+def test_evidence_check_refuses_invented_quotes_stances_holders_and_figures() -> None:
+    old = "The ministry said Germany opposed the plan. The toll stood at 12 dead."
+    new = "Germany now backs the plan, the ministry said. The toll rose to 25 dead."
+    good = {
+        "holder": "Germany", "named_as": "Germany", "topic": "the plan", "from": "oppose", "to": "support",
+        "qualifiers": [], "before_quote": "Germany opposed the plan", "after_quote": "Germany now  backs the plan",
+    }
+    answer = {
+        "candidates": [{"id": "c1", "verdict": "confirm"}, {"id": "zzz", "verdict": "confirm"},
+                       {"id": "c2", "verdict": "maybe"}],
+        "shifts": [
+            good,
+            {**good, "after_quote": "Germany enthusiastically backs the plan"},  # invented quote
+            {**good, "to": "neutral"},  # not a stance
+            {**good, "holder": "France", "named_as": "Paris"},  # never mentioned
+            {**good, "to": "oppose"},  # no shift
+        ],
+        "numbers": [
+            {"counts": "dead", "from": "12", "to": "25", "before_quote": "The toll stood at 12 dead",
+             "after_quote": "The toll rose to 25 dead"},
+            {"counts": "dead", "from": "12", "to": "31", "before_quote": "The toll stood at 12 dead",
+             "after_quote": "The toll rose to 25 dead"},  # figure not in its quote
+        ],
+    }
+    checked = check_answer(
+        parse_answer(json.dumps(answer)), old=old, new=new, candidate_ids=["c1", "c2"], holders=[], mode="full"
+    )
+    assert checked.verdicts == {"c1": True}
+    assert [s.holder for s in checked.shifts] == ["Germany"]
+    assert [(n.before_value, n.after_value) for n in checked.numbers] == [("12", "25")]
+    reasons = "\n".join(checked.rejections)
+    assert len(checked.rejections) == 7, reasons
+    for needle in ("unknown candidate", "neither confirm", "does not occur in the newer text",
+                   "outside support/oppose/undecided", "not mentioned", "same stance", "'31' is not in its quote"):
+        assert needle in reasons
+    # verify mode: extra findings are not used even when sound
+    verify = check_answer(parse_answer(json.dumps(answer)), old=old, new=new, candidate_ids=["c1"],
+                          holders=[], mode="verify")
+    assert verify.shifts == [] and verify.numbers == []
+
+
+def test_judge_config_is_checked_with_file_and_line(tmp_path: Path) -> None:
+    from monitor.config import parse_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[judge]\nmodel = "m"\ntype = "telepathy"\n')
+    with pytest.raises(ConfigError, match=r"c.toml:3: \[judge.type\] unknown judge type 'telepathy'"):
+        parse_config(path)
+    path.write_text('[judge]\nmodel = "m"\nmode = "guess"\n')
+    with pytest.raises(ConfigError, match=r"c.toml:3: .*mode"):
+        parse_config(path)
+    path.write_text('[judge]\nmodel = "m"\nbase_url = "localhost:11434"\n')
+    with pytest.raises(ConfigError, match="base_url must start with http"):
+        parse_config(path)
+    path.write_text('[judge]\nbase_url = "http://127.0.0.1:1/v1"\n')
+    with pytest.raises(ConfigError, match="missing required key 'model'"):
+        parse_config(path)
+    path.write_text('[judge]\nmodel = "m"\nmax_tokens_per_hour = 100000\nmode = "full"\n')
+    judge = parse_config(path).judge
+    assert isinstance(judge, JudgeConfig) and judge.mode == "full" and judge.max_tokens_per_hour == 100000
+
+
+# --- diff --judge against the server ----------------------------------------------------------------------
+
+
+def test_verify_confirms_and_rejects_then_the_cache_answers(cli: Any, model: ModelServer, db_url: str) -> None:
+    model.answer = reject_germany
+    out = diff_json(cli)
+    shifts = [c for c in out["changes"] if c["kind"] == "stance_shift"]
+    assert [(c["actor"], c["judged_by"]) for c in shifts] == [("United States", MODEL)]
+    assert [c["actor"] for c in out["judge"]["rejected"]] == ["Germany"]
+    assert out["judge"]["judged"] and not out["judge"]["pending"]
+    assert all(c["judged_by"] == "rules" for c in out["changes"] if c["kind"] != "stance_shift")
+    sent = model.requests[0]
+    assert sent["model"] == MODEL and sent["response_format"]["type"] == "json_schema"
+    assert sent["temperature"] == 0
+    # again: from the cache, nothing sent
+    assert diff_json(cli) == out and len(model.requests) == 1
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["requests"] == 1 and stats["cache_hits"] == 1 and stats["answered"] == 1
+    assert stats["prompt_tokens"] == 1000 and stats["completion_tokens"] == 50 and stats["pending"] == 0
+    text = cli("diff", str(OLD), str(NEW), "--judge").stdout
+    assert f"judged by {MODEL}; 1 engine candidate(s) rejected" in text
+
+
+def test_full_mode_adds_what_the_model_found_with_located_evidence(
+    cli: Any, model: ModelServer, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.txt"
+    new = tmp_path / "new.txt"
+    old.write_text("Stadium plan in doubt\n\nEastbrook council is still weighing the stadium plan, a spokeswoman"
+                   " said on Monday.\n\nThe project would cost 40 million euros.\n")
+    new.write_text("Stadium plan approved\n\nEastbrook council signed off on the stadium plan on Tuesday.\n\n"
+                   "The project would cost 55 million euros.\n")
+
+    def finder(request: dict[str, Any]) -> dict[str, Any]:
+        answer = confirm_all(request)
+        answer["shifts"] = [{
+            "holder": "Eastbrook council", "named_as": "Eastbrook council", "topic": "the stadium plan",
+            "from": "undecided", "to": "support", "qualifiers": [],
+            "before_quote": "Eastbrook council is still weighing the stadium plan",
+            "after_quote": "Eastbrook council signed off on the stadium plan",
+        }]
+        answer["numbers"] = [{"counts": "cost", "from": "40 million euros", "to": "55 million euros",
+                              "before_quote": "The project would cost 40 million euros.",
+                              "after_quote": "The project would cost 55 million euros."}]
+        return answer
+
+    model.answer = finder
+    out = diff_json(cli, "--judge-mode", "full", old=old, new=new)
+    assert model.requests and json.loads(model.requests[0]["messages"][1]["content"])["mode"] == "full"
+    shifts = [c for c in out["changes"] if c["kind"] == "stance_shift"]
+    numbers = [c for c in out["changes"] if c["kind"] == "number_changed"]
+    assert len(shifts) == 1 and shifts[0]["judged_by"] == MODEL
+    assert (shifts[0]["before"]["stance"], shifts[0]["after"]["stance"]) == ("undecided", "support")
+    after = shifts[0]["after"]
+    assert new.read_text()[after["start"] : after["end"]] == after["text"]
+    assert len(numbers) == 1 and numbers[0]["judged_by"] == MODEL
+    # the engine found this one too: the model's duplicate is not added twice
+    assert (numbers[0]["before"]["value"][:2], numbers[0]["after"]["value"][:2]) == ("40", "55")
+
+
+def test_invented_evidence_is_refused_and_counted(cli: Any, model: ModelServer) -> None:
+    def liar(request: dict[str, Any]) -> dict[str, Any]:
+        answer = confirm_all(request)
+        answer["shifts"] = [{
+            "holder": "France", "named_as": "Paris", "topic": "strikes inside Russia", "from": "oppose",
+            "to": "support", "qualifiers": [],
+            "before_quote": "France said it opposed strikes inside Russia.",
+            "after_quote": "President Macron said France now backs strikes inside Russia.",
+        }]
+        return answer
+
+    model.answer = liar
+    out = diff_json(cli, "--judge-mode", "full")
+    assert "France" not in {c.get("actor") for c in out["changes"]}
+    assert {c["actor"] for c in out["changes"] if c["kind"] == "stance_shift"} == {"United States", "Germany"}
+    assert json.loads(cli("judge", "stats", "--format", "json").stdout)[0]["rejections"] == 1
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "outcome"),
+    [("429", "rate_limited"), ("500", "server_error"), ("slow", "timeout"), ("junk", "junk"),
+     ("broken", "junk"), ("empty", "junk")],
+)
+def test_failures_leave_the_engines_result_and_queue_the_pair(
+    cli: Any, model: ModelServer, db_url: str, behaviour: str, outcome: str
+) -> None:
+    model.default = behaviour
+    model.delay = 4  # the judge's timeout is 2s
+    out = diff_json(cli)
+    assert {c["actor"] for c in out["changes"] if c["kind"] == "stance_shift"} == {"United States", "Germany"}
+    assert {c["judged_by"] for c in out["changes"]} == {"rules"}
+    assert out["judge"]["pending"] and not out["judge"]["judged"] and out["judge"]["error"]
+    assert len(model.requests) == 1, "no retry loop inside one run"
+    assert rows(db_url, JudgeAnswerRow) == [], "a failure or junk is never cached"
+    (pending,) = rows(db_url, JudgeRequestRow)
+    assert pending.status == "pending" and pending.new_version_id is None
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["failures"] == {outcome: 1} and stats["pending"] == 1 and stats["requests"] == 1
+    if behaviour == "429":  # the server's Retry-After (7 s) is when it is asked again
+        wait = (pending.next_attempt_at - pending.created_at).total_seconds()
+        assert 6 <= wait <= 9
+    # the model is back: the queued request is asked again (judge run), the next diff uses the answer
+    model.default = "answer"
+    if behaviour == "429":
+        cli("judge", "run")
+        assert len(model.requests) == 1, "not before its Retry-After"
+        store = open_store(db_url)
+        with store.session() as session:
+            row = session.get(JudgeRequestRow, pending.id)
+            row.next_attempt_at = row.created_at  # its wait is over
+        store.close()
+    import time
+
+    time.sleep(1.1)  # judge.retry_after = 1s: the judge rests after a failure
+    assert json.loads(cli("judge", "run", "--format", "json").stdout)["judge"][0]["judged"] == 1
+    again = diff_json(cli)
+    assert again["judge"]["judged"] and {c["judged_by"] for c in again["changes"] if c["kind"] == "stance_shift"} == {MODEL}
+    assert len(model.requests) == 2
+
+
+def test_unreachable_model_budget_and_api_key(
+    cli: Any, model: ModelServer, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the key comes from the named environment variable, is sent as a bearer token, stored nowhere
+    monkeypatch.setenv("TEST_JUDGE_KEY", "sk-test-secret-123")
+    cli.state["config"] = write_config(tmp_path, model.base_url, api_key_env="TEST_JUDGE_KEY",
+                                       max_requests_per_hour=1)
+    diff_json(cli)
+    assert model.headers[0]["authorization"] == "Bearer sk-test-secret-123"
+    # over the budget: the second (different) pair is not sent, but queued
+    out = diff_json(cli, "--judge-mode", "full")
+    assert len(model.requests) == 1 and out["judge"]["pending"] and "budget" in out["judge"]["error"]
+    dump = json.dumps([r.model_dump(mode="json") for r in rows(db_url, JudgeEventRow)])
+    dump += json.dumps([r.model_dump(mode="json") for r in rows(db_url, JudgeRequestRow)])
+    assert "sk-test-secret-123" not in dump
+    # a variable that is not set: a clear reason, the engine's result
+    monkeypatch.delenv("TEST_JUDGE_KEY")
+    cli.state["config"] = write_config(tmp_path, model.base_url, api_key_env="TEST_JUDGE_KEY")
+    out = diff_json(cli, "--judge-mode", "full")
+    assert "TEST_JUDGE_KEY" in out["judge"]["error"] and "is not set" in out["judge"]["error"]
+    # nobody listening at all
+    model.stop()
+    cli.state["config"] = write_config(tmp_path, model.base_url)
+    out = diff_json(cli, "--judge-mode", "full")
+    assert out["judge"]["pending"] and "unreachable" in out["judge"]["error"]
+    assert {c["judged_by"] for c in out["changes"]} == {"rules"}
+    assert json.loads(cli("judge", "stats", "--format", "json").stdout)[0]["failures"]["unreachable"] == 1
