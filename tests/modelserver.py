@@ -90,7 +90,9 @@ class ModelServer:
                     owner.headers.append({k.lower(): v for k, v in self.headers.items()})
                 behaviour = owner._behaviour()
                 if behaviour == "429":
-                    error = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit"}}
+                    error = {
+                        "error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit"}
+                    }
                     self._send(429, json.dumps(error).encode(), {"Retry-After": owner.retry_after})
                     return
                 if behaviour == "500":

@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from modelserver import ModelServer, confirm_all
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 import monitor.cli  # noqa: F401  (registers every command on the app)
-from modelserver import ModelServer, confirm_all
 from monitor.cli._common import app
 from monitor.config import SAMPLES_DIR, JudgeConfig
 from monitor.errors import ConfigError
 from monitor.judge.evidence import AnswerError, check_answer, parse_answer
 from monitor.judge.request import build_request, request_key
 from monitor.store import open_store
-from monitor.store.tables import AlertRow, ChangeRow, JudgeAnswerRow, JudgeEventRow, JudgeRequestRow
+from monitor.store.tables import JudgeAnswerRow, JudgeEventRow, JudgeRequestRow
 
 STORY = SAMPLES_DIR / "strike-policy"
 OLD = STORY / "1-2024-05-30-morning.txt"
@@ -104,8 +104,9 @@ def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
     assert "Putin warned" not in sent and "given Ukraine permission" in sent
     assert sent.count("given Ukraine permission") == 1, "a candidate's sentence is not sent twice"
     # unchanged text costs nothing: sixty more unchanged paragraphs, the same request
-    filler = "".join(f"Paragraph {i} of background that did not change at all between the versions.\n\n"
-                     for i in range(60))
+    filler = "".join(
+        f"Paragraph {i} of background that did not change at all between the versions.\n\n" for i in range(60)
+    )
     long_old, long_new = old + filler, new + filler
     long = build_request(long_old, long_new, diff_texts(long_old, long_new), model=MODEL, mode="full")
     assert long is not None and long.body == full.body
@@ -115,7 +116,10 @@ def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
     assert verify.key != build_request(old, new, changes, model="other", mode="verify").key  # type: ignore[union-attr]
     assert request_key(MODEL, "v1", verify.body) != request_key(MODEL, "v2", verify.body)
     assert "A stance is one of: support" in verify.messages()[0]["content"]
-    assert verify.messages()[0]["role"] == "system" and "support, oppose or undecided" not in verify.messages()[1]["content"]
+    assert (
+        verify.messages()[0]["role"] == "system"
+        and "support, oppose or undecided" not in verify.messages()[1]["content"]
+    )
     # nothing to verify: no request at all
     assert build_request(old, old, [], model=MODEL, mode="verify") is None
 
@@ -135,12 +139,21 @@ def test_evidence_check_refuses_invented_quotes_stances_holders_and_figures() ->
     old = "The ministry said Germany opposed the plan. The toll stood at 12 dead."
     new = "Germany now backs the plan, the ministry said. The toll rose to 25 dead."
     good = {
-        "holder": "Germany", "named_as": "Germany", "topic": "the plan", "from": "oppose", "to": "support",
-        "qualifiers": [], "before_quote": "Germany opposed the plan", "after_quote": "Germany now  backs the plan",
+        "holder": "Germany",
+        "named_as": "Germany",
+        "topic": "the plan",
+        "from": "oppose",
+        "to": "support",
+        "qualifiers": [],
+        "before_quote": "Germany opposed the plan",
+        "after_quote": "Germany now  backs the plan",
     }
     answer = {
-        "candidates": [{"id": "c1", "verdict": "confirm"}, {"id": "zzz", "verdict": "confirm"},
-                       {"id": "c2", "verdict": "maybe"}],
+        "candidates": [
+            {"id": "c1", "verdict": "confirm"},
+            {"id": "zzz", "verdict": "confirm"},
+            {"id": "c2", "verdict": "maybe"},
+        ],
         "shifts": [
             good,
             {**good, "after_quote": "Germany enthusiastically backs the plan"},  # invented quote
@@ -149,26 +162,49 @@ def test_evidence_check_refuses_invented_quotes_stances_holders_and_figures() ->
             {**good, "to": "oppose"},  # no shift
         ],
         "numbers": [
-            {"counts": "dead", "from": "12", "to": "25", "before_quote": "The toll stood at 12 dead",
-             "after_quote": "The toll rose to 25 dead"},
-            {"counts": "dead", "from": "12", "to": "31", "before_quote": "The toll stood at 12 dead",
-             "after_quote": "The toll rose to 25 dead"},  # figure not in its quote
+            {
+                "counts": "dead",
+                "from": "12",
+                "to": "25",
+                "before_quote": "The toll stood at 12 dead",
+                "after_quote": "The toll rose to 25 dead",
+            },
+            {
+                "counts": "dead",
+                "from": "12",
+                "to": "31",
+                "before_quote": "The toll stood at 12 dead",
+                "after_quote": "The toll rose to 25 dead",
+            },  # figure not in its quote
         ],
     }
     checked = check_answer(
-        parse_answer(json.dumps(answer)), old=old, new=new, candidate_ids=["c1", "c2"], holders=[], mode="full"
+        parse_answer(json.dumps(answer)),
+        old=old,
+        new=new,
+        candidate_ids=["c1", "c2"],
+        holders=[],
+        mode="full",
     )
     assert checked.verdicts == {"c1": True}
     assert [s.holder for s in checked.shifts] == ["Germany"]
     assert [(n.before_value, n.after_value) for n in checked.numbers] == [("12", "25")]
     reasons = "\n".join(checked.rejections)
     assert len(checked.rejections) == 7, reasons
-    for needle in ("unknown candidate", "neither confirm", "does not occur in the newer text",
-                   "outside support/oppose/undecided", "not mentioned", "same stance", "'31' is not in its quote"):
+    for needle in (
+        "unknown candidate",
+        "neither confirm",
+        "does not occur in the newer text",
+        "outside support/oppose/undecided",
+        "not mentioned",
+        "same stance",
+        "'31' is not in its quote",
+    ):
         assert needle in reasons
     # verify mode: extra findings are not used even when sound
-    verify = check_answer(parse_answer(json.dumps(answer)), old=old, new=new, candidate_ids=["c1"],
-                          holders=[], mode="verify")
+    verify = check_answer(
+        parse_answer(json.dumps(answer)), old=old, new=new, candidate_ids=["c1"], holders=[], mode="verify"
+    )
     assert verify.shifts == [] and verify.numbers == []
 
 
@@ -196,7 +232,9 @@ def test_judge_config_is_checked_with_file_and_line(tmp_path: Path) -> None:
 # --- diff --judge against the server ----------------------------------------------------------------------
 
 
-def test_verify_confirms_and_rejects_then_the_cache_answers(cli: Any, model: ModelServer, db_url: str) -> None:
+def test_verify_confirms_and_rejects_then_the_cache_answers(
+    cli: Any, model: ModelServer, db_url: str
+) -> None:
     model.answer = reject_germany
     out = diff_json(cli)
     shifts = [c for c in out["changes"] if c["kind"] == "stance_shift"]
@@ -221,22 +259,38 @@ def test_full_mode_adds_what_the_model_found_with_located_evidence(
 ) -> None:
     old = tmp_path / "old.txt"
     new = tmp_path / "new.txt"
-    old.write_text("Stadium plan in doubt\n\nEastbrook council is still weighing the stadium plan, a spokeswoman"
-                   " said on Monday.\n\nThe project would cost 40 million euros.\n")
-    new.write_text("Stadium plan approved\n\nEastbrook council signed off on the stadium plan on Tuesday.\n\n"
-                   "The project would cost 55 million euros.\n")
+    old.write_text(
+        "Stadium plan in doubt\n\nEastbrook council is still weighing the stadium plan, a spokeswoman"
+        " said on Monday.\n\nThe project would cost 40 million euros.\n"
+    )
+    new.write_text(
+        "Stadium plan approved\n\nEastbrook council signed off on the stadium plan on Tuesday.\n\n"
+        "The project would cost 55 million euros.\n"
+    )
 
     def finder(request: dict[str, Any]) -> dict[str, Any]:
         answer = confirm_all(request)
-        answer["shifts"] = [{
-            "holder": "Eastbrook council", "named_as": "Eastbrook council", "topic": "the stadium plan",
-            "from": "undecided", "to": "support", "qualifiers": [],
-            "before_quote": "Eastbrook council is still weighing the stadium plan",
-            "after_quote": "Eastbrook council signed off on the stadium plan",
-        }]
-        answer["numbers"] = [{"counts": "cost", "from": "40 million euros", "to": "55 million euros",
-                              "before_quote": "The project would cost 40 million euros.",
-                              "after_quote": "The project would cost 55 million euros."}]
+        answer["shifts"] = [
+            {
+                "holder": "Eastbrook council",
+                "named_as": "Eastbrook council",
+                "topic": "the stadium plan",
+                "from": "undecided",
+                "to": "support",
+                "qualifiers": [],
+                "before_quote": "Eastbrook council is still weighing the stadium plan",
+                "after_quote": "Eastbrook council signed off on the stadium plan",
+            }
+        ]
+        answer["numbers"] = [
+            {
+                "counts": "cost",
+                "from": "40 million euros",
+                "to": "55 million euros",
+                "before_quote": "The project would cost 40 million euros.",
+                "after_quote": "The project would cost 55 million euros.",
+            }
+        ]
         return answer
 
     model.answer = finder
@@ -256,12 +310,18 @@ def test_full_mode_adds_what_the_model_found_with_located_evidence(
 def test_invented_evidence_is_refused_and_counted(cli: Any, model: ModelServer) -> None:
     def liar(request: dict[str, Any]) -> dict[str, Any]:
         answer = confirm_all(request)
-        answer["shifts"] = [{
-            "holder": "France", "named_as": "Paris", "topic": "strikes inside Russia", "from": "oppose",
-            "to": "support", "qualifiers": [],
-            "before_quote": "France said it opposed strikes inside Russia.",
-            "after_quote": "President Macron said France now backs strikes inside Russia.",
-        }]
+        answer["shifts"] = [
+            {
+                "holder": "France",
+                "named_as": "Paris",
+                "topic": "strikes inside Russia",
+                "from": "oppose",
+                "to": "support",
+                "qualifiers": [],
+                "before_quote": "France said it opposed strikes inside Russia.",
+                "after_quote": "President Macron said France now backs strikes inside Russia.",
+            }
+        ]
         return answer
 
     model.answer = liar
@@ -273,8 +333,14 @@ def test_invented_evidence_is_refused_and_counted(cli: Any, model: ModelServer) 
 
 @pytest.mark.parametrize(
     ("behaviour", "outcome"),
-    [("429", "rate_limited"), ("500", "server_error"), ("slow", "timeout"), ("junk", "junk"),
-     ("broken", "junk"), ("empty", "junk")],
+    [
+        ("429", "rate_limited"),
+        ("500", "server_error"),
+        ("slow", "timeout"),
+        ("junk", "junk"),
+        ("broken", "junk"),
+        ("empty", "junk"),
+    ],
 )
 def test_failures_leave_the_engines_result_and_queue_the_pair(
     cli: Any, model: ModelServer, db_url: str, behaviour: str, outcome: str
@@ -309,7 +375,9 @@ def test_failures_leave_the_engines_result_and_queue_the_pair(
     time.sleep(1.1)  # judge.retry_after = 1s: the judge rests after a failure
     assert json.loads(cli("judge", "run", "--format", "json").stdout)["judge"][0]["judged"] == 1
     again = diff_json(cli)
-    assert again["judge"]["judged"] and {c["judged_by"] for c in again["changes"] if c["kind"] == "stance_shift"} == {MODEL}
+    assert again["judge"]["judged"] and {
+        c["judged_by"] for c in again["changes"] if c["kind"] == "stance_shift"
+    } == {MODEL}
     assert len(model.requests) == 2
 
 
@@ -318,8 +386,9 @@ def test_unreachable_model_budget_and_api_key(
 ) -> None:
     # the key comes from the named environment variable, is sent as a bearer token, stored nowhere
     monkeypatch.setenv("TEST_JUDGE_KEY", "sk-test-secret-123")
-    cli.state["config"] = write_config(tmp_path, model.base_url, api_key_env="TEST_JUDGE_KEY",
-                                       max_requests_per_hour=1)
+    cli.state["config"] = write_config(
+        tmp_path, model.base_url, api_key_env="TEST_JUDGE_KEY", max_requests_per_hour=1
+    )
     diff_json(cli)
     assert model.headers[0]["authorization"] == "Bearer sk-test-secret-123"
     # over the budget: the second (different) pair is not sent, but queued

@@ -1,0 +1,217 @@
+"""The judge inside the monitor: the pipeline, the daemon's run, alerts exactly once, judged later.
+
+The real openai client, a local OpenAI-compatible server (tests/modelserver.py), real daemon runs
+(`python -m monitor run --once`), SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from modelserver import ModelServer
+from sqlmodel import col, select
+
+from monitor.config import SAMPLES_DIR, JudgeConfig
+from monitor.judge.service import Judge
+from monitor.pipeline import record_document
+from monitor.store import Store, open_store
+from monitor.store.tables import AlertRow, ChangeRow, JudgeRequestRow
+
+STORY = SAMPLES_DIR / "strike-policy"
+V1 = STORY / "1-2024-05-30-morning.txt"
+V3 = STORY / "3-2024-05-31.txt"
+MODEL = "test-judge-7b"
+
+NATO_SHIFT = {
+    "holder": "NATO",
+    "named_as": "NATO Secretary General Jens Stoltenberg",
+    "topic": "strikes inside Russia",
+    "from": "undecided",
+    "to": "support",
+    "qualifiers": [],
+    "before_quote": "NATO Secretary General Jens Stoltenberg urged the alliance's foreign ministers",
+    "after_quote": "NATO Secretary General Jens Stoltenberg welcomed the decisions",
+}
+
+
+def stand_in(request: dict[str, Any]) -> dict[str, Any]:
+    """Confirms the United States, rejects Germany; in mode full also reports NATO."""
+    verdicts = [
+        {"id": c["id"], "verdict": "reject" if c.get("holder") == "Germany" else "confirm", "reason": "."}
+        for c in request["candidates"]
+    ]
+    shifts = [NATO_SHIFT] if request["mode"] == "full" else []
+    return {"candidates": verdicts, "shifts": shifts, "numbers": []}
+
+
+@pytest.fixture
+def model() -> Iterator[ModelServer]:
+    server = ModelServer(answer=stand_in).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def closed_port_url() -> str:
+    """An address on 127.0.0.1 where nothing listens (a model that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def shifts(store: Store) -> dict[str, ChangeRow]:
+    with store.session(write=False) as session:
+        found = session.exec(
+            select(ChangeRow).where(ChangeRow.kind == "stance_shift").order_by(col(ChangeRow.id))
+        ).all()
+    return {row.actor or "": row for row in found}
+
+
+def alerts_by_change(store: Store) -> dict[int, list[AlertRow]]:
+    out: dict[int, list[AlertRow]] = {}
+    with store.session(write=False) as session:
+        for alert in session.exec(select(AlertRow)).all():
+            out.setdefault(alert.change_id or 0, []).append(alert)
+    return out
+
+
+def test_pipeline_asks_before_the_transaction_and_applies_inside_it(store: Store, model: ModelServer) -> None:
+    judge = Judge(JudgeConfig(model=MODEL, base_url=model.base_url, timeout=5), store)  # type: ignore[arg-type]
+    alerted: list[int] = []
+    try:
+        for path in (V1, V3):
+            record_document(
+                store,
+                source="wire",
+                url="https://example.org/story",
+                text=path.read_text(),
+                judge=judge,
+                on_change=lambda session, row: alerted.append(row.id),
+            )
+    finally:
+        judge.close()
+    assert len(model.requests) == 1, "the first version has nothing to compare"
+    found = shifts(store)
+    assert found["United States"].payload["judged_by"] == MODEL
+    germany = found["Germany"]
+    assert germany.payload["judged_by"] == MODEL and germany.payload["judge_verdict"] == "rejected"
+    assert germany.id not in alerted and found["United States"].id in alerted
+    # the ledger did not report the rejected shift again as a shift across documents
+    assert [r.origin for r in found.values()] == ["version", "version"]
+    with store.session(write=False) as session:
+        assert session.exec(select(JudgeRequestRow)).all() == [], "answered in time: nothing queued"
+
+
+def write_config(tmp_path: Path, base_url: str, story: Path) -> Path:
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "{SAMPLES_DIR / "rules"}"\n\n'
+        '[channels.console]\ntype = "console"\nstream = "stdout"\n\n'
+        f'[[sources]]\nname = "wire"\ntype = "file"\npath = "{story}"\n\n'
+        f'[judge]\nmodel = "{MODEL}"\nbase_url = "{base_url}"\nmode = "full"\ntimeout = "3s"\n'
+        'retry_after = "1s"\n'
+    )
+    return config
+
+
+def run_once(config: Path, db_url: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CLAIMWATCH_DATABASE_URL=db_url)
+    env.pop("CLAIMWATCH_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "run", "--once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=config.parent,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_daemon_run_with_the_model_down_records_and_alerts_then_the_model_judges_later(
+    db_url: str, tmp_path: Path, model: ModelServer
+) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(V1.read_text())
+    config = write_config(tmp_path, closed_port_url(), story)
+    run_once(config, db_url)
+    story.write_text(V3.read_text())
+    os.utime(story, (time.time() + 5, time.time() + 5))
+    down = run_once(config, db_url)
+
+    store = open_store(db_url)
+    try:
+        # the whole run without the model: the engine's changes are recorded and alerted
+        found = shifts(store)
+        assert set(found) == {"United States", "Germany"}
+        assert {row.payload["judged_by"] for row in found.values()} == {"rules"}
+        alerts = alerts_by_change(store)
+        for row in found.values():
+            assert [a.status for a in alerts[row.id or 0]] == ["sent"]
+        assert "judged by rules" in " ".join(down.stdout.replace("│", " ").split())
+        with store.session(write=False) as session:
+            (queued,) = session.exec(select(JudgeRequestRow)).all()
+        assert queued.status == "pending" and queued.new_version_id is not None
+
+        # the model is back (at another address): the next run judges the queued pair
+        write_config(tmp_path, model.base_url, story)
+        time.sleep(1.2)  # judge.retry_after
+        back = run_once(config, db_url)
+        assert len(model.requests) == 1
+        found = shifts(store)
+        assert set(found) == {"United States", "Germany", "NATO"}
+        assert found["United States"].payload["judged_by"] == MODEL
+        assert found["Germany"].payload["judge_verdict"] == "rejected"  # its alert went out already
+        assert found["NATO"].payload["judged_by"] == MODEL
+        alerts = alerts_by_change(store)
+        assert {actor: [a.status for a in alerts[row.id or 0]] for actor, row in found.items()} == {
+            "United States": ["sent"],
+            "Germany": ["sent"],
+            "NATO": ["sent"],
+        }
+        flat = " ".join(back.stdout.replace("│", " ").split())
+        assert f"judged by {MODEL}" in flat and "NATO" in flat
+        with store.session(write=False) as session:
+            assert [r.status for r in session.exec(select(JudgeRequestRow)).all()] == ["done"]
+
+        # and again: nothing new, nothing sent twice, nothing asked
+        run_once(config, db_url)
+        assert len(model.requests) == 1
+        assert {k: len(v) for k, v in alerts_by_change(store).items()} == {
+            k: len(v) for k, v in alerts.items()
+        }
+        history = subprocess.run(
+            [sys.executable, "-m", "monitor", "history", "--format", "json", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, CLAIMWATCH_DATABASE_URL=db_url),
+            check=True,
+        )
+        judged = {
+            c["actor"]: c["judged_by"]
+            for c in json.loads(history.stdout)["changes"]
+            if c["kind"] == "stance_shift"
+        }
+        assert judged == {"United States": MODEL, "Germany": MODEL, "NATO": MODEL}
+        show = subprocess.run(
+            [sys.executable, "-m", "monitor", "show", str(found["Germany"].id), "--config", str(config)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, CLAIMWATCH_DATABASE_URL=db_url),
+            check=True,
+        )
+        assert f"judged by:   rejected by {MODEL}" in show.stdout
+    finally:
+        store.close()
