@@ -409,3 +409,103 @@ def test_unreachable_model_budget_and_api_key(
     assert out["judge"]["pending"] and "unreachable" in out["judge"]["error"]
     assert {c["judged_by"] for c in out["changes"]} == {"rules"}
     assert json.loads(cli("judge", "stats", "--format", "json").stdout)[0]["failures"]["unreachable"] == 1
+
+
+# --- batch mode: export, import, evaluation folders -----------------------------------------------------
+
+
+def batch_result(line: dict[str, Any], answer: dict[str, Any], number: int) -> str:
+    """What the Batch API writes for one request line, answered with `answer`."""
+    completion = {
+        "id": f"chatcmpl-{number}",
+        "object": "chat.completion",
+        "model": line["body"]["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": json.dumps(answer)}}],
+        "usage": {"prompt_tokens": 900, "completion_tokens": 40, "total_tokens": 940},
+    }
+    response = {"status_code": 200, "request_id": f"req-{number}", "body": completion}
+    return json.dumps(
+        {"id": f"batch_req_{number}", "custom_id": line["custom_id"], "response": response, "error": None}
+    )
+
+
+def test_export_import_then_the_cache_answers_without_a_model(
+    cli: Any, model: ModelServer, tmp_path: Path, db_url: str
+) -> None:
+    model.stop()  # no model at all: requests wait
+    out = diff_json(cli)
+    assert out["judge"]["pending"]
+    exported = tmp_path / "batch.jsonl"
+    cli("judge", "export", "--output", str(exported))
+    (line,) = [json.loads(x) for x in exported.read_text().splitlines()]
+    assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+    assert line["body"]["model"] == MODEL and [m["role"] for m in line["body"]["messages"]] == [
+        "system",
+        "user",
+    ]
+    assert line["body"]["response_format"]["type"] == "json_schema"
+    (pending,) = rows(db_url, JudgeRequestRow)
+    assert line["custom_id"] == pending.key
+    # the user's file is never overwritten
+    result = cli("judge", "export", "--output", str(exported), code=2)
+    assert "exists already" in result.stderr
+    # a stand-in answers the request from what the model would see; junk and errors are refused
+    request = json.loads(line["body"]["messages"][1]["content"])
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        "\n".join(
+            [
+                batch_result(line, reject_germany(request), 1),
+                "{not json",
+                json.dumps(
+                    {"custom_id": "x" * 64, "response": {"status_code": 500, "body": {}}, "error": None}
+                ),
+                json.dumps({"custom_id": "y" * 64, "response": None, "error": {"code": "batch_expired"}}),
+            ]
+        )
+        + "\n"
+    )
+    imported = json.loads(cli("judge", "import", str(results), "--format", "json").stdout)["import"][0]
+    assert imported == {"imported": 1, "already_cached": 0, "no_pending_request": 0, "refused": 3}
+    again = json.loads(cli("judge", "import", str(results), "--format", "json").stdout)["import"][0]
+    assert again["imported"] == 0 and again["already_cached"] == 1
+    judged = diff_json(cli, "--cache-only")
+    assert judged["judge"]["judged"] and [c["actor"] for c in judged["judge"]["rejected"]] == ["Germany"]
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["imported_answers"] == 1 and stats["requests"] == 1  # the one that failed to connect
+    # the pending request is settled by the next judge run, from the cache
+    assert (
+        json.loads(cli("judge", "run", "--cache-only", "--format", "json").stdout)["judge"][0]["judged"] == 1
+    )
+    assert [r.status for r in rows(db_url, JudgeRequestRow)] == ["done"]
+
+
+def test_export_an_evaluation_folder_and_score_from_the_cache(
+    cli: Any, tmp_path: Path, model: ModelServer
+) -> None:
+    cases = tmp_path / "cases"
+    for name, (old, new) in {"01-story": (OLD, NEW), "02-same": (OLD, OLD)}.items():
+        (cases / name).mkdir(parents=True)
+        (cases / name / "old.txt").write_text(old.read_text())
+        (cases / name / "new.txt").write_text(new.read_text())
+    (cases / "README.md").write_text("not a case")
+    result = cli("judge", "export", "--cases", str(cases), "--mode", "full")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(lines) == 1, "an unchanged pair asks nothing"
+    assert json.loads(lines[0]["body"]["messages"][1]["content"])["mode"] == "full"
+    assert model.requests == [], "export asks no model"
+    results = tmp_path / "results.jsonl"
+    request = json.loads(lines[0]["body"]["messages"][1]["content"])
+    results.write_text(batch_result(lines[0], confirm_all(request), 1) + "\n")
+    cli("judge", "import", str(results))
+    out = diff_json(
+        cli,
+        "--cache-only",
+        "--judge-mode",
+        "full",
+        old=cases / "01-story" / "old.txt",
+        new=cases / "01-story" / "new.txt",
+    )
+    assert out["judge"]["judged"] and model.requests == []
+    missing = cli("judge", "export", "--cases", str(tmp_path / "nowhere"), code=2)
+    assert "not a folder of cases" in missing.stderr

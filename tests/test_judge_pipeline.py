@@ -215,3 +215,31 @@ def test_a_daemon_run_with_the_model_down_records_and_alerts_then_the_model_judg
         assert f"judged by:   rejected by {MODEL}" in show.stdout
     finally:
         store.close()
+
+
+def test_a_daemon_run_with_the_model_up_judges_before_it_alerts(
+    db_url: str, tmp_path: Path, model: ModelServer
+) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(V1.read_text())
+    config = write_config(tmp_path, model.base_url, story)
+    run_once(config, db_url)
+    story.write_text(V3.read_text())
+    os.utime(story, (time.time() + 5, time.time() + 5))
+    run_once(config, db_url)
+    assert len(model.requests) == 1
+    store = open_store(db_url)
+    try:
+        found = shifts(store)
+        assert {actor: row.payload["judged_by"] for actor, row in found.items()} == {
+            "United States": MODEL,
+            "Germany": MODEL,
+            "NATO": MODEL,
+        }
+        alerts = alerts_by_change(store)
+        assert found["Germany"].id not in alerts, "rejected before any alert was queued"
+        assert len(alerts[found["United States"].id or 0]) == 1 and len(alerts[found["NATO"].id or 0]) == 1
+        with store.session(write=False) as session:
+            assert session.exec(select(JudgeRequestRow)).all() == []
+    finally:
+        store.close()

@@ -285,12 +285,18 @@ class Judge:
     ) -> dict[str, int]:
         """Ask again for the queued pairs that are due; apply each answer where it belongs."""
         counts = {"judged": 0, "failed": 0, "waiting": 0}
+        now = utcnow()
         with self.store.session(write=False) as session:
-            due = [row.id for row in cache.pending_requests(session, limit=limit)]
+            # every pending request: one whose answer is cached (imported) is applied at no cost,
+            # whenever it was due; the others are asked only when due
+            queued = [
+                (row.id, row.key, row.next_attempt_at is None or ensure_utc(row.next_attempt_at) <= now)
+                for row in cache.pending_requests(session, due_only=False)
+            ]
+            cached = {key for _, key, _ in queued if cache.get_answer(session, key) is not None}
+        due = [i for i, key, is_due in queued if key in cached or (is_due and not cache_only)][:limit]
+        counts["waiting"] = len(queued) - len(due)
         for request_id in due:
-            if not cache_only and self.resting():
-                counts["waiting"] += 1
-                continue
             with self.store.session(write=False) as session:
                 row = session.get(JudgeRequestRow, request_id)
                 if row is None or row.status != "pending":
@@ -301,8 +307,11 @@ class Judge:
                     body=row.request,
                     prompt_version=row.prompt_version,
                 )
+            if row.key not in cached and self.resting():
+                counts["waiting"] += 1
+                continue
             try:
-                content = self.answer(request, cache_only=cache_only)
+                content = self.answer(request, cache_only=cache_only or row.key in cached)
                 if content is None:
                     counts["waiting"] += 1
                     continue
