@@ -507,5 +507,8 @@ def test_export_an_evaluation_folder_and_score_from_the_cache(
         new=cases / "01-story" / "new.txt",
     )
     assert out["judge"]["judged"] and model.requests == []
+    # an evaluation wants the model's answer or an error, never the engine's result in its place
+    unanswered = cli("diff", str(OLD), str(NEW), "--judge", "--cache-only", "--require-answer", code=1)
+    assert "the judge gave no answer (not in the cache)" in unanswered.stderr
     missing = cli("judge", "export", "--cases", str(tmp_path / "nowhere"), code=2)
     assert "not a folder of cases" in missing.stderr

@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
-from monitor.errors import InputError
+from monitor.errors import ClaimwatchError, InputError
 from monitor.inputs import read_document
 from monitor.model import KIND_ORDER
 
@@ -78,6 +78,14 @@ def diff(
     cache_only: Annotated[
         bool, typer.Option("--cache-only", help="With --judge: use cached (imported) answers; ask nobody.")
     ] = False,
+    require_answer: Annotated[
+        bool,
+        typer.Option(
+            "--require-answer",
+            help="With --judge: exit 1 when the judge gave no answer, instead of printing the engine's "
+            "result (for evaluations).",
+        ),
+    ] = False,
     judge_mode: Annotated[
         str | None,
         typer.Option(
@@ -102,8 +110,10 @@ def diff(
     if judge:
         verdict = _judge(settings, old_text, new_text, changes, cache_only=cache_only, mode=judge_mode)
         changes = sorted(verdict.changes, key=lambda c: KIND_ORDER[c.kind])
-    elif cache_only or judge_mode:
-        raise InputError("--cache-only and --judge-mode go with --judge")
+        if require_answer and not verdict.judged and verdict.key is not None:
+            raise ClaimwatchError(f"the judge gave no answer ({verdict.error}); the request is queued")
+    elif cache_only or judge_mode or require_answer:
+        raise InputError("--cache-only, --judge-mode and --require-answer go with --judge")
     if fmt is DiffFormat.json:
         out: dict[str, object] = {"changes": [c.to_dict() for c in changes]}
         if verdict is not None:
