@@ -473,11 +473,13 @@ def test_export_import_then_the_cache_answers_without_a_model(
     assert judged["judge"]["judged"] and [c["actor"] for c in judged["judge"]["rejected"]] == ["Germany"]
     stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
     assert stats["imported_answers"] == 1 and stats["requests"] == 1  # the one that failed to connect
-    # the pending request is settled by the next judge run, from the cache
-    assert (
-        json.loads(cli("judge", "run", "--cache-only", "--format", "json").stdout)["judge"][0]["judged"] == 1
-    )
+    # the diff that used the answer settled the request: nothing left for a judge run
     assert [r.status for r in rows(db_url, JudgeRequestRow)] == ["done"]
+    assert json.loads(cli("judge", "run", "--cache-only", "--format", "json").stdout)["judge"][0] == {
+        "judged": 0,
+        "failed": 0,
+        "waiting": 0,
+    }
 
 
 def test_export_an_evaluation_folder_and_score_from_the_cache(
@@ -507,6 +509,8 @@ def test_export_an_evaluation_folder_and_score_from_the_cache(
         new=cases / "01-story" / "new.txt",
     )
     assert out["judge"]["judged"] and model.requests == []
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["pending"] == 0 and stats["imported_answers"] == 1, "the used answer settles its request"
     # an evaluation wants the model's answer or an error, never the engine's result in its place
     unanswered = cli("diff", str(OLD), str(NEW), "--judge", "--cache-only", "--require-answer", code=1)
     assert "the judge gave no answer (not in the cache)" in unanswered.stderr

@@ -131,6 +131,20 @@ def queue_request(
     return row
 
 
+def settle_unversioned(session: Session, key: str) -> None:
+    """Mark done the pending requests for `key` that belong to no stored version pair (left by
+    `diff --judge` or `judge export --cases`): their answer has just been used."""
+    for row in session.exec(
+        select(JudgeRequestRow).where(
+            JudgeRequestRow.key == key,
+            JudgeRequestRow.status == "pending",
+            col(JudgeRequestRow.new_version_id).is_(None),
+        )
+    ).all():
+        row.status, row.last_error = "done", None
+        session.add(row)
+
+
 def pending_requests(
     session: Session, *, due_only: bool = True, limit: int | None = None
 ) -> list[JudgeRequestRow]:

@@ -207,6 +207,7 @@ class Judge:
             try:
                 with self.store.session() as session:
                     judged = self._use(session, request, content, old, new, changes)
+                    cache.settle_unversioned(session, request.key)
                 return Verdict(judged.changes, judged.rejected, judged=True, key=request.key)
             except AnswerError as exc:  # an imported answer that is junk
                 error = exc
