@@ -516,3 +516,15 @@ def test_export_an_evaluation_folder_and_score_from_the_cache(
     assert "the judge gave no answer (not in the cache)" in unanswered.stderr
     missing = cli("judge", "export", "--cases", str(tmp_path / "nowhere"), code=2)
     assert "not a folder of cases" in missing.stderr
+
+
+def test_without_a_judge_section_the_options_say_so(tmp_path: Path) -> None:
+    config = tmp_path / "plain.toml"
+    config.write_text("[store]\nurl = \"sqlite:///plain.db\"\n")
+    runner = CliRunner()
+    judged = runner.invoke(app, ["diff", str(OLD), str(NEW), "--judge", "--config", str(config)])
+    assert judged.exit_code == 2 and "no [judge] section in the config" in judged.stderr
+    stray = runner.invoke(app, ["diff", str(OLD), str(NEW), "--cache-only", "--config", str(config)])
+    assert stray.exit_code == 2 and "go with --judge" in stray.stderr
+    plain = runner.invoke(app, ["diff", str(OLD), str(NEW), "--format", "json", "--config", str(config)])
+    assert plain.exit_code == 0 and "judge" not in json.loads(plain.stdout)
