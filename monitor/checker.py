@@ -342,6 +342,14 @@ class _Claimed:
     consecutive_failures: int
 
 
+def _make_judge(config: Config, store: Store) -> Any:
+    if config.judge is None:
+        return None
+    from monitor.judge.service import Judge
+
+    return Judge(config.judge, store)
+
+
 class Checker:
     """Checks sources; shares one Fetcher, one extraction pool and one store thread across passes."""
 
@@ -361,11 +369,7 @@ class Checker:
         self.owner = owner or worker_id()
         self.fetcher = fetcher or Fetcher(config.fetch)
         self.gazetteer = gazetteer if gazetteer is not None else _load_gazetteer(config)
-        self.judge: Any = None  # the LLM judge (monitor.judge.service.Judge) when [judge] is configured
-        if config.judge is not None:
-            from monitor.judge.service import Judge
-
-            self.judge = Judge(config.judge, store)
+        self.judge: Any = _make_judge(config, store)  # the LLM judge when [judge] is configured
         self._db = ThreadPoolExecutor(1, thread_name_prefix="claimwatch-store")
         self._cpu = ThreadPoolExecutor(
             max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
@@ -399,7 +403,10 @@ class Checker:
         self._db.shutdown(wait=True)
 
     def set_config(self, config: Config) -> None:
-        """Take a reloaded config (fetch settings apply to the next Fetcher; kept simple on purpose)."""
+        """Take a reloaded config (fetch settings apply to the next Fetcher; kept simple on purpose).
+        A changed `[judge]` takes effect at once; a check still asking the old judge finishes with it."""
+        if config.judge != self.config.judge:
+            self.judge = _make_judge(config, self.store)
         self.config = config
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

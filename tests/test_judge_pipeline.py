@@ -243,3 +243,26 @@ def test_a_daemon_run_with_the_model_up_judges_before_it_alerts(
             assert session.exec(select(JudgeRequestRow)).all() == []
     finally:
         store.close()
+
+
+def test_a_reloaded_config_brings_its_judge(store: Store, model: ModelServer) -> None:
+    import asyncio
+
+    from monitor.checker import Checker
+    from monitor.config import Config
+
+    plain = Config()
+    checker = Checker(plain, store)
+    try:
+        assert checker.judge is None
+        checker.set_config(Config(judge=JudgeConfig(model=MODEL, base_url=model.base_url)))
+        assert checker.judge is not None and checker.judge.who == MODEL
+        first = checker.judge
+        checker.set_config(Config(judge=JudgeConfig(model=MODEL, base_url=model.base_url)))
+        assert checker.judge is first, "an unchanged [judge] keeps its judge (and its rest after failures)"
+        checker.set_config(Config(judge=JudgeConfig(model="other-model", base_url=model.base_url)))
+        assert checker.judge.who == "other-model"
+        checker.set_config(plain)
+        assert checker.judge is None
+    finally:
+        asyncio.run(checker.aclose())

@@ -227,6 +227,7 @@ class Judge:
     def prepare(self, old: str, new: str, changes: list[Change]) -> None:
         """Ask the model about a pair before its transaction; never raises (the pair is queued by
         `apply` when no answer came)."""
+        request: JudgeRequest | None = None
         try:
             request = self.build(old, new, changes)
             if request is None:
