@@ -315,6 +315,8 @@ def record_version(
     ledger_rows = observe(session, claims, where, version_changes=version_changes)
     insert_changes(session, [row for _, row in version_changes])
 
+    if judge is not None and ledger_rows:
+        judge.note_ledger(session, ledger_rows, body, document_id=document.id, new_version_id=version.id)
     rows: list[ChangeRow] = [row for _, row in version_changes] + ledger_rows
     if on_change is not None:
         for row in rows:

@@ -266,3 +266,41 @@ def test_a_reloaded_config_brings_its_judge(store: Store, model: ModelServer) ->
         assert checker.judge is None
     finally:
         asyncio.run(checker.aclose())
+
+
+def test_ledger_shifts_across_documents_are_judged_after_they_are_recorded(
+    store: Store, model: ModelServer
+) -> None:
+    judge = Judge(JudgeConfig(model=MODEL, base_url=model.base_url, timeout=5), store)  # type: ignore[arg-type]
+    alerted: list[int] = []
+    try:
+        for source, path in (("outlet-a", V1), ("outlet-b", V3)):
+            record_document(
+                store,
+                source=source,
+                url=f"https://{source}.example/story",
+                text=path.read_text(),
+                judge=judge,
+                on_change=lambda session, row: alerted.append(row.id),
+            )
+        found = shifts(store)
+        assert {actor: row.origin for actor, row in found.items()} == {
+            "United States": "ledger",
+            "Germany": "ledger",
+        }
+        assert {row.payload["judged_by"] for row in found.values()} == {"rules"}
+        assert sorted(alerted) == sorted(row.id for row in found.values()), "recorded and alerted at once"
+        assert model.requests == []
+        with store.session(write=False) as session:
+            queued = session.exec(select(JudgeRequestRow)).all()
+        assert len(queued) == 2 and all(r.old_version_id is None for r in queued)
+        counts = judge.judge_pending(on_change=lambda session, row: alerted.append(row.id))
+    finally:
+        judge.close()
+    assert counts == {"judged": 2, "failed": 0, "waiting": 0} and len(model.requests) == 2
+    sent = json.loads(model.requests[0]["messages"][1]["content"])
+    assert len(sent["candidates"]) == 1 and sent["candidates"][0]["before_quote"]
+    found = shifts(store)
+    assert found["United States"].payload["judged_by"] == MODEL
+    assert found["Germany"].payload["judge_verdict"] == "rejected"
+    assert len(alerted) == 2, "verdicts add no alert"

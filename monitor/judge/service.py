@@ -276,6 +276,53 @@ class Judge:
         )
         return Judged(changes=mark_rules(changes))
 
+    def note_ledger(
+        self,
+        session: Session,
+        rows: list[ChangeRow],
+        new: str,
+        *,
+        document_id: int | None,
+        new_version_id: int,
+    ) -> None:
+        """Ledger shifts (an actor's stance moved across documents) depend on the ledger as this
+        transaction finds it, so they cannot be asked about beforehand: each is judged from the cache
+        when an answer is there (a rejected one then alerts nobody), else queued and judged after it
+        was recorded and alerted. The request holds the earlier observation's sentence as the older
+        text and this version as the newer one."""
+        for row in rows:
+            if "judged_by" not in row.payload:
+                row.payload = {**row.payload, "judged_by": RULES}
+                session.add(row)
+            if row.kind != "stance_shift":
+                continue
+            try:
+                change = Change.from_dict(row.payload)
+                if change.before is None or not change.before.text:
+                    continue
+                request = self.build(change.before.text, new, [change])
+                if request is None:
+                    continue
+                answer = cache.get_answer(session, request.key)
+                if answer is not None:
+                    try:
+                        judged = self._use(
+                            session, request, answer.content, change.before.text, new, [change]
+                        )
+                        _mark_rows(session, {candidate_id(change): row}, judged)
+                        continue
+                    except AnswerError:
+                        pass
+                cache.queue_request(
+                    session,
+                    request,
+                    error="a ledger shift is judged after it is recorded",
+                    document_id=document_id,
+                    new_version_id=new_version_id,
+                )
+            except Exception:  # the judge is optional: the ledger's change stands as the engine's
+                log.exception("judge: noting a ledger shift failed")
+
     # -- judged again later ------------------------------------------------------------------------------
 
     def judge_pending(
@@ -353,8 +400,21 @@ class Judge:
         from monitor.ledger import Provenance, change_row, insert_changes
 
         new_version = session.get(VersionRow, row.new_version_id)
-        old_version = session.get(VersionRow, row.old_version_id) if row.old_version_id else None
-        if new_version is None or old_version is None:
+        if new_version is None:
+            return
+        if row.old_version_id is None:  # a ledger shift (`note_ledger`): verdicts only
+            ledger = session.exec(
+                select(ChangeRow).where(
+                    ChangeRow.new_version_id == new_version.id, ChangeRow.origin == "ledger"
+                )
+            ).all()
+            by_id = {candidate_id(Change.from_dict(r.payload)): r for r in ledger}
+            old = "\n".join(c.get("before_quote") or "" for c in request.body.get("candidates", []))
+            changes = [Change.from_dict(r.payload) for r in ledger]
+            _mark_rows(session, by_id, self._use(session, request, content, old, new_version.text, changes))
+            return
+        old_version = session.get(VersionRow, row.old_version_id)
+        if old_version is None:
             return
         stored = list(
             session.exec(
@@ -366,16 +426,7 @@ class Judge:
         by_candidate = {candidate_id(Change.from_dict(r.payload)): r for r in stored}
         changes = [Change.from_dict(r.payload) for r in stored]
         judged = self._use(session, request, content, old_version.text, new_version.text, changes)
-        for change in judged.changes + judged.rejected:
-            stored_row = by_candidate.get(candidate_id(change))
-            if stored_row is None or change.extra.get("judged_by", RULES) == RULES:
-                continue
-            payload = dict(stored_row.payload)
-            payload["judged_by"] = change.extra["judged_by"]
-            if change.extra.get("judge_verdict"):
-                payload["judge_verdict"] = change.extra["judge_verdict"]
-            stored_row.payload = payload
-            session.add(stored_row)
+        _mark_rows(session, by_candidate, judged)
         if not judged.found:
             return
         document = session.get(DocumentRow, new_version.document_id)
@@ -393,6 +444,20 @@ class Judge:
         if on_change is not None:
             for new_row in rows:
                 on_change(session, new_row)
+
+
+def _mark_rows(session: Session, by_candidate: dict[str, ChangeRow], judged: Judged) -> None:
+    """Write the model's verdicts into the stored changes they are about."""
+    for change in judged.changes + judged.rejected:
+        stored_row = by_candidate.get(candidate_id(change))
+        if stored_row is None or change.extra.get("judged_by", RULES) == RULES:
+            continue
+        payload = dict(stored_row.payload)
+        payload["judged_by"] = change.extra["judged_by"]
+        if change.extra.get("judge_verdict"):
+            payload["judge_verdict"] = change.extra["judge_verdict"]
+        stored_row.payload = payload
+        session.add(stored_row)
 
 
 def _with_sources(change: Change, source: str, url: str, before_at: str, after_at: str) -> Change:
