@@ -520,7 +520,7 @@ def test_export_an_evaluation_folder_and_score_from_the_cache(
 
 def test_without_a_judge_section_the_options_say_so(tmp_path: Path) -> None:
     config = tmp_path / "plain.toml"
-    config.write_text("[store]\nurl = \"sqlite:///plain.db\"\n")
+    config.write_text('[store]\nurl = "sqlite:///plain.db"\n')
     runner = CliRunner()
     judged = runner.invoke(app, ["diff", str(OLD), str(NEW), "--judge", "--config", str(config)])
     assert judged.exit_code == 2 and "no [judge] section in the config" in judged.stderr
@@ -528,3 +528,22 @@ def test_without_a_judge_section_the_options_say_so(tmp_path: Path) -> None:
     assert stray.exit_code == 2 and "go with --judge" in stray.stderr
     plain = runner.invoke(app, ["diff", str(OLD), str(NEW), "--format", "json", "--config", str(config)])
     assert plain.exit_code == 0 and "judge" not in json.loads(plain.stdout)
+
+
+def test_sentences_keep_initials_and_titles() -> None:
+    from monitor.judge.request import aligned_pairs, split_sentences
+
+    text = (
+        "The U.S. Food and Drug Administration refused. Gen. Smith said no.\n\n"
+        "Mr. Biden agreed on Jan. 5. Then more."
+    )
+    assert split_sentences(text) == [
+        "The U.S. Food and Drug Administration refused.",
+        "Gen. Smith said no.",
+        "Mr. Biden agreed on Jan. 5.",
+        "Then more.",
+    ]
+    assert aligned_pairs("A said no. B is open.", "A said yes. B is open. C joined.") == [
+        ("A said no.", "A said yes."),
+        (None, "C joined."),
+    ]

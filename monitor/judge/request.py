@@ -29,9 +29,29 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0
 _SPACES = re.compile(r"\s+")
 
 
+# A piece ending in an initial or a title ("U.S.", "J.", "Gen.", "Inc.") goes on into the next one.
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Prof|St|Jr|Sr|No|Inc|Corp|Ltd|Co|vs"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
+
+
 def split_sentences(text: str) -> list[str]:
-    pieces = (_SPACES.sub(" ", piece).strip() for piece in _SENTENCE_END.split(text))
-    return [piece for piece in pieces if piece]
+    out: list[str] = []
+    carry = ""
+    for piece in _SENTENCE_END.split(text):
+        piece = _SPACES.sub(" ", piece).strip()
+        if not piece:
+            continue
+        piece = f"{carry} {piece}" if carry else piece
+        if _ABBREVIATION.search(piece):
+            carry = piece
+            continue
+        carry = ""
+        out.append(piece)
+    if carry:
+        out.append(carry)
+    return out
 
 
 def _headline(text: str) -> str:
@@ -51,10 +71,31 @@ def aligned_pairs(old: str, new: str) -> list[tuple[str | None, str | None]]:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        olds, news = before[i1:i2], after[j1:j2]
-        for k in range(max(len(olds), len(news))):
-            pairs.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+        pairs += _pair_block(before[i1:i2], after[j1:j2])
     return pairs
+
+
+_SIMILAR = 55.0  # rapidfuzz ratio: two sentences this alike are one sentence reworded
+
+
+def _pair_block(olds: list[str], news: list[str]) -> list[tuple[str | None, str | None]]:
+    """Within a run of differing sentences, each newer sentence is paired with the most alike older
+    one (if alike enough), in the newer order; older sentences left over follow, alone. Position
+    would pair unrelated sentences as soon as one is inserted (and always across outlets)."""
+    from rapidfuzz import fuzz
+
+    free = list(range(len(olds)))
+    out: list[tuple[str | None, str | None]] = []
+    for sentence in news:
+        scored = [(fuzz.ratio(olds[i], sentence), i) for i in free]
+        score, best = max(scored, default=(0.0, -1))
+        if best >= 0 and score >= _SIMILAR:
+            free.remove(best)
+            out.append((olds[best], sentence))
+        else:
+            out.append((None, sentence))
+    out += [(olds[i], None) for i in free]
+    return out
 
 
 def candidate_id(change: Change) -> str:
