@@ -99,7 +99,8 @@ def import_results(session: Session, lines: Iterable[str], source: str = "<resul
             report.refused.append(f"{source}:{number}: {key[:12]}: {exc}")
             continue
         pending = session.exec(select(JudgeRequestRow).where(JudgeRequestRow.key == key)).first()
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        reported = body.get("usage")
+        usage: dict[str, Any] = reported if isinstance(reported, dict) else {}
         stored = cache.put_answer(
             session,
             key,

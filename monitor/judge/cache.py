@@ -205,7 +205,7 @@ def stats(session: Session, *, since: datetime | None = None) -> JudgeStats:
         ).all()
     }
     answers = {
-        origin: (int(n), int(r))
+        origin: (int(n), int(r or 0))
         for origin, n, r in session.exec(
             select(
                 JudgeAnswerRow.origin, func.count(), func.coalesce(func.sum(JudgeAnswerRow.rejections), 0)

@@ -106,7 +106,7 @@ def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, w
             out.rejected.append(judged_by(change, who, judge_verdict="rejected"))
         else:
             out.changes.append(change if "judged_by" in change.extra else judged_by(change, RULES))
-    kept_shifts = {
+    kept_shifts: set[tuple[str, str | None, str | None]] = {
         (flatten(c.actor or ""), c.before.stance, c.after.stance)
         for c in out.changes + out.rejected
         if c.kind is ChangeKind.STANCE_SHIFT and c.before and c.after
