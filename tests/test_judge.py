@@ -547,3 +547,12 @@ def test_sentences_keep_initials_and_titles() -> None:
         ("A said no.", "A said yes."),
         (None, "C joined."),
     ]
+
+
+def test_a_token_budget_holds_requests_back(cli: Any, model: ModelServer, tmp_path: Path) -> None:
+    cli.state["config"] = write_config(tmp_path, model.base_url, max_tokens_per_hour=500)
+    out = diff_json(cli)
+    assert model.requests == [] and out["judge"]["pending"]
+    assert "over the budget of 500 tokens an hour" in out["judge"]["error"]
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["requests"] == 0 and stats["failures"] == {"over_budget": 1}

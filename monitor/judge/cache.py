@@ -165,7 +165,7 @@ class JudgeStats:
     completion_tokens: int
     cache_hits: int
     rejections: int  # findings refused by the evidence check
-    failures: dict[str, int]  # by outcome: rate_limited, server_error, timeout, unreachable, junk, ...
+    failures: dict[str, int]  # by outcome: rate_limited, server_error, timeout, junk, over_budget, ...
     pending: int
     gave_up: int
     cached_answers: int
@@ -219,7 +219,8 @@ def stats(session: Session, *, since: datetime | None = None) -> JudgeStats:
         completion_tokens=sum(c for _, _, c in asked.values()),
         cache_hits=by_outcome.get("cache_hit", (0, 0, 0))[0],
         rejections=sum(r for _, r in answers.values()),
-        failures={k: v[0] for k, v in sorted(asked.items()) if k != "ok"},
+        # every way a request went without an answer, asked (timeout, 429, ...) or not (over_budget)
+        failures={k: v[0] for k, v in sorted(by_outcome.items()) if k not in ("ok", "cache_hit")},
         pending=requests.get("pending", 0),
         gave_up=requests.get("failed", 0),
         cached_answers=sum(n for n, _ in answers.values()),
