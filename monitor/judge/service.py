@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from monitor.config import JudgeConfig
@@ -149,16 +150,20 @@ class Judge:
                 cache.record_event(session, request.model, exc.outcome, key=key, detail=str(exc))
             log.warning("judge: %s (%s); the engine's result stands", exc, request.model)
             raise
+        try:
+            with self.store.session() as session:
+                cache.put_answer(
+                    session,
+                    key,
+                    model=request.model,
+                    prompt_version=request.prompt_version,
+                    content=completion.content,
+                    prompt_tokens=completion.prompt_tokens,
+                    completion_tokens=completion.completion_tokens,
+                )
+        except IntegrityError:
+            pass  # another worker stored an answer for the same key meanwhile: the first one wins
         with self.store.session() as session:
-            cache.put_answer(
-                session,
-                key,
-                model=request.model,
-                prompt_version=request.prompt_version,
-                content=completion.content,
-                prompt_tokens=completion.prompt_tokens,
-                completion_tokens=completion.completion_tokens,
-            )
             cache.record_event(
                 session,
                 request.model,
