@@ -183,8 +183,8 @@ def dispatch_alerts_hook(config: Config, store: Store) -> Callable[[], Any]:
 
 # ----------------------------------------------------------------------------------------- daemon
 
-# How often the daemon asks the judge again about queued pairs (each waits its own Retry-After or
-# `judge.retry_after` too); seconds.
+# How often (at most) the daemon asks the judge again about queued pairs, in seconds; more often
+# when `judge.retry_after` is shorter. Each pair also waits its own Retry-After.
 JUDGE_EVERY = 30.0
 
 
@@ -319,17 +319,20 @@ class Daemon:
                 max_instances=1,
                 next_run_time=utcnow() + timedelta(seconds=min(every, 1.0)),
             )
-        if self.checker.judge is not None:
-            self._scheduler.add_job(
-                self._judge_job,
-                "interval",
-                seconds=JUDGE_EVERY,
-                id="judge:pending",
-                name="judge queued pairs",
-                coalesce=True,
-                max_instances=1,
-                next_run_time=utcnow() + timedelta(seconds=JUDGE_EVERY),
-            )
+        # Always there (a no-op without a judge), so a reload that adds [judge] is served too; never
+        # less often than a failed pair becomes due again, at most every second.
+        judge_every = self.config.judge.retry_after.total_seconds() if self.config.judge else JUDGE_EVERY
+        every = max(1.0, min(JUDGE_EVERY, judge_every))
+        self._scheduler.add_job(
+            self._judge_job,
+            "interval",
+            seconds=every,
+            id="judge:pending",
+            name="judge queued pairs",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow() + timedelta(seconds=every),
+        )
         self._scheduler.start()
         log.info(
             "daemon started: %d source job(s), store %s, worker %s",
@@ -432,7 +435,7 @@ class Daemon:
             self._running.discard(task)
 
     async def _judge_job(self) -> None:
-        if self._stopping.is_set():
+        if self._stopping.is_set() or self.checker.judge is None:
             return
         task = asyncio.current_task()
         assert task is not None

@@ -41,7 +41,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class ModelServer:
-    def __init__(self, answer: Answerer = confirm_all, *, retry_after: str = "7", delay: float = 3.0):
+    def __init__(
+        self, answer: Answerer = confirm_all, *, retry_after: str = "7", delay: float = 3.0, port: int = 0
+    ):
+        self.port = port  # 0: an ephemeral port; a given one: a model that comes back where it was
         self.answer = answer
         self.retry_after = retry_after
         self.delay = delay  # how long "slow" waits before answering
@@ -126,7 +129,7 @@ class ModelServer:
                 }
                 self._send(200, json.dumps(completion).encode())
 
-        self._httpd = _Server(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 

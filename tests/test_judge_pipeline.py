@@ -304,3 +304,83 @@ def test_ledger_shifts_across_documents_are_judged_after_they_are_recorded(
     assert found["United States"].payload["judged_by"] == MODEL
     assert found["Germany"].payload["judge_verdict"] == "rejected"
     assert len(alerted) == 2, "verdicts add no alert"
+
+
+def test_the_daemon_keeps_running_while_the_model_is_away_and_judges_when_it_returns(
+    db_url: str, tmp_path: Path
+) -> None:
+    import signal
+
+    base_url = closed_port_url()
+    port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+    story = tmp_path / "story.txt"
+    story.write_text(V1.read_text())
+    config = write_config(tmp_path, base_url, story)
+    config.write_text(
+        config.read_text().replace('path = "', 'interval = "1s"\npath = "')
+        + '\n[scheduler]\nstartup_spread = "0s"\njitter = 0\n'
+        + '\n[alerts]\ndispatch_every = "1s"\n'
+    )
+    env = dict(os.environ, CLAIMWATCH_DATABASE_URL=db_url)
+    env.pop("CLAIMWATCH_CONFIG", None)
+    log = (tmp_path / "daemon.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    store = open_store(db_url)
+    server: ModelServer | None = None
+
+    def wait_for(condition: Any, timeout: float = 40.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            assert proc.poll() is None, (tmp_path / "daemon.log").read_text()
+            time.sleep(0.2)
+        raise AssertionError("not in time:\n" + (tmp_path / "daemon.log").read_text()[-3000:])
+
+    def sent(actor: str) -> list[str]:
+        row = shifts(store).get(actor)
+        return [a.status for a in alerts_by_change(store).get(row.id or 0, [])] if row else []
+
+    try:
+        wait_for(lambda: _versions(store) == 1)
+        story.write_text(V3.read_text())
+        os.utime(story, (time.time() + 5, time.time() + 5))
+        # the model is away: the engine's changes are recorded and alerted, the pair waits
+        wait_for(lambda: sent("United States") == ["sent"] and sent("Germany") == ["sent"])
+        assert {row.payload["judged_by"] for row in shifts(store).values()} == {"rules"}
+        time.sleep(2)  # a few more passes and judge jobs without a model
+        assert proc.poll() is None
+        # the model comes back where it was: the daemon judges the waiting pair, alerts what it adds
+        server = ModelServer(answer=stand_in, port=port).start()
+        wait_for(lambda: sent("NATO") == ["sent"])
+        found = shifts(store)
+        assert found["United States"].payload["judged_by"] == MODEL
+        assert found["Germany"].payload["judge_verdict"] == "rejected"
+        assert sent("United States") == ["sent"] and sent("Germany") == ["sent"], "nothing sent twice"
+        assert len(server.requests) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
+            store.close()
+            if server is not None:
+                server.stop()
+    assert proc.returncode == 0, (tmp_path / "daemon.log").read_text()[-3000:]
+
+
+def _versions(store: Store) -> int:
+    from monitor.store.tables import VersionRow
+
+    with store.session(write=False) as session:
+        return len(session.exec(select(VersionRow)).all())
