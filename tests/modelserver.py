@@ -6,6 +6,7 @@ misbehave on purpose, per request, from a script of behaviours (then `default`):
     server = ModelServer(answer=lambda request: {...}).start()   # `request`: the JSON the judge sent
     server.script = ["429", "500"]          # the next two requests fail so, then `default`
     server.default = "answer"               # answer | 429 | 500 | slow | junk | broken | empty
+    server.refuse_formats = {"json_schema"} # a server without JSON schemas: 400 naming response_format
     server.requests                         # every request body received (parsed JSON)
     server.base_url                         # http://127.0.0.1:PORT/v1
 
@@ -49,6 +50,7 @@ class ModelServer:
         self.retry_after = retry_after
         self.delay = delay  # how long "slow" waits before answering
         self.default = "answer"
+        self.refuse_formats: set[str] = set()  # response_format types answered with a 400
         self.script: list[str] = []
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -92,6 +94,13 @@ class ModelServer:
                     owner.requests.append(body)
                     owner.headers.append({k.lower(): v for k, v in self.headers.items()})
                 behaviour = owner._behaviour()
+                asked = (body.get("response_format") or {}).get("type")
+                if asked in owner.refuse_formats:  # a server without structured outputs
+                    message = f"response_format type {asked!r} is not supported by this server"
+                    self._send(
+                        400, json.dumps({"error": {"message": message, "param": "response_format"}}).encode()
+                    )
+                    return
                 if behaviour == "429":
                     error = {
                         "error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit"}

@@ -556,3 +556,19 @@ def test_a_token_budget_holds_requests_back(cli: Any, model: ModelServer, tmp_pa
     assert "over the budget of 500 tokens an hour" in out["judge"]["error"]
     stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
     assert stats["requests"] == 0 and stats["failures"] == {"over_budget": 1}
+
+
+@pytest.mark.parametrize("refused", [{"json_schema"}, {"json_schema", "json_object"}])
+def test_a_server_without_json_schemas_is_asked_more_plainly(
+    cli: Any, model: ModelServer, refused: set[str]
+) -> None:
+    model.refuse_formats = refused
+    model.answer = reject_germany
+    out = diff_json(cli)
+    assert out["judge"]["judged"] and [c["actor"] for c in out["judge"]["rejected"]] == ["Germany"]
+    formats = [(r.get("response_format") or {}).get("type") for r in model.requests]
+    assert formats == (
+        ["json_schema", "json_object"] if len(refused) == 1 else ["json_schema", "json_object", None]
+    )
+    stats = json.loads(cli("judge", "stats", "--format", "json").stdout)[0]
+    assert stats["requests"] == 1 and stats["answered"] == 1

@@ -76,9 +76,14 @@ class OpenAIJudge(JudgeBackend):
 
     type_name = "openai"
 
+    # From the most to the least structured; a server that refuses one (HTTP 400 naming
+    # response_format) is asked with the next, and keeps that one for this judge's lifetime.
+    FORMATS = ("json_schema", "json_object", "none")
+
     def __init__(self, config: JudgeConfig):
         super().__init__(config)
         self._client: Any = None
+        self._format = config.response_format
 
     def _api_key(self) -> str:
         name = self.config.api_key_env
@@ -102,14 +107,29 @@ class OpenAIJudge(JudgeBackend):
         return self._client
 
     def response_format(self) -> dict[str, Any] | None:
-        if self.config.response_format == "json_schema":
+        if self._format == "json_schema":
             return {
                 "type": "json_schema",
                 "json_schema": {"name": "claimwatch_judgement", "schema": ANSWER_SCHEMA, "strict": True},
             }
-        if self.config.response_format == "json_object":
+        if self._format == "json_object":
             return {"type": "json_object"}
         return None
+
+    def _fall_back(self, exc: Any) -> bool:
+        """After a 400 that names response_format: use the next, less structured format; True if any."""
+        text = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+        if (
+            exc.status_code != 400
+            or "response_format" not in text.replace(" ", "_")
+            or self._format == "none"
+        ):
+            return False
+        self._format = self.FORMATS[self.FORMATS.index(self._format) + 1]
+        log.warning(
+            "judge: the server refused this response_format; asking with %r from now on", self._format
+        )
+        return True
 
     def complete(self, request: JudgeRequest) -> Completion:
         import openai
@@ -120,11 +140,19 @@ class OpenAIJudge(JudgeBackend):
             "messages": request.messages(),
             "temperature": self.config.temperature,
         }
-        response_format = self.response_format()
-        if response_format is not None:
-            kwargs["response_format"] = response_format
         try:
-            completion = client.chat.completions.create(**kwargs)
+            while True:
+                response_format = self.response_format()
+                if response_format is not None:
+                    kwargs["response_format"] = response_format
+                else:
+                    kwargs.pop("response_format", None)
+                try:
+                    completion = client.chat.completions.create(**kwargs)
+                    break
+                except openai.BadRequestError as exc:
+                    if not self._fall_back(exc):
+                        raise
         except openai.RateLimitError as exc:
             raise JudgeError(
                 "the model is rate-limited (429)",
