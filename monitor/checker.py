@@ -342,6 +342,14 @@ class _Claimed:
     consecutive_failures: int
 
 
+def _make_judge(config: Config, store: Store) -> Any:
+    if config.judge is None:
+        return None
+    from monitor.judge.service import Judge
+
+    return Judge(config.judge, store)
+
+
 class Checker:
     """Checks sources; shares one Fetcher, one extraction pool and one store thread across passes."""
 
@@ -361,6 +369,7 @@ class Checker:
         self.owner = owner or worker_id()
         self.fetcher = fetcher or Fetcher(config.fetch)
         self.gazetteer = gazetteer if gazetteer is not None else _load_gazetteer(config)
+        self.judge: Any = _make_judge(config, store)  # the LLM judge when [judge] is configured
         self._db = ThreadPoolExecutor(1, thread_name_prefix="claimwatch-store")
         self._cpu = ThreadPoolExecutor(
             max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
@@ -382,6 +391,8 @@ class Checker:
         if self._closed:
             return
         self._closed = True
+        if self.judge is not None:
+            self.judge.close()
         try:
             await self.fetcher.aclose()
         finally:
@@ -392,7 +403,10 @@ class Checker:
         self._db.shutdown(wait=True)
 
     def set_config(self, config: Config) -> None:
-        """Take a reloaded config (fetch settings apply to the next Fetcher; kept simple on purpose)."""
+        """Take a reloaded config (fetch settings apply to the next Fetcher; kept simple on purpose).
+        A changed `[judge]` takes effect at once; a check still asking the old judge finishes with it."""
+        if config.judge != self.config.judge:
+            self.judge = _make_judge(config, self.store)
         self.config = config
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -441,6 +455,29 @@ class Checker:
 
     async def cpu(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
+
+    async def prejudge(self, source: str, url: str, text: str) -> None:
+        """With a judge: ask it about this text and the document's latest version now, outside the
+        transaction that will record it (which then reads the answer from the cache)."""
+        if self.judge is None:
+            return
+        from monitor.pipeline import prejudge
+
+        try:
+            await asyncio.to_thread(
+                prejudge, self.store, self.judge, source=source, url=url, text=text, gazetteer=self.gazetteer
+            )
+        except Exception:  # the judge is optional: the engine's result stands, the pair is queued
+            log.exception("judging %s beforehand failed", url)
+
+    def judge_pending(self) -> dict[str, int]:
+        """Ask the judge again about the pairs it could not judge before (a blocking call)."""
+        if self.judge is None:
+            return {}
+        counts: dict[str, int] = self.judge.judge_pending(on_change=self.on_change)
+        if counts.get("judged"):
+            log.info("judge: %d queued pair(s) judged", counts["judged"])
+        return counts
 
     # -- the table side, run on the store thread ----------------------------------------------------
 
@@ -674,6 +711,7 @@ class _Run:
             self._count("unchanged", 0, None, source_level=True)
             return
         article = await self.checker.cpu(extract_article, body, content_type, url)
+        await self.checker.prejudge(self.source.name, url, article.text)
         outcome = await self.checker.db(self._record_page, url, body, article, fetched_at or utcnow())
         self._count(outcome.status, len(outcome.changes), outcome.error, source_level=True)
 
@@ -710,6 +748,7 @@ class _Run:
                 on_change=self.checker.on_change,
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
+                judge=self.checker.judge,
             )
             if outcome.status != "failed":
                 # The conditional-GET state moves with the version it describes (same transaction).
@@ -793,6 +832,7 @@ class _Run:
                 self.documents += 1
                 return
             article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
+            await self.checker.prejudge(self.source.name, url, article.text)
             outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
         except (FetchError, ExtractError) as exc:
             await self.checker.db(self._article_state, doc_id, checked, str(exc))
@@ -851,6 +891,7 @@ class _Run:
                 on_change=self.checker.on_change,
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
+                judge=self.checker.judge,
             )
             row.last_checked_at = now
             row.next_check_at = self._next_article_check(row, now)
@@ -953,6 +994,8 @@ async def check_sources(
             return result
 
         report.results = list(await asyncio.gather(*(one(s) for s in selected)))
+        if own and active.judge is not None:
+            await asyncio.to_thread(active.judge_pending)  # pairs queued earlier that are due again
     finally:
         if own:
             await active.aclose()

@@ -135,6 +135,38 @@ class AlertsConfig(_Section):
     lease: PositiveDuration = timedelta(minutes=2)
 
 
+class JudgeConfig(_Section):
+    """`[judge]`: an optional language model that confirms (`verify`) or finds (`full`) position shifts.
+
+    Absent, the offline engine decides alone. The API key is read from the environment variable named
+    by `api_key_env` when a request is sent; it is never stored or logged.
+    """
+
+    type: str = "openai"  # a registered judge backend (monitor/judge/backends.py)
+    model: str
+    base_url: str | None = None  # None: the backend's default (api.openai.com for "openai")
+    api_key_env: str | None = None  # None: no key (local servers); the variable must be set if named
+    timeout: PositiveDuration = timedelta(seconds=60)
+    mode: Literal["verify", "full"] = "verify"
+    # Spending limits per rolling hour; a request over either waits (its pair is judged later).
+    max_requests_per_hour: int | None = Field(default=None, gt=0)
+    max_tokens_per_hour: int | None = Field(default=None, gt=0)
+    # "json_schema": ask for a JSON schema (OpenAI, vLLM, llama.cpp, Ollama); "json_object": JSON mode
+    # only; "none": plain text (the answer is still parsed tolerantly)
+    response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
+    max_request_chars: int = Field(default=24_000, gt=1000)  # a request's sentences are cut beyond this
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    retry_after: PositiveDuration = timedelta(minutes=5)  # wait before a failed pair is asked again
+
+    @model_validator(mode="after")
+    def _check(self) -> JudgeConfig:
+        if not self.model.strip():
+            raise ValueError("'model' must name the model")
+        if self.base_url is not None and not re.match(r"^https?://", self.base_url):
+            raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+        return self
+
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -191,6 +223,7 @@ class Config(_Section):
     actors: tuple[Path, ...] = ()  # extra actor gazetteer files
     sources: tuple[SourceConfig, ...] = ()
     channels: dict[str, ChannelConfig] = {}
+    judge: JudgeConfig | None = None  # None: the offline engine alone
     # Where the values came from, for messages and for resolving relative paths.
     path: Path | None = Field(default=None, exclude=True)
 
@@ -292,7 +325,21 @@ def parse_config(path: Path) -> Config:
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ConfigError(path, message + more, line, describe_path(loc) if loc else None) from None
     _check_channels(config, path, text)
+    _check_judge(config, path, text)
     return config
+
+
+def _check_judge(config: Config, path: Path, text: str) -> None:
+    if config.judge is None:
+        return
+    from monitor.judge.backends import JUDGE_TYPES  # late: only a config with [judge] needs it
+
+    if config.judge.type not in JUDGE_TYPES:
+        known = ", ".join(sorted(JUDGE_TYPES))
+        line = locate(text, ("judge", "type"))
+        raise ConfigError(
+            path, f"unknown judge type {config.judge.type!r} (known: {known})", line, "judge.type"
+        )
 
 
 def _check_channels(config: Config, path: Path, text: str) -> None:

@@ -71,3 +71,16 @@ class DeliveryError(ClaimwatchError):
         super().__init__(message)
         self.transient = transient
         self.retry_after = retry_after
+
+
+class JudgeError(ClaimwatchError):
+    """The LLM judge could not give a usable answer now (unreachable, slow, rate-limited, junk).
+
+    Never fatal to a pass: the engine's result stands and the pair is judged again later.
+    `retry_after` (seconds) is set when the server asked us to wait (a 429's Retry-After).
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, outcome: str = "error"):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.outcome = outcome  # for `judge stats`: rate_limited, server_error, timeout, junk, ...

@@ -219,6 +219,7 @@ def record_version(
     on_change: OnChange | None = None,
     gazetteer: Any = None,
     min_text_ratio: float = 0.3,
+    judge: Any = None,
 ) -> RecordOutcome:
     """`record_document` inside a session the caller owns (and commits), e.g. with its own updates."""
     from monitor.claims import extract_claims
@@ -283,10 +284,25 @@ def record_version(
 
     where = Provenance(source=source_row, document=document, version=version, observed_at=observed_at)
     version_changes: list[tuple[Change, ChangeRow]] = []
+    rejected: list[Change] = []
     if previous is not None:
         assert previous.id is not None
         before_at = previous.observed_at or previous.fetched_at
-        for change in diff_claims(stored_claims(session, previous.id), claims):
+        found = diff_claims(stored_claims(session, previous.id), claims)
+        if judge is not None:
+            # Reads the cache only (the model was asked before this transaction, by `judge.prepare`);
+            # a miss keeps the engine's changes (judged_by "rules") and queues the pair.
+            judged = judge.apply(
+                session,
+                previous.text,
+                body,
+                found,
+                document_id=document.id,
+                old_version_id=previous.id,
+                new_version_id=version.id,
+            )
+            found, rejected = judged.changes, judged.rejected
+        for change in found + rejected:
             change = dataclasses.replace(
                 change,
                 before=_with_provenance(change.before, source_row.name, url, before_at),
@@ -299,10 +315,15 @@ def record_version(
     ledger_rows = observe(session, claims, where, version_changes=version_changes)
     insert_changes(session, [row for _, row in version_changes])
 
+    if judge is not None and ledger_rows:
+        judge.note_ledger(session, ledger_rows, body, document_id=document.id, new_version_id=version.id)
     rows: list[ChangeRow] = [row for _, row in version_changes] + ledger_rows
     if on_change is not None:
         for row in rows:
-            on_change(session, row)
+            # A candidate the judge rejected is kept as evidence (and keeps the ledger from reporting
+            # it again) but alerts nobody.
+            if row.payload.get("judge_verdict") != "rejected":
+                on_change(session, row)
 
     document.title = title or document.title
     if published_at and document.published_at is None:
@@ -312,7 +333,7 @@ def record_version(
     document.consecutive_failures = 0
     source_row.last_changed_at = now
     session.add(source_row)
-    changes = tuple(change for change, _ in version_changes) + tuple(
+    changes = tuple(change for change, _ in version_changes if change not in rejected) + tuple(
         Change.from_dict(row.payload) for row in ledger_rows
     )
     return RecordOutcome(
@@ -338,14 +359,18 @@ def record_document(
     on_change: OnChange | None = None,
     gazetteer: Any = None,
     min_text_ratio: float = 0.3,
+    judge: Any = None,
 ) -> RecordOutcome:
     """Record one fetched text of the document (`source`, `url`) in one transaction. See the module doc.
 
     `source` is a stored SourceRow or a name (created as a "page"/"file" source when unknown).
     `on_change(session, change_row)` is called for every stored change (version and ledger), after the
     row has its id and before the commit: the place where the alerts outbox enqueues deliveries.
-    `min_text_ratio` is `config.articles.min_text_ratio`.
+    `min_text_ratio` is `config.articles.min_text_ratio`. `judge` (a `monitor.judge.service.Judge`)
+    is asked about the pair first, outside the transaction (see `prejudge`).
     """
+    if judge is not None:
+        prejudge(store, judge, source=source, url=url, text=text, gazetteer=gazetteer)
     with store.session() as session:
         return record_version(
             session,
@@ -359,4 +384,36 @@ def record_document(
             on_change=on_change,
             gazetteer=gazetteer,
             min_text_ratio=min_text_ratio,
+            judge=judge,
         )
+
+
+_LATEST_TEXT = (
+    core_select(VersionRow.text)  # type: ignore[call-overload]
+    .join(DocumentRow, DocumentRow.id == VersionRow.document_id)  # type: ignore[arg-type]
+    .join(SourceRow, SourceRow.id == DocumentRow.source_id)  # type: ignore[arg-type]
+    .where(SourceRow.name == bindparam("_source"), DocumentRow.url == bindparam("_url"))
+    .order_by(col(VersionRow.fetched_at).desc(), col(VersionRow.id).desc())
+    .limit(1)
+)
+
+
+def latest_text(session: Session, source: str, url: str) -> str | None:
+    """The latest stored text of the document (`source` by name, `url`), or None."""
+    return session.connection().execute(_LATEST_TEXT, {"_source": source, "_url": url}).scalar()
+
+
+def prejudge(
+    store: Store, judge: Any, *, source: SourceRow | str, url: str, text: str, gazetteer: Any
+) -> None:
+    """Ask the judge about (latest stored version, `text`) before the version's transaction, so the
+    transaction itself only reads the answer from the cache. Never raises for the model's sake."""
+    from monitor.diff import diff_texts
+
+    name = source if isinstance(source, str) else source.name
+    with store.session(write=False) as session:
+        old = latest_text(session, name, url)
+    new = normalize_text(text)
+    if old is None or old == new or not new.strip():
+        return
+    judge.prepare(old, new, diff_texts(old, new, gazetteer=gazetteer))

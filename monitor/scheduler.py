@@ -183,6 +183,10 @@ def dispatch_alerts_hook(config: Config, store: Store) -> Callable[[], Any]:
 
 # ----------------------------------------------------------------------------------------- daemon
 
+# How often (at most) the daemon asks the judge again about queued pairs, in seconds; more often
+# when `judge.retry_after` is shorter. Each pair also waits its own Retry-After.
+JUDGE_EVERY = 30.0
+
 
 class Daemon:
     """The long-running process. `await Daemon(config, store).run()` until `stop()` (or a signal)."""
@@ -289,6 +293,8 @@ class Daemon:
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         await self._finish_in_flight()
+        if self.checker.judge is not None and not self._stopping.is_set():
+            await asyncio.to_thread(self.checker.judge_pending)
         if task.done() and not task.cancelled() and task.exception() is None:
             self.passes.append(task.result())
         elif task.done() and not task.cancelled() and task.exception() is not None:
@@ -313,6 +319,20 @@ class Daemon:
                 max_instances=1,
                 next_run_time=utcnow() + timedelta(seconds=min(every, 1.0)),
             )
+        # Always there (a no-op without a judge), so a reload that adds [judge] is served too; never
+        # less often than a failed pair becomes due again, at most every second.
+        judge_every = self.config.judge.retry_after.total_seconds() if self.config.judge else JUDGE_EVERY
+        every = max(1.0, min(JUDGE_EVERY, judge_every))
+        self._scheduler.add_job(
+            self._judge_job,
+            "interval",
+            seconds=every,
+            id="judge:pending",
+            name="judge queued pairs",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow() + timedelta(seconds=every),
+        )
         self._scheduler.start()
         log.info(
             "daemon started: %d source job(s), store %s, worker %s",
@@ -411,6 +431,21 @@ class Daemon:
             await asyncio.to_thread(self._dispatch)
         except asyncio.CancelledError:
             pass
+        finally:
+            self._running.discard(task)
+
+    async def _judge_job(self) -> None:
+        if self._stopping.is_set() or self.checker.judge is None:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await asyncio.to_thread(self.checker.judge_pending)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("judging queued pairs failed")
         finally:
             self._running.discard(task)
 

@@ -110,7 +110,7 @@ def test_history_formats_and_filters(cli: Any, story: Path) -> None:
     assert as_json(cli("history", "--topic", "no such words", "--format", "json"))["changes"] == []
     assert as_json(cli("history", "--source", "desk", "--format", "json"))["changes"] == everything
     csv_lines = cli("history", "-k", "stance_shift", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == "id,observed,kind,actor,topic,change,source"
+    assert csv_lines[0] == "id,observed,kind,actor,topic,change,source,judged_by"
     assert len(csv_lines) == len(shifts) + 1 and "oppose -> support" in "".join(csv_lines)
     table = cli("history", "-k", "stance_shift").stdout
     assert "stance_sh" in table and "United" in table  # folded to the runner's 80 columns

@@ -155,3 +155,17 @@ def test_json_payload_carries_the_change_dict() -> None:
     assert payload["changes"][0]["kind"] == "stance_shift"
     assert payload["changes"][0]["after"]["qualifiers"] == ["for the limited purpose of defending Kharkiv"]
     json.dumps(payload)
+
+
+def test_every_form_says_who_judged_the_change() -> None:
+    import dataclasses
+
+    engine = change()
+    judged = dataclasses.replace(engine, extra={"judged_by": "qwen2.5:14b <b>&"})
+    for item, who in ((engine, "rules"), (judged, "qwen2.5:14b <b>&")):
+        blocks, _ = render.slack_payload(message(item))
+        assert f"judged by {render.slack_escape(who)}" in " ".join(texts(blocks))
+        assert f"judged by {who}" in render.email_text(message(item))
+        assert f"judged by {who}" in render.plain_text(message(item))
+        assert render.json_payload(message(item))["changes"][0]["judged_by"] == who
+    assert "judged by qwen2.5:14b &lt;b&gt;&amp;" in render.email_html(message(judged))

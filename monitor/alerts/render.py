@@ -81,6 +81,11 @@ def headline(change: Change) -> str:
     return change.headline
 
 
+def judged_by(change: Change) -> str:
+    """Who decided the change: "rules" (the offline engine) or the judge model's name."""
+    return str(change.extra.get("judged_by") or "rules")
+
+
 def qualifiers(change: Change) -> list[str]:
     return list(change.after.qualifiers) if change.after else []
 
@@ -216,6 +221,7 @@ def _item_blocks(item: AlertItem, *, with_header: bool) -> list[dict[str, Any]]:
     if change.topic:
         facts.append(f"topic _{slack_escape(one_line(change.topic, 300))}_")
     facts.append(f"confidence {change.confidence:.2f}")
+    facts.append(f"judged by {slack_escape(one_line(judged_by(change), 100))}")
     if item.rule_id:
         facts.append(f"rule `{slack_escape(item.rule_id)}`")
     if item.change_id is not None:
@@ -319,7 +325,12 @@ def email_subject(message: AlertMessage) -> str:
 def _plain_item(item: AlertItem) -> list[str]:
     change = item.change
     lines = [one_line(headline(change))]
-    meta = [str(change.kind), f"severity {item.severity}", f"confidence {change.confidence:.2f}"]
+    meta = [
+        str(change.kind),
+        f"severity {item.severity}",
+        f"confidence {change.confidence:.2f}",
+        f"judged by {one_line(judged_by(change), 100)}",
+    ]
     if item.rule_id:
         meta.append(f"rule {item.rule_id}")
     if item.change_id is not None:
@@ -382,6 +393,7 @@ def _html_item(item: AlertItem) -> str:
         esc(str(change.kind)),
         f"severity <strong>{esc(item.severity)}</strong>",
         f"confidence {change.confidence:.2f}",
+        f"judged by {esc(one_line(judged_by(change), 100))}",
     ]
     if item.rule_id:
         meta.append(f"rule <code>{esc(item.rule_id)}</code>")
@@ -439,7 +451,13 @@ def json_payload(message: AlertMessage) -> dict[str, Any]:
         "digest_window": message.digest_window,
         "thread_key": message.thread_key,
         "changes": [
-            {"id": item.change_id, "source": item.source, "rule": item.rule_id, **item.change.to_dict()}
+            {
+                "id": item.change_id,
+                "source": item.source,
+                "rule": item.rule_id,
+                "judged_by": judged_by(item.change),
+                **item.change.to_dict(),
+            }
             for item in message.items
         ],
     }

@@ -7,12 +7,13 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
+from monitor.errors import ClaimwatchError, InputError
 from monitor.inputs import read_document
 from monitor.model import KIND_ORDER
 
@@ -66,6 +67,33 @@ def diff(
     all_kinds: Annotated[
         bool, typer.Option("--all", help="Text format: also list added, removed and reworded claims.")
     ] = False,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            "--judge",
+            help="Have the judge model (the config's judge section) confirm (verify) or find (full) "
+            "shifts; cached; the engine's result stands, the request queued, when it cannot answer.",
+        ),
+    ] = False,
+    cache_only: Annotated[
+        bool, typer.Option("--cache-only", help="With --judge: use cached (imported) answers; ask nobody.")
+    ] = False,
+    require_answer: Annotated[
+        bool,
+        typer.Option(
+            "--require-answer",
+            help="With --judge: exit 1 when the judge gave no answer, instead of printing the engine's "
+            "result (for evaluations).",
+        ),
+    ] = False,
+    judge_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--judge-mode",
+            help="With --judge: verify or full (default: the config's judge mode).",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Compare two versions of a story claim by claim: who changed position, which numbers moved."""
@@ -78,10 +106,25 @@ def diff(
     new_text, _ = read_document(new)
     gazetteer = load_gazetteer([settings.resolve(p) for p in settings.actors])
     changes = sorted(diff_texts(old_text, new_text, gazetteer=gazetteer), key=lambda c: KIND_ORDER[c.kind])
+    verdict = None
+    if judge:
+        verdict = _judge(settings, old_text, new_text, changes, cache_only=cache_only, mode=judge_mode)
+        changes = sorted(verdict.changes, key=lambda c: KIND_ORDER[c.kind])
+        if require_answer and not verdict.judged and verdict.key is not None:
+            raise ClaimwatchError(f"the judge gave no answer ({verdict.error}); the request is queued")
+    elif cache_only or judge_mode or require_answer:
+        raise InputError("--cache-only, --judge-mode and --require-answer go with --judge")
     if fmt is DiffFormat.json:
-        sys.stdout.write(
-            json.dumps({"changes": [c.to_dict() for c in changes]}, indent=2, ensure_ascii=False)
-        )
+        out: dict[str, object] = {"changes": [c.to_dict() for c in changes]}
+        if verdict is not None:
+            out["judge"] = {
+                "judged": verdict.judged,
+                "judged_by": settings.judge.model if verdict.judged and settings.judge else "rules",
+                "rejected": [c.to_dict() for c in verdict.rejected],
+                "pending": not verdict.judged and verdict.key is not None,
+                "error": verdict.error,
+            }
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
         return
     minor = {"claim_added", "claim_removed", "claim_reworded"}
@@ -93,3 +136,29 @@ def diff(
         console.print(
             f"\n({hidden} added, removed or reworded claims not shown; --all lists them)", style="dim"
         )
+    if verdict is not None:
+        console.print(_judge_note(verdict, settings), style="dim", markup=False)
+
+
+def _judge(
+    settings: Any, old: str, new: str, changes: list[Any], *, cache_only: bool, mode: str | None
+) -> Any:
+    from monitor.cli.judge import ModeOption, open_judge
+
+    if mode is not None and mode not in ("verify", "full"):
+        raise InputError(f"--judge-mode: {mode!r} is neither verify nor full")
+    judge = open_judge(settings, ModeOption(mode) if mode else None)
+    try:
+        return judge.judge_texts(old, new, changes, cache_only=cache_only)
+    finally:
+        judge.close()
+        judge.store.close()
+
+
+def _judge_note(verdict: Any, settings: Any) -> str:
+    if verdict.judged:
+        rejected = f"; {len(verdict.rejected)} engine candidate(s) rejected" if verdict.rejected else ""
+        return f"\njudged by {settings.judge.model}{rejected}"
+    if verdict.key is None:
+        return "\nnothing for the judge to check: the engine's result (judged by rules)"
+    return f"\nnot judged ({verdict.error}): the engine's result (judged by rules); the request is queued"

@@ -111,6 +111,15 @@ def _read(value: str) -> _Input:
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 
 
+def _judge(config: Config, store: Store) -> Any:
+    """The LLM judge when the config has `[judge]`, else None."""
+    if config.judge is None:
+        return None
+    from monitor.judge.service import Judge
+
+    return Judge(config.judge, store)
+
+
 def alert_hook(config: Config) -> Any:
     """The pipeline's `on_change` hook: queue the alerts the rules ask for, as the daemon does."""
     from monitor.scheduler import RulesHolder, make_on_change_hook
@@ -172,10 +181,15 @@ def ingest(
     gazetteer = _gazetteer(settings)
     on_change = alert_hook(settings)
     store = _open(settings)
+    judge = _judge(settings, store)
     rows: list[dict[str, Any]] = []
     try:
         for value, item, article in zip(inputs, items, articles, strict=True):
             name = source or item.default_source
+            if judge is not None:
+                from monitor.pipeline import prejudge
+
+                prejudge(store, judge, source=name, url=item.url, text=article.text, gazetteer=gazetteer)
             with store.session() as session:
                 configured = next((s for s in settings.sources if s.name == name), None)
                 source_row = ensure_source(
@@ -196,6 +210,7 @@ def ingest(
                     on_change=on_change,
                     gazetteer=gazetteer,
                     min_text_ratio=settings.articles.min_text_ratio,
+                    judge=judge,
                 )
             kinds = Counter(change.kind for change in outcome.changes)
             rows.append(
@@ -212,9 +227,13 @@ def ingest(
                     "error": outcome.error,
                 }
             )
+        if judge is not None:
+            judge.judge_pending(on_change=on_change)  # pairs queued earlier that are due again
         if not no_alerts:
             deliver_alerts(settings, store)
     finally:
+        if judge is not None:
+            judge.close()
         store.close()
     emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
 
@@ -252,6 +271,13 @@ def _summary(record: dict[str, Any]) -> str:
         return f"{was} -> {now}"
     side = after or before
     return str(side.get("text", ""))[:120]
+
+
+def _judged(record: dict[str, Any]) -> str:
+    """Who judged a change: "rules" (the engine alone) or the model; "rejected by" when the model
+    refused the engine's candidate (kept as evidence, never alerted)."""
+    who = str(record.get("judged_by") or "rules")
+    return f"rejected by {who}" if record.get("judge_verdict") == "rejected" else who
 
 
 @app.command()
@@ -326,13 +352,17 @@ def history(
             "topic": r.get("topic") or r.get("counts"),
             "change": _summary(r),
             "source": ", ".join(r["sources"]),
+            "judged_by": _judged(r),
         }
         for r in records
     ]
+    columns = ["id", "observed", "kind", "actor", "topic", "change", "source", "judged_by"]
+    if fmt is OutputFormat.table and all(row["judged_by"] == "rules" for row in table):
+        columns.pop()  # no judge in play: the table keeps its width (CSV always has the column)
     emit(
         table,
         fmt,
-        ["id", "observed", "kind", "actor", "topic", "change", "source"],
+        columns,
         empty="No changes match.",
     )
 
@@ -405,6 +435,7 @@ def show(
         "the position ledger (across documents)" if record["origin"] == "ledger" else "comparing two versions"
     )
     lines.append(f"{'found by:':<12} {how}")
+    lines.append(f"{'judged by:':<12} {_judged(record)}")
     lines.append(f"{'observed:':<12} {record['observed_at']}   detected: {record['detected_at']}")
     lines.append("")
     lines += _side_lines("before", record.get("before"))

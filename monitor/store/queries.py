@@ -143,6 +143,7 @@ def change_record(row: ChangeRow, names: dict[int, str]) -> dict[str, Any]:
     """The JSON of one stored change: `Change.to_dict()` plus id, times, origin and source(s)."""
     out: dict[str, Any] = {"id": row.id}
     out.update(row.payload)
+    out.setdefault("judged_by", "rules")  # stored before the judge existed, or without one
     out["origin"] = row.origin
     out["detected_at"] = _iso(row.detected_at)
     out["observed_at"] = _iso(row.observed_at)

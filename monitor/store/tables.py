@@ -252,6 +252,62 @@ class TopicRow(SQLModel, table=True):
     topic: str = Field(primary_key=True)
 
 
+class JudgeAnswerRow(SQLModel, table=True):
+    """The LLM judge's cache: one model answer per request key, hash of (model, prompt version,
+    request). `content` is the answer as the server sent it; it is checked each time it is used.
+    `origin` is "api" (asked here) or "import" (`claimwatch judge import`)."""
+
+    __tablename__ = "judge_answers"
+    key: str = Field(primary_key=True)
+    model: str
+    prompt_version: str
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    origin: str = "api"
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    rejections: int | None = None  # findings refused by the evidence check, counted on first use
+
+
+class JudgeRequestRow(SQLModel, table=True):
+    """A request the judge has not answered yet (model away, rate-limited, junk, over budget), kept
+    to be asked again; `done` once answered and applied. A version pair's request also names the
+    versions, so the answer is applied to that pair's stored changes."""
+
+    __tablename__ = "judge_requests"
+    __table_args__ = (Index("ix_judge_requests_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    model: str
+    prompt_version: str
+    mode: str
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "pending"  # pending | done | failed (gave up after max attempts)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    next_attempt_at: datetime | None = _when()
+    document_id: int | None = Field(default=None, foreign_key="documents.id")
+    old_version_id: int | None = Field(default=None, foreign_key="versions.id")
+    new_version_id: int | None = Field(default=None, foreign_key="versions.id")
+
+
+class JudgeEventRow(SQLModel, table=True):
+    """One thing the judge did: asked the model (`ok`, or how it failed), or served the cache
+    (`cache_hit`). `judge stats` counts these; the hourly budget sums the last hour's."""
+
+    __tablename__ = "judge_events"
+    __table_args__ = (Index("ix_judge_events_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    model: str
+    outcome: str
+    key: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
 ALL_TABLES = (
     SourceRow,
     DocumentRow,
@@ -263,4 +319,7 @@ ALL_TABLES = (
     AlertRow,
     ThreadRow,
     TopicRow,
+    JudgeAnswerRow,
+    JudgeRequestRow,
+    JudgeEventRow,
 )
