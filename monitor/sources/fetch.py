@@ -1,7 +1,8 @@
 """The async fetcher: one shared HTTP client, polite to each host, strict about limits.
 
-- One `AsyncClient` (HTTP/1.1 keep-alive; gzip and deflate bodies decoded, brotli/zstd when the
-  optional decoders are installed) shared by every request of a pass.
+- One `AsyncClient` (HTTP/1.1 keep-alive) shared by every request of a pass; gzip and deflate bodies
+  are decoded here in small steps with the size cap applied to the decoded bytes (`_decode.py`), so
+  a decompression bomb stops at `max_bytes` instead of filling memory.
 - Conditional GET: pass the stored `etag` / `last_modified`; a 304 gives `not_modified=True`.
 - Politeness: at most `concurrency` requests in flight overall, `per_host_concurrency` per host, and
   `per_host_delay` between the starts of two requests to one host.
@@ -34,6 +35,13 @@ from urllib.parse import urlsplit
 
 from monitor.config import FetchConfig
 from monitor.errors import FetchError
+from monitor.sources._decode import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BoundedDecoder,
+    DecodeFailed,
+    UnsupportedEncoding,
+)
 from monitor.sources._http import http
 from monitor.sources._transport import ALLOW_PRIVATE, AddressRefused, Http11Transport, is_public
 
@@ -119,7 +127,7 @@ class Fetcher:
             timeout=http.Timeout(read, connect=connect, pool=None),
             follow_redirects=True,
             max_redirects=config.max_redirects,
-            headers={"User-Agent": config.user_agent, "Accept": _ACCEPT},
+            headers={"User-Agent": config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,
             transport=transport,
         )
@@ -247,16 +255,20 @@ class Fetcher:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise FetchError(f"body exceeds {limit} bytes (Content-Length {declared})", status=status)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"body exceeds {limit} bytes", status=status)
-                chunks.append(chunk)
-            return FetchResult(
-                url, final_url, status, b"".join(chunks), content_type, etag, modified, False, 0.0
-            )
+            # Raw bytes, decoded here in small bounded steps (see _decode.py): the library's decoder
+            # inflates a whole chunk through every layer before a cap could be checked.
+            try:
+                decoder = BoundedDecoder(
+                    response.headers.get_list("Content-Encoding", split_commas=True), limit
+                )
+                async for chunk in response.aiter_raw():
+                    decoder.feed(chunk)
+                body = decoder.finish()
+            except BodyTooLarge as exc:
+                raise FetchError(str(exc), status=status) from None
+            except (DecodeFailed, UnsupportedEncoding) as exc:
+                raise FetchError(f"cannot decode the compressed body: {exc}", status=status) from None
+            return FetchResult(url, final_url, status, body, content_type, etag, modified, False, 0.0)
 
 
 def _with(result: FetchResult, *, elapsed: float, attempts: int) -> FetchResult:
