@@ -82,6 +82,8 @@ def _claim_statement(due: bool) -> Any:
             t.c.lease_owner.is_(None),
             t.c.lease_until < _param("_now", t.c.lease_until),
             t.c.lease_owner == bindparam("_owner"),
+            # a holder seen to be dead (`_dead`: its owner id; NULL, matching nothing, otherwise)
+            t.c.lease_owner == bindparam("_dead"),
         ),
     ]
     if due:
@@ -450,14 +452,11 @@ class Checker:
 
     def release_stale_leases(self) -> int:
         """Forget leases held by dead processes of this host (a killed daemon's, say)."""
-        host = socket.gethostname()
         freed = 0
         with self.store.session() as session:
             rows = session.exec(select(SourceRow).where(col(SourceRow.lease_owner).is_not(None))).all()
             for row in rows:
-                owner_host, _, rest = (row.lease_owner or "").partition(":")
-                pid = rest.partition(":")[0]
-                if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+                if owner_is_dead(row.lease_owner or ""):
                     row.lease_owner, row.lease_until = None, None
                     session.add(row)
                     freed += 1
@@ -480,6 +479,7 @@ class Checker:
             "_name": name,
             "_now": now,
             "_owner": self.owner,
+            "_dead": None,
             "_until": now + self.config.scheduler.lease,
         }
         due = due_only and not make_source(source).tracks_articles
@@ -496,10 +496,42 @@ class Checker:
                 sync_sources(session, self.config)
                 won = session.connection().execute(claim, params).first()
             elif held[0] and held[0] != self.owner and held[1] and ensure_utc(held[1]) >= now:
-                return BUSY
+                if not owner_is_dead(held[0]):
+                    return BUSY
+                # Held by a process of this host that is gone (a killed `check`, say): take it over,
+                # on the condition that it is still that dead owner's (one atomic UPDATE again).
+                log.info("%s: taking over the lease of %s, which is no longer running", name, held[0])
+                won = conn.execute(claim, {**params, "_dead": held[0]}).first()
+                if won is None:
+                    return BUSY
             if won is None:
                 return SKIPPED
         return _Claimed(won[0], won[1], won[2], won[3], won[4])
+
+    async def _keep_lease(self, name: str, source_id: int) -> None:
+        """While a check runs, push its lease forward every third of `scheduler.lease`: a slow check
+        keeps its source, and a worker that stops renewing (dead, on any host) loses it within one
+        lease. The renewal is the heartbeat other hosts see."""
+        every = self.config.scheduler.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                kept = await self.batched(self._renew_lease, source_id)
+            except Exception as exc:  # the database is away for a moment: try again next time
+                log.warning("%s: could not renew the lease: %s", name, exc)
+                continue
+            if not kept:
+                log.warning("%s: the lease passed to another worker during the check", name)
+                return
+
+    def _renew_lease(self, session: Session, source_id: int) -> bool:
+        t = _SOURCES
+        result = session.connection().execute(
+            update(t)
+            .where(t.c.id == source_id, t.c.lease_owner == self.owner)
+            .values(lease_until=utcnow() + self.config.scheduler.lease)
+        )
+        return bool(result.rowcount)
 
     def _release(self, source_id: int) -> None:
         with self.store.session() as session:
@@ -541,6 +573,7 @@ class Checker:
             return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
         run = _Run(self, source, claimed, started, due_only)
         error: str | None = None
+        renewer = asyncio.create_task(self._keep_lease(name, claimed.id))
         try:
             await make_source(source).check(run)
         except (FetchError, ExtractError) as exc:
@@ -555,6 +588,8 @@ class Checker:
         except Exception as exc:  # a bug must not stop the other sources; it is logged in full
             log.exception("checking %s failed unexpectedly", name)
             error = f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            renewer.cancel()
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
         await asyncio.shield(self.batched(self._finish, run, error, started))
@@ -882,6 +917,15 @@ class _Run:
         if not self.failed_documents or self.status == FAILED:
             return None
         return f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """Whether a lease owner (`worker_id()`: host, pid, random part) is a process of this host that is
+    no longer running. Owners on other hosts cannot be seen from here: their heartbeat is the lease
+    renewal, so their leases run out within `scheduler.lease` of their death."""
+    owner_host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return owner_host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:

@@ -120,9 +120,10 @@ class SchedulerConfig(_Section):
     jitter: float = Field(default=0.1, ge=0, le=1)  # fraction of each interval
     startup_spread: Duration = timedelta(seconds=30)  # first checks are spread over this window
     # On SIGTERM, checks in flight may finish for this long; a worker's claim on a source it checks
-    # (several workers on one PostgreSQL) lasts `lease`.
+    # (several workers on one PostgreSQL) lasts `lease` and is renewed every third of it while the
+    # check runs, so a worker that died (on any host) loses its claims within one `lease`.
     shutdown_grace: PositiveDuration = timedelta(seconds=10)
-    lease: PositiveDuration = timedelta(minutes=15)
+    lease: PositiveDuration = timedelta(minutes=2)
 
 
 class AlertsConfig(_Section):
