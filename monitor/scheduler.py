@@ -232,6 +232,9 @@ class Daemon:
                 self.config.scheduler.shutdown_grace,
             )
             self._stopping.set()
+            stop_dispatch = getattr(self._dispatch, "stop", None)
+            if stop_dispatch is not None:  # a send in flight is abandoned (in doubt), not waited for
+                stop_dispatch()
             if self.hard_stop:
                 self._arm_stop_watchdog()
 

@@ -13,6 +13,7 @@ in the database, never put in messages, never logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import smtplib
@@ -584,7 +585,7 @@ class WebhookChannel(Channel):
 
     def send_budget(self) -> tuple[float, str] | None:
         opts: WebhookOptions = self.options  # type: ignore[assignment]
-        return opts.timeout, f"timeout {opts.timeout:g}s, which httpx applies to each step"
+        return opts.timeout, f"timeout {opts.timeout:g}s for the whole request"
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: WebhookOptions = self.options  # type: ignore[assignment]
@@ -592,9 +593,11 @@ class WebhookChannel(Channel):
         if opts.token_env:
             headers["Authorization"] = "Bearer " + _secret(opts.token_env, f"webhook channel {self.name!r}")
         try:
-            response = httpx.post(
-                opts.url, json=render.json_payload(message), headers=headers, timeout=opts.timeout
-            )
+            # `timeout` bounds the whole request: httpx's own timeouts are per socket operation, and a
+            # receiver answering one byte at a time would hold the send for ever.
+            response = asyncio.run(_post_json(opts.url, render.json_payload(message), headers, opts.timeout))
+        except TimeoutError:
+            raise _in_doubt(DeliveryError(f"webhook: no complete answer within {opts.timeout:g}s")) from None
         except httpx.HTTPError as exc:
             raise _in_doubt(DeliveryError(f"webhook: {type(exc).__name__}: {exc}")) from None
         if response.status_code == 429:
@@ -604,3 +607,8 @@ class WebhookChannel(Channel):
         if response.status_code >= 400:
             raise DeliveryError(f"webhook: refused with {response.status_code}", transient=False)
         return Receipt(ref=None, data={"status": response.status_code})
+
+
+async def _post_json(url: str, payload: Any, headers: dict[str, str], timeout: float) -> httpx.Response:
+    async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=timeout) as client:
+        return await client.post(url, json=payload, headers=headers)
