@@ -660,6 +660,7 @@ class _Run:
         self.failed_documents = 0
         self.new_articles = 0
         self.first_error: str | None = None
+        self.notes: list[str] = []
 
     # -- SourceRun -----------------------------------------------------------------------------------
 
@@ -678,6 +679,10 @@ class _Run:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = result.etag, result.last_modified
         return result
+
+    def note(self, message: str) -> None:
+        log.warning("%s: %s", self.source.name, message)
+        self.notes.append(message)
 
     def file_unchanged(self, stamp: str) -> bool:
         self.source_checked = True
@@ -786,7 +791,15 @@ class _Run:
         due = await self.checker.db(self._due_articles)
         if not due:
             return
-        await asyncio.gather(*(self._check_article(doc_id, url, etag, lm) for doc_id, url, etag, lm in due))
+        # Fair to the other sources: one feed's articles take at most a quarter of the fetch slots, so
+        # a feed with hundreds of due articles does not queue ahead of every other source's request.
+        share = asyncio.Semaphore(max(1, self.config.fetch.concurrency // 4))
+
+        async def one(doc_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
+            async with share:
+                await self._check_article(doc_id, url, etag, last_modified)
+
+        await asyncio.gather(*(one(*row) for row in due))
 
     def _due_articles(self) -> list[tuple[int, str, str | None, str | None]]:
         now = utcnow()
@@ -914,9 +927,12 @@ class _Run:
                 self.status = FAILED
 
     def document_error_summary(self) -> str | None:
-        if not self.failed_documents or self.status == FAILED:
-            return None
-        return f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+        parts = list(self.notes)
+        if self.failed_documents and self.status != FAILED:
+            parts.append(
+                f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+            )
+        return "; ".join(parts) or None
 
 
 def owner_is_dead(owner: str) -> bool:

@@ -107,6 +107,8 @@ class ArticlesConfig(_Section):
     retire_after: PositiveDuration = timedelta(days=14)
     # An extraction keeping less than this share of the previous version's text is a failure, not news.
     min_text_ratio: float = Field(default=0.3, ge=0, le=1)
+    # A feed of 50,000 entries must not become 50,000 tracked articles: the newest this many are kept.
+    max_per_feed: int = Field(default=200, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> ArticlesConfig:
