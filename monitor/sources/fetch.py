@@ -9,9 +9,10 @@
 - Limits: connect and read timeouts plus an overall deadline per attempt, `max_redirects`, a body cap
   enforced while streaming (the download stops as soon as it is exceeded), an allowed content-type list.
 - Addresses (`private_addresses`): by default a request may reach a loopback, private or link-local
-  address only when the source's own URL (`origin`) is at one. A public page or feed cannot redirect
-  or link the fetcher into the local network (cloud metadata endpoints, admin pages); the check is
-  made on the address each connection actually reached, so DNS tricks do not get around it.
+  address only on a connection to the source's own host (`origin`), and only when every address DNS
+  gives for that host is non-public. A public page or feed cannot redirect or link the fetcher into
+  the local network (cloud metadata endpoints, admin pages), nor can a host that publishes one extra
+  private record. The transport decides per connection, on the address it is about to connect to.
 - Transient failures (connect errors, timeouts, dropped connections, 408/425/429/5xx) are retried
   `retries` times with exponential backoff and jitter; a server's Retry-After is honoured up to
   `retry_after_max`. Everything else fails at once with a `FetchError` saying why.
@@ -21,10 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
 import random
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,14 +42,13 @@ from monitor.sources._decode import (
     UnsupportedEncoding,
 )
 from monitor.sources._http import http
-from monitor.sources._transport import ALLOW_PRIVATE, AddressRefused, Http11Transport, is_public
+from monitor.sources._transport import ALLOW_PRIVATE, AddressPolicy, AddressRefused, Http11Transport
 
 __all__ = ["FetchResult", "Fetcher", "host_of"]
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_ORIGIN_TTL = 300.0  # seconds a source host's address class is remembered
 _ACCEPT = (
     "text/html,application/xhtml+xml;q=0.9,application/rss+xml;q=0.9,application/atom+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/plain;q=0.7,*/*;q=0.1"
@@ -79,13 +77,9 @@ def host_of(url: str) -> str:
 
 
 @lru_cache(maxsize=16384)
-def _origin_host(origin: str) -> tuple[str, bool | None]:
-    """The host of a source's URL and, when it is an address literal, whether it is non-public."""
-    host = (urlsplit(origin).hostname or "").lower()
-    try:
-        return host, not is_public(str(ipaddress.ip_address(host)))
-    except ValueError:
-        return host, None  # a name, not an address literal: resolved (and cached) per request
+def _origin_host(origin: str) -> str:
+    """The host of a source's URL, as the transport compares it (lower case, no brackets)."""
+    return (urlsplit(origin).hostname or "").lower()
 
 
 class _HostGate:
@@ -133,7 +127,6 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(config.concurrency)
         self._hosts: dict[str, _HostGate] = {}
-        self._origins: dict[str, tuple[float, bool]] = {}  # host -> (when resolved, at a non-public address)
         self._types = tuple(t.lower() for t in config.content_types)
 
     async def __aenter__(self) -> Fetcher:
@@ -169,7 +162,7 @@ class Fetcher:
         `origin` is the configured URL that led here (a feed for its articles); it decides whether the
         request may reach a non-public address (`private_addresses`). Default: `url` itself.
         """
-        extensions = {ALLOW_PRIVATE: await self._private_ok(origin or url)}
+        extensions = {ALLOW_PRIVATE: self._address_policy(origin or url)}
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -211,27 +204,12 @@ class Fetcher:
             delay = max(delay, min(retry_after, self.config.retry_after_max.total_seconds()))
         return delay
 
-    async def _private_ok(self, origin: str) -> bool:
-        """Whether requests made for `origin` may reach non-public addresses."""
+    def _address_policy(self, origin: str) -> AddressPolicy:
+        """Which non-public addresses requests made for `origin` may reach (see `_transport`)."""
         policy = self.config.private_addresses
         if policy != "source":
             return policy == "allow"
-        host, literal_private = _origin_host(origin)
-        if literal_private is not None:
-            return literal_private
-        now = time.monotonic()
-        known = self._origins.get(host)
-        if known is not None and now - known[0] < _ORIGIN_TTL:
-            return known[1]
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return False  # unresolvable: the request fails to connect anyway, and never to a private place
-        private = any(not is_public(str(info[4][0])) for info in infos)
-        if len(self._origins) > 4096:
-            self._origins.clear()
-        self._origins[host] = (now, private)
-        return private
+        return _origin_host(origin)
 
     async def _once(
         self, url: str, headers: dict[str, str], allowed: tuple[str, ...], extensions: dict[str, Any]
