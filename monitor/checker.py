@@ -42,6 +42,7 @@ from sqlmodel import Session, col, select
 from monitor.config import Config, SourceConfig
 from monitor.errors import ClaimwatchError, ExtractError, FetchError, InputError
 from monitor.extract import Article, extract_article
+from monitor.redact import redact_url, with_credentials
 from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
 from monitor.store import Store
@@ -297,11 +298,12 @@ def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
     for source in config.sources:
         row = rows.get(source.name)
         interval = int(source.interval.total_seconds())
+        location = redact_url(source.location)  # the URL's credentials stay in the config
         if row is None:
             row = SourceRow(
                 name=source.name,
                 type=source.type,
-                location=source.location,
+                location=location,
                 tags=list(source.tags),
                 enabled=source.enabled,
                 interval_seconds=interval,
@@ -309,16 +311,16 @@ def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
             session.add(row)
         elif (
             row.type != source.type
-            or row.location != source.location
+            or row.location != location
             or row.enabled != source.enabled
             or row.interval_seconds != interval
             or row.tags != list(source.tags)
         ):  # only rows that differ are touched: a pass over 1,000 unchanged sources writes nothing
-            if row.type != source.type or row.location != source.location:
+            if row.type != source.type or row.location != location:
                 # A different thing to read: its conditional-GET state no longer applies.
                 row.etag = row.last_modified = None
                 row.next_check_at = None
-            row.type, row.location, row.tags = source.type, source.location, list(source.tags)
+            row.type, row.location, row.tags = source.type, location, list(source.tags)
             row.enabled, row.interval_seconds = source.enabled, interval
             session.add(row)
         wanted[source.name] = row
@@ -710,6 +712,7 @@ class _Run:
         if stamp is not None:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = stamp, None
+        url = redact_url(url)  # the document's identity, as stored
         if await self.checker.batched(self._same_raw, url, hashlib.sha256(body).hexdigest()):
             self._count("unchanged", 0, None, source_level=True)
             return
@@ -761,6 +764,8 @@ class _Run:
         self.new_articles += await self.checker.db(self._track, entries)
 
     def _track(self, entries: list[FeedEntry]) -> int:
+        from monitor.pipeline import bounded_title
+
         now = utcnow()
         retire_after = self.config.articles.retire_after
         added = 0
@@ -769,16 +774,17 @@ class _Run:
                 session.exec(select(DocumentRow.url).where(DocumentRow.source_id == self.claimed.id)).all()
             )
             for entry in entries:
-                if entry.url in known:
+                url = redact_url(entry.url)  # a protected feed's links: fetched with the source's credentials
+                if url in known:
                     continue
                 if entry.published is not None and now - entry.published >= retire_after:
                     continue  # too old to be worth watching
-                known.add(entry.url)
+                known.add(url)
                 session.add(
                     DocumentRow(
                         source_id=self.claimed.id,
-                        url=entry.url,
-                        title=entry.title,
+                        url=url,
+                        title=bounded_title(entry.title),
                         published_at=entry.published,
                         discovered_at=now,
                         next_check_at=now,
@@ -834,7 +840,10 @@ class _Run:
         checked = utcnow()
         try:
             result = await self.checker.fetcher.fetch(
-                url, etag=etag, last_modified=last_modified, origin=self.source.url or url
+                with_credentials(url, self.source.url),
+                etag=etag,
+                last_modified=last_modified,
+                origin=self.source.url or url,
             )
             if result.not_modified:
                 await self.checker.db(self._article_state, doc_id, checked, None)
@@ -848,7 +857,7 @@ class _Run:
             self._count("failed", 0, str(exc))
             return
         except Exception as exc:  # a bug or a database hiccup on one article must not sink its siblings
-            log.exception("article %s failed unexpectedly", url)
+            log.exception("article %s failed unexpectedly", redact_url(url))
             error = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 await self.checker.db(self._article_state, doc_id, checked, error)

@@ -10,6 +10,7 @@ A broken file raises `ConfigError` naming the file, the line and the reason; not
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import timedelta
@@ -295,7 +296,29 @@ def parse_config(path: Path) -> Config:
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ConfigError(path, message + more, line, describe_path(loc) if loc else None) from None
     _check_channels(config, path, text)
+    _warn_if_exposed(path, config)
     return config
+
+
+def _warn_if_exposed(path: Path, config: Config) -> None:
+    """Warn when other users can read a config file that holds credentials (in a URL's user info).
+    Secrets proper live in environment variables; a URL with `user:password@` is the one way a
+    config file can hold one."""
+    from monitor.redact import has_credentials
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not mode & 0o004:
+        return
+    urls = [s.url for s in config.sources] + [
+        str(value) for channel in config.channels.values() for value in channel.options.values()
+    ]
+    if any(has_credentials(url) for url in urls if isinstance(url, str)):
+        logging.getLogger("monitor.config").warning(
+            "%s holds credentials in a URL and other users can read it: chmod 600 %s", path, path
+        )
 
 
 def _check_channels(config: Config, path: Path, text: str) -> None:

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from monitor.config import FetchConfig
 from monitor.errors import FetchError
+from monitor.redact import redact_url
 from monitor.sources._decode import (
     ACCEPT_ENCODING,
     BodyTooLarge,
@@ -193,7 +194,7 @@ class Fetcher:
                     )
                 raise error
             delay = self._backoff(attempt, getattr(error, "retry_after", None))
-            log.debug("retrying %s in %.2fs after: %s", url, delay, error)
+            log.debug("retrying %s in %.2fs after: %s", redact_url(url), delay, error)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from monitor.errors import InputError
 from monitor.model import ChangeKind
+from monitor.redact import redact_url
 from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, TopicRow
 from monitor.timeutil import ensure_utc
 
@@ -143,6 +144,10 @@ def change_record(row: ChangeRow, names: dict[int, str]) -> dict[str, Any]:
     """The JSON of one stored change: `Change.to_dict()` plus id, times, origin and source(s)."""
     out: dict[str, Any] = {"id": row.id}
     out.update(row.payload)
+    for key in ("before", "after"):  # rows stored before URLs were redacted on the way in
+        side = out.get(key)
+        if isinstance(side, dict) and side.get("url"):
+            out[key] = {**side, "url": redact_url(side["url"])}
     out["origin"] = row.origin
     out["detected_at"] = _iso(row.detected_at)
     out["observed_at"] = _iso(row.observed_at)
@@ -206,7 +211,7 @@ class TimelineEntry:
             "cue": obs.cue,
             "text": obs.text,
             "source": self.source,
-            "url": self.url,
+            "url": redact_url(self.url) if self.url else None,
         }
 
 

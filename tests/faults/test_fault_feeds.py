@@ -21,7 +21,9 @@ QUICK = FetchConfig(retries=0, timeout=timedelta(seconds=5), connect_timeout=tim
 
 
 def _story(n: int) -> str:
-    return article_html(f"Story {n}", [f"The council said on Monday it still opposed plan {n}, its leader said."])
+    return article_html(
+        f"Story {n}", [f"The council said on Monday it still opposed plan {n}, its leader said."]
+    )
 
 
 def test_a_huge_feed_is_cut_to_its_newest_entries(http_server: TestServer, store: Store) -> None:
@@ -51,7 +53,9 @@ def test_a_huge_feed_is_cut_to_its_newest_entries(http_server: TestServer, store
 
 def test_a_feeds_articles_leave_room_for_other_sources(http_server: TestServer, store: Store) -> None:
     now = datetime.now(UTC)
-    items = [(f"/a/{n}", f"Entry {n}", format_datetime(now - timedelta(minutes=n), usegmt=True)) for n in range(30)]
+    items = [
+        (f"/a/{n}", f"Entry {n}", format_datetime(now - timedelta(minutes=n), usegmt=True)) for n in range(30)
+    ]
     http_server.page("/feed.xml", rss(items), "application/rss+xml")
     for n in range(30):
         http_server.route(f"/a/{n}", _story(n), delay=0.1)
