@@ -71,7 +71,10 @@ def lock_path_for(database_url: str) -> Path | None:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         return None
-    return Path(database).expanduser().resolve().with_name(Path(database).name + ".lock")
+    # The lock is named after the file the path resolves to: two paths (a symlink, a relative path)
+    # to one database must meet on one lock.
+    resolved = Path(database).expanduser().resolve()
+    return resolved.with_name(resolved.name + ".lock")
 
 
 class ProcessLock:
