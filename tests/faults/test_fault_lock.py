@@ -22,6 +22,8 @@ def test_a_symlink_to_the_database_meets_the_same_lock(tmp_path: Path) -> None:
         == lock_path_for(f"sqlite:///{real}")
         == real.with_name("claimwatch.db.lock")
     )
-    with ProcessLock(lock_path_for(f"sqlite:///{real}"), str(real)):  # type: ignore[arg-type]
-        with pytest.raises(StoreError, match="another claimwatch daemon"):
-            ProcessLock(lock_path_for(f"sqlite:///{link}"), str(link)).acquire()  # type: ignore[arg-type]
+    with (
+        ProcessLock(lock_path_for(f"sqlite:///{real}"), str(real)),  # type: ignore[arg-type]
+        pytest.raises(StoreError, match="another claimwatch daemon"),
+    ):
+        ProcessLock(lock_path_for(f"sqlite:///{link}"), str(link)).acquire()  # type: ignore[arg-type]
