@@ -142,13 +142,36 @@ def make_channel(name: str, type_name: str, options: dict[str, Any]) -> Channel:
     return cls.from_options(name, options)
 
 
+# Which environment variables a channel may read a secret from. Whoever can edit the config could
+# otherwise name any of the daemon's variables (a cloud key, a database password) as a webhook's
+# `token_env` and have it sent to a URL of their choosing. The allow-list extension lives in the
+# environment too, set by whoever starts the daemon, not in the config.
+SECRET_PREFIX = "CLAIMWATCH_"
+SECRET_NAMES = frozenset({"SLACK_BOT_TOKEN"})  # the Slack channel's documented default
+SECRET_ALLOW_ENV = "CLAIMWATCH_SECRET_ENV"  # more names, comma-separated
+
+
+def secret_name_allowed(name: str) -> bool:
+    extra = {n.strip() for n in os.environ.get(SECRET_ALLOW_ENV, "").split(",") if n.strip()}
+    return name.startswith(SECRET_PREFIX) or name in SECRET_NAMES or name in extra
+
+
 def _env_name(value: str | None) -> str | None:
     if value is not None and (not value or not value.replace("_", "").isalnum()):
         raise ValueError("must name an environment variable (letters, digits, '_')")
+    if value is not None and not secret_name_allowed(value):
+        raise ValueError(
+            f"{value!r} is not a variable claimwatch may read secrets from: use a name starting with "
+            f"{SECRET_PREFIX} (or SLACK_BOT_TOKEN), or list it in ${SECRET_ALLOW_ENV}"
+        )
     return value
 
 
 def _secret(env: str, what: str) -> str:
+    if not secret_name_allowed(env):  # the environment may have changed since the config was read
+        raise DeliveryError(
+            f"{what}: {env} is not a variable claimwatch may read secrets from", transient=False
+        )
     value = os.environ.get(env)
     if not value:
         # Transient: the variable may be set on the daemon's next start; `alerts retry` requeues.

@@ -102,11 +102,11 @@ def _fetch(url: str, config: Config) -> _Input:
         raise FetchError(message, transient=exc.transient, status=exc.status) from None
 
 
-def _read(value: str) -> _Input:
+def _read(value: str, limit: int) -> _Input:
     from monitor.inputs import read_bytes
 
     path = Path(value)
-    body = read_bytes(path)
+    body = read_bytes(path, limit)
     resolved = path.resolve()
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 
@@ -162,7 +162,10 @@ def ingest(
     settings = get_config(config)
     published_at = _moment(published, "--published")
     # Read and fetch everything first: a missing file or a dead URL stops the command before it stores.
-    items = [_fetch(value, settings) if _is_url(value) else _read(value) for value in inputs]
+    items = [
+        _fetch(value, settings) if _is_url(value) else _read(value, settings.fetch.max_bytes)
+        for value in inputs
+    ]
     articles = []
     for value, item in zip(inputs, items, strict=True):
         try:

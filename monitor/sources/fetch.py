@@ -187,6 +187,8 @@ class Fetcher:
                 error = exc
             except http.HTTPError as exc:
                 error = _translate(exc, self.config)
+            except http.InvalidURL as exc:  # not an HTTPError: a Location such as "javascript:..."
+                error = _bad_url(url, exc)
             if not error.transient or attempt == attempts:
                 if attempt > 1:
                     error = FetchError(
@@ -292,6 +294,15 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _bad_url(url: str, exc: Exception) -> FetchError:
+    """An unusable URL: the one asked for, or (when that one is fine) where a redirect pointed."""
+    try:
+        http.URL(url)
+    except (http.InvalidURL, TypeError, ValueError):
+        return FetchError(f"bad URL: {exc}")
+    return FetchError(f"redirected to an unusable URL ({exc})")
 
 
 def _translate(exc: Exception, config: FetchConfig) -> FetchError:

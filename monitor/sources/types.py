@@ -179,10 +179,13 @@ class FileSource(SourceType):
         if run.file_unchanged(stamp):
             run.not_modified()
             return
+        limit = run.config.fetch.max_bytes
         try:
-            body = await asyncio.to_thread(path.read_bytes)
+            body = await asyncio.to_thread(_read_capped, path, limit)
         except OSError as exc:
             raise FetchError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        if len(body) > limit:
+            raise FetchError(f"{path}: larger than {limit} bytes (fetch.max_bytes)")
         await run.record(self.config.location, body, content_type=None, stamp=stamp)
 
 
@@ -230,6 +233,12 @@ def newest(entries: list[FeedEntry], count: int) -> list[FeedEntry]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the file: enough to tell it is too big, never more."""
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
 
 
 def parse_feed(body: bytes, content_type: str | None = None, base_url: str | None = None) -> list[FeedEntry]:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from monitor.errors import InputError
 from monitor.model import ChangeKind
+from monitor.patterns import PatternError, PatternTimeout, compile_pattern
 from monitor.redact import redact_url
 from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, TopicRow
 from monitor.timeutil import ensure_utc
@@ -52,10 +53,17 @@ def topic_matcher(pattern: str) -> Callable[[str], bool]:
     same on SQLite and PostgreSQL (whose own `~*` dialect differs) and the same as in rule files."""
     if _REGEX_HINT.search(pattern):
         try:
-            regex = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
+            compiled = compile_pattern(pattern)
+        except PatternError as exc:
             raise InputError(f"--topic: not a valid regular expression: {pattern!r} ({exc})") from None
-        return lambda text: regex.search(text) is not None
+
+        def matches(text: str) -> bool:
+            try:
+                return compiled.search(text) is not None
+            except PatternTimeout as exc:
+                raise InputError(f"--topic: {exc}") from None
+
+        return matches
     needle = pattern.casefold()
     return lambda text: needle in text.casefold()
 
