@@ -114,6 +114,11 @@ class BoundedDecoder:
     def finish(self) -> bytes:
         for index in range(len(self._layers)):
             self._push(index, b"")
+        for layer in self._layers:
+            # A stream cut short is accepted as browsers do, as long as it gave something; a header
+            # followed by garbage gives nothing and is an error, not an "empty body".
+            if not layer.obj.eof and not layer.produced and layer.started:
+                raise DecodeFailed(f"{layer.encoding}: the compressed body ends before any data")
         return b"".join(self._out)
 
     def _push(self, index: int, data: bytes) -> None:

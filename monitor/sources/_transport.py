@@ -233,6 +233,8 @@ class Http11Transport(http.AsyncBaseTransport):
         if scheme not in (b"http", b"https"):
             raise http.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}", request=request)
         port = url.port or (443 if scheme == b"https" else 80)
+        if not 0 < port < 65536:  # a redirect may say anything; connect() would raise OverflowError
+            raise http.UnsupportedProtocol(f"invalid port {port} in {url.host}:{port}", request=request)
         key: _Key = (scheme, url.raw_host, port)
         timeouts = request.extensions.get("timeout") or {}
         headers = request.headers
