@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, and_, bindparam, case, or_, update
 from sqlalchemy import select as select_core
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from monitor.config import Config, SourceConfig
@@ -587,6 +588,8 @@ class Checker:
             raise
         except ClaimwatchError as exc:
             error = str(exc)
+        except DBAPIError as exc:  # a full disk, a database locked past the busy timeout: not a bug
+            error = database_problem(exc)
         except Exception as exc:  # a bug must not stop the other sources; it is logged in full
             log.exception("checking %s failed unexpectedly", name)
             error = f"internal error: {type(exc).__name__}: {exc}"
@@ -851,10 +854,12 @@ class _Run:
                 return
             article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
             outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
-        except (FetchError, ExtractError) as exc:
-            await self.checker.db(self._article_state, doc_id, checked, str(exc))
+        except (FetchError, ExtractError, DBAPIError) as exc:
+            reason = database_problem(exc) if isinstance(exc, DBAPIError) else str(exc)
+            with contextlib.suppress(DBAPIError):  # the database may still be unable to take it
+                await self.checker.db(self._article_state, doc_id, checked, reason)
             self.documents += 1
-            self._count("failed", 0, str(exc))
+            self._count("failed", 0, reason)
             return
         except Exception as exc:  # a bug or a database hiccup on one article must not sink its siblings
             log.exception("article %s failed unexpectedly", redact_url(url))
@@ -951,6 +956,12 @@ def owner_is_dead(owner: str) -> bool:
     owner_host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
     return owner_host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+
+def database_problem(exc: DBAPIError) -> str:
+    """A database error as one line: what the database said, not the statement."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"cannot store: {reason[0] if reason else type(exc).__name__} (nothing of this check was kept)"
 
 
 def _alive(pid: int) -> bool:
