@@ -14,11 +14,14 @@ in the database, never put in messages, never logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import smtplib
+import socket
 import ssl
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -533,19 +536,60 @@ class EmailChannel(Channel):
 
     def send_budget(self) -> tuple[float, str] | None:
         opts: EmailOptions = self.options  # type: ignore[assignment]
-        return opts.timeout, f"timeout {opts.timeout:g}s, which smtplib applies to each step"
+        return opts.timeout, f"timeout {opts.timeout:g}s for the whole SMTP exchange"
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: EmailOptions = self.options  # type: ignore[assignment]
         mail = build_email(message, opts)
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP = (
+            smtplib.SMTP_SSL(timeout=opts.timeout, context=context)
+            if opts.security == "tls"
+            else smtplib.SMTP(timeout=opts.timeout)
+        )
+        # smtplib's timeout is per socket operation: a server answering a byte at a time never hits
+        # it. `timeout` bounds the whole exchange: when it runs out the socket is shut down, which
+        # wakes the blocked read with an error.
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            sock = getattr(smtp, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(opts.timeout, cut)
+        timer.daemon = True
+        timer.start()
         try:
-            with self._connect(opts) as smtp:
+            refused = self._exchange(smtp, mail, opts, context)
+        except DeliveryError:
+            if expired.is_set():
+                raise _in_doubt(
+                    DeliveryError(f"email: no complete answer within {opts.timeout:g}s")
+                ) from None
+            raise
+        finally:
+            timer.cancel()
+        if refused:
+            log.warning("email %s: some recipients refused: %s", self.name, sorted(refused))
+        return Receipt(ref=mail["Message-ID"], data={"refused": sorted(refused)} if refused else {})
+
+    def _exchange(
+        self, smtp: smtplib.SMTP, mail: EmailMessage, opts: EmailOptions, context: ssl.SSLContext
+    ) -> dict[str, Any]:
+        try:
+            with smtp:
+                smtp.connect(opts.host, opts.effective_port)
+                if opts.security == "starttls":
+                    smtp.starttls(context=context)
                 if opts.username_env and opts.password_env:
                     smtp.login(
                         _secret(opts.username_env, f"email channel {self.name!r}"),
                         _secret(opts.password_env, f"email channel {self.name!r}"),
                     )
-                refused = smtp.send_message(mail)
+                return dict(smtp.send_message(mail))
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise DeliveryError(
@@ -559,23 +603,6 @@ class EmailChannel(Channel):
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from None
-        if refused:
-            log.warning("email %s: some recipients refused: %s", self.name, sorted(refused))
-        return Receipt(ref=mail["Message-ID"], data={"refused": sorted(refused)} if refused else {})
-
-    @staticmethod
-    def _connect(opts: EmailOptions) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if opts.security == "tls":
-            return smtplib.SMTP_SSL(opts.host, opts.effective_port, timeout=opts.timeout, context=context)
-        smtp = smtplib.SMTP(opts.host, opts.effective_port, timeout=opts.timeout)
-        if opts.security == "starttls":
-            try:
-                smtp.starttls(context=context)
-            except BaseException:
-                smtp.close()
-                raise
-        return smtp
 
 
 # --- webhook -------------------------------------------------------------------------------------

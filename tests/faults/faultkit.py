@@ -1,7 +1,8 @@
 """Hostile peers for the fault suite, all on 127.0.0.1 (ephemeral ports).
 
-`DripServer`: accepts connections, reads the request, then answers one byte every `every` seconds
-until `release()` (a receiver that never quite answers: per-read timeouts never fire)."""
+`DripServer`: accepts connections, reads the request (unless `speak_first`), then answers one byte
+every `every` seconds until `release()` (a peer that never quite answers: per-read timeouts never
+fire)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ import threading
 
 
 class DripServer:
-    def __init__(self, every: float = 0.3) -> None:
+    def __init__(
+        self, every: float = 0.3, *, speak_first: bool = False, payload: bytes | None = None
+    ) -> None:
         self.every = every
+        self.payload = payload or b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: " + b"." * 100_000
+        self.speak_first = speak_first  # drip at once (an SMTP greeting), not after reading a request
         self.connections = 0
         self._released = threading.Event()
         self._sock = socket.socket()
@@ -21,8 +26,12 @@ class DripServer:
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self._sock.getsockname()[1])
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def start(self) -> DripServer:
         self._thread.start()
@@ -42,10 +51,11 @@ class DripServer:
             threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
 
     def _drip(self, conn: socket.socket) -> None:
-        answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: " + b"." * 100_000
+        answer = self.payload
         with conn:
             try:
-                conn.recv(65536)
+                if not self.speak_first:
+                    conn.recv(65536)
                 for byte in answer:
                     if self._released.wait(self.every):
                         return

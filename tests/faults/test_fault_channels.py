@@ -16,8 +16,11 @@ from alerthelpers import add_change, alerts, shift
 from faultkit import DripServer
 from slackserver import SlackServer
 
+from monitor.alerts import render
+from monitor.alerts.channels import make_channel
 from monitor.alerts.dispatch import Dispatcher
 from monitor.config import AlertsConfig, ChannelConfig
+from monitor.errors import DeliveryError
 from monitor.rules import load_rules
 from monitor.store import Store
 
@@ -96,3 +99,28 @@ def test_stop_abandons_a_send_in_flight(store: Store, tmp_path: Path, drip: Drip
     with store.session(write=False) as session:
         [row] = alerts(session)
     assert row.status == "pending" and row.response.get("in_doubt") is True
+
+
+def test_a_dripping_smtp_server_is_given_up_on_by_the_channel_itself() -> None:
+    """The email channel bounds the whole SMTP exchange (smtplib's timeout is per read), so its thread
+    ends too, not only the dispatcher's wait."""
+    drip = DripServer(0.2, speak_first=True, payload=b"220 " + b"." * 100_000).start()  # an endless greeting
+    options = {"to": "desk@example.org", "from": "cw@example.org", "host": "127.0.0.1"}
+    channel = make_channel("mail", "email", {**options, "port": drip.port, "security": "none", "timeout": 1})
+    message = render.AlertMessage(key="k", items=(render.AlertItem(change=shift(), change_id=1),))
+    outcome: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            channel.send(message)
+        except DeliveryError as exc:
+            outcome.append(exc)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    sender.join(15)
+    alive = sender.is_alive()
+    drip.release()
+    assert not alive, "the SMTP exchange had no overall deadline"
+    [error] = outcome
+    assert str(error) == "email: no complete answer within 1s" and getattr(error, "in_doubt", False)

@@ -21,6 +21,8 @@ def _cap_address_space() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))
+
+
 GRACE = 3.0
 
 
