@@ -29,6 +29,7 @@ from monitor.cli._common import (
 from monitor.config import Config
 from monitor.errors import ExtractError, FetchError, InputError
 from monitor.model import KIND_ORDER, ChangeKind
+from monitor.redact import redact_url
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
@@ -98,7 +99,8 @@ def _fetch(url: str, config: Config) -> _Input:
     try:
         return asyncio.run(get())
     except FetchError as exc:
-        message = str(exc) if url in str(exc) else f"{url}: {exc}"
+        shown = redact_url(url)  # the URL's credentials are never printed
+        message = str(exc).replace(url, shown) if url in str(exc) else f"{shown}: {exc}"
         raise FetchError(message, transient=exc.transient, status=exc.status) from None
 
 
@@ -203,7 +205,7 @@ def ingest(
             kinds = Counter(change.kind for change in outcome.changes)
             rows.append(
                 {
-                    "input": value,
+                    "input": redact_url(value),
                     "source": name,
                     "status": outcome.status,
                     "version_id": outcome.version_id,

@@ -128,3 +128,23 @@ def test_a_config_with_credentials_readable_by_others_draws_a_warning(
     with caplog.at_level(logging.WARNING):
         parse_config(config)
     assert "holds credentials in a URL and other users can read it: chmod 600" in caplog.text
+
+
+def test_ingest_of_a_protected_url_shows_and_stores_no_credentials(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    http_server.page("/p", _story(3))
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "no-rules"\n[store]\nurl = "sqlite:///{tmp_path / "cw.db"}"\n[fetch]\nretries = 0\n'
+    )
+    base = http_server.url("/").replace("http://", f"http://reader:{SECRET}@").rstrip("/")
+    runner = CliRunner()
+    missing = runner.invoke(app, ["ingest", f"{base}/missing", "--config", str(config), "--no-alerts"])
+    assert missing.exit_code != 0 and "HTTP 404" in missing.output
+    assert SECRET not in missing.output and "reader" not in missing.output
+    found = runner.invoke(app, ["ingest", f"{base}/p", "--config", str(config), "--no-alerts"])
+    assert found.exit_code == 0, found.output
+    assert SECRET not in found.output
+    dump = "\n".join(sqlite3.connect(tmp_path / "cw.db").iterdump())
+    assert SECRET not in dump and "reader:" not in dump
