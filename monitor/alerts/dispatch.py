@@ -219,7 +219,29 @@ class Dispatcher:
                     log.warning("alert %s on %s: %s", flight.row.key, flight.row.channel, why)
                     error = _in_doubt_error(f"{flight.row.channel}: {why}")
                     self._failed(flight.row.id, error, report, was_in_doubt=True)  # type: ignore[arg-type]
-                    queues.pop(flight.row.channel, None)  # its thread is still busy: next round
+                    # Its thread is still busy: the channel's other alerts wait for the next round.
+                    self._unclaim(queues.pop(flight.row.channel, []))
+        # Stopping: what was claimed and not started goes back, untouched, for the next dispatcher.
+        self._unclaim([entry for queue in queues.values() for entry in queue])
+
+    def _unclaim(self, entries: list[tuple[int, bool]]) -> None:
+        """Give back alerts claimed this round but never attempted: no attempt is counted. An alert
+        that was in doubt (taken over from a dispatcher that died) keeps its lease until it runs out,
+        so that whoever takes it next still knows to look for an earlier delivery."""
+        alert_ids = [alert_id for alert_id, in_doubt in entries if not in_doubt]
+        if not alert_ids:
+            return
+        with self.store.session() as session:
+            session.exec(
+                update(AlertRow)
+                .where(
+                    AlertRow.id.in_(alert_ids),  # type: ignore[union-attr]
+                    AlertRow.status == PENDING,
+                    AlertRow.lease_owner == self.owner,
+                )
+                .values(lease_owner=None, lease_until=None, attempts=AlertRow.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     # --- corroboration and digests ---------------------------------------------------------------
 

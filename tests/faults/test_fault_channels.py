@@ -82,10 +82,13 @@ def test_a_dripping_webhook_holds_up_neither_slack_nor_the_round(
     assert hooks and all(row.status == "pending" for row in hooks)
     assert "no complete answer within 1s" in (hooks[0].last_error or "")
     assert hooks[0].response.get("in_doubt") is True  # may have arrived: checked before a repeat
+    # The webhook's own timeout ended each attempt: all three tried once, all in doubt, none held.
+    assert all(row.attempts == 1 and row.response.get("in_doubt") for row in hooks)
+    assert all(row.lease_owner is None for row in hooks)
 
 
 def test_stop_abandons_a_send_in_flight(store: Store, tmp_path: Path, drip: DripServer) -> None:
-    _setup(store, tmp_path, ["hook"], 1)
+    _setup(store, tmp_path, ["hook"], 2)
     channels = {"hook": ChannelConfig.model_validate({"type": "webhook", "url": drip.url, "timeout": 600})}
     dispatcher = Dispatcher(store, channels, AlertsConfig(lease="15m"))
     round_ = threading.Thread(target=dispatcher.run_once, daemon=True)
@@ -97,8 +100,11 @@ def test_stop_abandons_a_send_in_flight(store: Store, tmp_path: Path, drip: Drip
     drip.release()
     assert stopped, "stop() waited for the dripping send"
     with store.session(write=False) as session:
-        [row] = alerts(session)
-    assert row.status == "pending" and row.response.get("in_doubt") is True
+        first, second = alerts(session)
+    assert first.status == "pending" and first.response.get("in_doubt") is True
+    # Claimed but never attempted: given back for the next dispatcher, no attempt counted, not in doubt.
+    assert second.status == "pending" and second.lease_owner is None and second.attempts == 0
+    assert not (second.response or {}).get("in_doubt")
 
 
 def test_a_dripping_smtp_server_is_given_up_on_by_the_channel_itself() -> None:
