@@ -15,6 +15,10 @@ How work is split:
 Several workers may share one PostgreSQL database: a worker claims a source with an atomic
 `UPDATE ... WHERE lease expired` before checking it, so each due source is checked by exactly one
 worker per interval, and a dead worker's claim expires after `scheduler.lease`.
+
+Why one module of ~1,000 lines: the claim, the check, the lease renewal and the finishing UPDATE of
+a source share one store thread, one batch and the same prepared statements; they are kept together
+so the "one transaction per document, one lease per source" argument reads in one place.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ A claimed alert whose lease ran out (its dispatcher was killed mid-send), or who
 have reached the far end, is "in doubt": before sending it again the dispatcher asks the channel
 whether it already arrived (Slack: the alert key in the message metadata, found via
 conversations.history). See docs/decisions.md for what remains.
+
+Why one module of ~770 lines: claiming, corroboration, digests, sending and settling all change the
+same alert rows under the same lease rules; split apart, the exactly-once argument would have to be
+read across files. The mechanics of one send (its thread and deadline) live in `sending.py`.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from monitor.alerts.outbox import (
     digest_key,
     digest_window,
 )
+from monitor.alerts.sending import STOP_POLL, InFlight, in_doubt_error, in_thread, send_deadline
 from monitor.config import AlertsConfig, ChannelConfig, Config
 from monitor.errors import DeliveryError
 from monitor.model import Change, ChangeSide
@@ -186,7 +191,7 @@ class Dispatcher:
         queues: dict[str, list[tuple[int, bool]]] = {}
         for alert_id, in_doubt, channel in claimed:
             queues.setdefault(channel, []).append((alert_id, in_doubt))
-        flying: dict[Future[Any], _InFlight] = {}
+        flying: dict[Future[Any], InFlight] = {}
 
         def start_next(channel: str) -> None:
             queue = queues.get(channel)
@@ -194,7 +199,7 @@ class Dispatcher:
                 alert_id, in_doubt = queue.pop(0)
                 flight = self._prepare(alert_id, in_doubt, report)
                 if flight is not None:
-                    flying[_in_thread(flight.attempt, f"claimwatch-send-{channel}")] = flight
+                    flying[in_thread(flight.attempt, f"claimwatch-send-{channel}")] = flight
                     return
 
         for channel in list(queues):
@@ -217,7 +222,7 @@ class Dispatcher:
                         else f"no answer within {flight.limit:g}s (the send's total deadline)"
                     )
                     log.warning("alert %s on %s: %s", flight.row.key, flight.row.channel, why)
-                    error = _in_doubt_error(f"{flight.row.channel}: {why}")
+                    error = in_doubt_error(f"{flight.row.channel}: {why}")
                     self._failed(flight.row.id, error, report, was_in_doubt=True)  # type: ignore[arg-type]
                     # Its thread is still busy: the channel's other alerts wait for the next round.
                     self._unclaim(queues.pop(flight.row.channel, []))
@@ -408,7 +413,7 @@ class Dispatcher:
             self._channels[name] = channel
         return channel
 
-    def _prepare(self, alert_id: int, in_doubt: bool, report: DeliveryReport) -> _InFlight | None:
+    def _prepare(self, alert_id: int, in_doubt: bool, report: DeliveryReport) -> InFlight | None:
         """Everything before the send that touches the database: the message, the thread, the lease
         renewed. None when there is nothing to send (the alert failed, or is no longer ours)."""
         key = f"#{alert_id}"
@@ -454,7 +459,7 @@ class Dispatcher:
             return None
         limit = send_deadline(channel, in_doubt)
         since = ensure_utc(row.created_at) - timedelta(minutes=1)
-        return _InFlight(
+        return InFlight(
             row,
             message,
             members,
@@ -467,7 +472,7 @@ class Dispatcher:
             time.monotonic() + limit,
         )
 
-    def _settle(self, flight: _InFlight, future: Future[Any], report: DeliveryReport) -> None:
+    def _settle(self, flight: InFlight, future: Future[Any], report: DeliveryReport) -> None:
         """After a finished send: mark it sent, or schedule its retry (on the round's thread)."""
         row = flight.row
         try:
@@ -595,70 +600,6 @@ class Dispatcher:
     def close(self) -> None:
         for channel in self._channels.values():
             channel.close()
-
-
-STOP_POLL = 0.2  # seconds between looks at a stop request while sends are in flight
-DEADLINE_HEADROOM = 2.0  # seconds on top of a channel's longest send before it is abandoned
-DEFAULT_SEND_DEADLINE = 60.0  # for a channel that cannot say how long a send takes
-
-
-def send_deadline(channel: Channel, in_doubt: bool) -> float:
-    """The total time one delivery attempt on `channel` may take, however the far end drips."""
-    found = channel.send_budget()
-    budget = found[0] if found is not None else DEFAULT_SEND_DEADLINE
-    # An in-doubt attempt first asks the channel whether the message arrived: up to a second send.
-    return (2 * budget if in_doubt else budget) + DEADLINE_HEADROOM
-
-
-@dataclass(slots=True)
-class _InFlight:
-    """One alert being sent: what the send needs, and what is kept to settle it afterwards."""
-
-    row: AlertRow
-    message: render.AlertMessage
-    members: list[int]
-    thread_ref: str | None
-    hints: dict[str, Any]
-    channel: Channel
-    in_doubt: bool
-    since: datetime
-    limit: float
-    deadline: float
-    checked: bool = False
-
-    def attempt(self) -> tuple[Any, bool]:
-        """In the send's own thread: look for an earlier delivery when in doubt, else send.
-        Returns (receipt, found_already_delivered)."""
-        if self.in_doubt:
-            receipt = self.channel.find_delivered(self.message, self.since, self.hints)
-            self.checked = True
-            if receipt is not None:
-                return receipt, True
-        thread = self.thread_ref if self.channel.threads else None
-        return self.channel.send(self.message, thread), False
-
-
-def _in_thread(func: Callable[[], Any], name: str) -> Future[Any]:
-    """Run `func` in a new daemon thread: one stuck on a dripping socket never delays the process's exit
-    (a pool's threads are joined at exit)."""
-    future: Future[Any] = Future()
-
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(func())
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
-
-
-def _in_doubt_error(message: str) -> DeliveryError:
-    error = DeliveryError(message)
-    error.in_doubt = True  # type: ignore[attr-defined]
-    return error
 
 
 def lease_shortfall(lease: timedelta, channel: Channel) -> str | None:
