@@ -15,6 +15,10 @@ How work is split:
 Several workers may share one PostgreSQL database: a worker claims a source with an atomic
 `UPDATE ... WHERE lease expired` before checking it, so each due source is checked by exactly one
 worker per interval, and a dead worker's claim expires after `scheduler.lease`.
+
+Why one module of ~1,000 lines: the claim, the check, the lease renewal and the finishing UPDATE of
+a source share one store thread, one batch and the same prepared statements; they are kept together
+so the "one transaction per document, one lease per source" argument reads in one place.
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, and_, bindparam, case, or_, update
 from sqlalchemy import select as select_core
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from monitor.config import Config, SourceConfig
 from monitor.errors import ClaimwatchError, ExtractError, FetchError, InputError
 from monitor.extract import Article, extract_article
+from monitor.redact import redact_url, with_credentials
 from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
 from monitor.store import Store
@@ -82,6 +88,8 @@ def _claim_statement(due: bool) -> Any:
             t.c.lease_owner.is_(None),
             t.c.lease_until < _param("_now", t.c.lease_until),
             t.c.lease_owner == bindparam("_owner"),
+            # a holder seen to be dead (`_dead`: its owner id; NULL, matching nothing, otherwise)
+            t.c.lease_owner == bindparam("_dead"),
         ),
     ]
     if due:
@@ -295,11 +303,12 @@ def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
     for source in config.sources:
         row = rows.get(source.name)
         interval = int(source.interval.total_seconds())
+        location = redact_url(source.location)  # the URL's credentials stay in the config
         if row is None:
             row = SourceRow(
                 name=source.name,
                 type=source.type,
-                location=source.location,
+                location=location,
                 tags=list(source.tags),
                 enabled=source.enabled,
                 interval_seconds=interval,
@@ -307,16 +316,16 @@ def sync_sources(session: Session, config: Config) -> dict[str, SourceRow]:
             session.add(row)
         elif (
             row.type != source.type
-            or row.location != source.location
+            or row.location != location
             or row.enabled != source.enabled
             or row.interval_seconds != interval
             or row.tags != list(source.tags)
         ):  # only rows that differ are touched: a pass over 1,000 unchanged sources writes nothing
-            if row.type != source.type or row.location != source.location:
+            if row.type != source.type or row.location != location:
                 # A different thing to read: its conditional-GET state no longer applies.
                 row.etag = row.last_modified = None
                 row.next_check_at = None
-            row.type, row.location, row.tags = source.type, source.location, list(source.tags)
+            row.type, row.location, row.tags = source.type, location, list(source.tags)
             row.enabled, row.interval_seconds = source.enabled, interval
             session.add(row)
         wanted[source.name] = row
@@ -487,14 +496,11 @@ class Checker:
 
     def release_stale_leases(self) -> int:
         """Forget leases held by dead processes of this host (a killed daemon's, say)."""
-        host = socket.gethostname()
         freed = 0
         with self.store.session() as session:
             rows = session.exec(select(SourceRow).where(col(SourceRow.lease_owner).is_not(None))).all()
             for row in rows:
-                owner_host, _, rest = (row.lease_owner or "").partition(":")
-                pid = rest.partition(":")[0]
-                if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+                if owner_is_dead(row.lease_owner or ""):
                     row.lease_owner, row.lease_until = None, None
                     session.add(row)
                     freed += 1
@@ -517,6 +523,7 @@ class Checker:
             "_name": name,
             "_now": now,
             "_owner": self.owner,
+            "_dead": None,
             "_until": now + self.config.scheduler.lease,
         }
         due = due_only and not make_source(source).tracks_articles
@@ -533,10 +540,42 @@ class Checker:
                 sync_sources(session, self.config)
                 won = session.connection().execute(claim, params).first()
             elif held[0] and held[0] != self.owner and held[1] and ensure_utc(held[1]) >= now:
-                return BUSY
+                if not owner_is_dead(held[0]):
+                    return BUSY
+                # Held by a process of this host that is gone (a killed `check`, say): take it over,
+                # on the condition that it is still that dead owner's (one atomic UPDATE again).
+                log.info("%s: taking over the lease of %s, which is no longer running", name, held[0])
+                won = conn.execute(claim, {**params, "_dead": held[0]}).first()
+                if won is None:
+                    return BUSY
             if won is None:
                 return SKIPPED
         return _Claimed(won[0], won[1], won[2], won[3], won[4])
+
+    async def _keep_lease(self, name: str, source_id: int) -> None:
+        """While a check runs, push its lease forward every third of `scheduler.lease`: a slow check
+        keeps its source, and a worker that stops renewing (dead, on any host) loses it within one
+        lease. The renewal is the heartbeat other hosts see."""
+        every = self.config.scheduler.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                kept = await self.batched(self._renew_lease, source_id)
+            except Exception as exc:  # the database is away for a moment: try again next time
+                log.warning("%s: could not renew the lease: %s", name, exc)
+                continue
+            if not kept:
+                log.warning("%s: the lease passed to another worker during the check", name)
+                return
+
+    def _renew_lease(self, session: Session, source_id: int) -> bool:
+        t = _SOURCES
+        result = session.connection().execute(
+            update(t)
+            .where(t.c.id == source_id, t.c.lease_owner == self.owner)
+            .values(lease_until=utcnow() + self.config.scheduler.lease)
+        )
+        return bool(result.rowcount)
 
     def _release(self, source_id: int) -> None:
         with self.store.session() as session:
@@ -578,6 +617,7 @@ class Checker:
             return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
         run = _Run(self, source, claimed, started, due_only)
         error: str | None = None
+        renewer = asyncio.create_task(self._keep_lease(name, claimed.id))
         try:
             await make_source(source).check(run)
         except (FetchError, ExtractError) as exc:
@@ -589,9 +629,13 @@ class Checker:
             raise
         except ClaimwatchError as exc:
             error = str(exc)
+        except DBAPIError as exc:  # a full disk, a database locked past the busy timeout: not a bug
+            error = database_problem(exc)
         except Exception as exc:  # a bug must not stop the other sources; it is logged in full
             log.exception("checking %s failed unexpectedly", name)
             error = f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            renewer.cancel()
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
         await asyncio.shield(self.batched(self._finish, run, error, started))
@@ -662,6 +706,7 @@ class _Run:
         self.failed_documents = 0
         self.new_articles = 0
         self.first_error: str | None = None
+        self.notes: list[str] = []
 
     # -- SourceRun -----------------------------------------------------------------------------------
 
@@ -680,6 +725,10 @@ class _Run:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = result.etag, result.last_modified
         return result
+
+    def note(self, message: str) -> None:
+        log.warning("%s: %s", self.source.name, message)
+        self.notes.append(message)
 
     def file_unchanged(self, stamp: str) -> bool:
         self.source_checked = True
@@ -707,6 +756,7 @@ class _Run:
         if stamp is not None:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = stamp, None
+        url = redact_url(url)  # the document's identity, as stored
         if await self.checker.batched(self._same_raw, url, hashlib.sha256(body).hexdigest()):
             self._count("unchanged", 0, None, source_level=True)
             return
@@ -760,6 +810,8 @@ class _Run:
         self.new_articles += await self.checker.db(self._track, entries)
 
     def _track(self, entries: list[FeedEntry]) -> int:
+        from monitor.pipeline import bounded_title
+
         now = utcnow()
         retire_after = self.config.articles.retire_after
         added = 0
@@ -768,16 +820,17 @@ class _Run:
                 session.exec(select(DocumentRow.url).where(DocumentRow.source_id == self.claimed.id)).all()
             )
             for entry in entries:
-                if entry.url in known:
+                url = redact_url(entry.url)  # a protected feed's links: fetched with the source's credentials
+                if url in known:
                     continue
                 if entry.published is not None and now - entry.published >= retire_after:
                     continue  # too old to be worth watching
-                known.add(entry.url)
+                known.add(url)
                 session.add(
                     DocumentRow(
                         source_id=self.claimed.id,
-                        url=entry.url,
-                        title=entry.title,
+                        url=url,
+                        title=bounded_title(entry.title),
                         published_at=entry.published,
                         discovered_at=now,
                         next_check_at=now,
@@ -790,7 +843,15 @@ class _Run:
         due = await self.checker.db(self._due_articles)
         if not due:
             return
-        await asyncio.gather(*(self._check_article(doc_id, url, etag, lm) for doc_id, url, etag, lm in due))
+        # Fair to the other sources: one feed's articles take at most a quarter of the fetch slots, so
+        # a feed with hundreds of due articles does not queue ahead of every other source's request.
+        share = asyncio.Semaphore(max(1, self.config.fetch.concurrency // 4))
+
+        async def one(doc_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
+            async with share:
+                await self._check_article(doc_id, url, etag, last_modified)
+
+        await asyncio.gather(*(one(*row) for row in due))
 
     def _due_articles(self) -> list[tuple[int, str, str | None, str | None]]:
         now = utcnow()
@@ -825,7 +886,10 @@ class _Run:
         checked = utcnow()
         try:
             result = await self.checker.fetcher.fetch(
-                url, etag=etag, last_modified=last_modified, origin=self.source.url or url
+                with_credentials(url, self.source.url),
+                etag=etag,
+                last_modified=last_modified,
+                origin=self.source.url or url,
             )
             if result.not_modified:
                 await self.checker.db(self._article_state, doc_id, checked, None)
@@ -834,13 +898,15 @@ class _Run:
             article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
             await self.checker.prejudge(self.source.name, url, article.text)
             outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
-        except (FetchError, ExtractError) as exc:
-            await self.checker.db(self._article_state, doc_id, checked, str(exc))
+        except (FetchError, ExtractError, DBAPIError) as exc:
+            reason = database_problem(exc) if isinstance(exc, DBAPIError) else str(exc)
+            with contextlib.suppress(DBAPIError):  # the database may still be unable to take it
+                await self.checker.db(self._article_state, doc_id, checked, reason)
             self.documents += 1
-            self._count("failed", 0, str(exc))
+            self._count("failed", 0, reason)
             return
         except Exception as exc:  # a bug or a database hiccup on one article must not sink its siblings
-            log.exception("article %s failed unexpectedly", url)
+            log.exception("article %s failed unexpectedly", redact_url(url))
             error = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 await self.checker.db(self._article_state, doc_id, checked, error)
@@ -920,9 +986,27 @@ class _Run:
                 self.status = FAILED
 
     def document_error_summary(self) -> str | None:
-        if not self.failed_documents or self.status == FAILED:
-            return None
-        return f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+        parts = list(self.notes)
+        if self.failed_documents and self.status != FAILED:
+            parts.append(
+                f"{self.failed_documents} of {self.documents} articles failed; first: {self.first_error}"
+            )
+        return "; ".join(parts) or None
+
+
+def owner_is_dead(owner: str) -> bool:
+    """Whether a lease owner (`worker_id()`: host, pid, random part) is a process of this host that is
+    no longer running. Owners on other hosts cannot be seen from here: their heartbeat is the lease
+    renewal, so their leases run out within `scheduler.lease` of their death."""
+    owner_host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return owner_host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+
+def database_problem(exc: DBAPIError) -> str:
+    """A database error as one line: what the database said, not the statement."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"cannot store: {reason[0] if reason else type(exc).__name__} (nothing of this check was kept)"
 
 
 def _alive(pid: int) -> bool:

@@ -10,6 +10,7 @@ A broken file raises `ConfigError` naming the file, the line and the reason; not
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import timedelta
@@ -107,6 +108,8 @@ class ArticlesConfig(_Section):
     retire_after: PositiveDuration = timedelta(days=14)
     # An extraction keeping less than this share of the previous version's text is a failure, not news.
     min_text_ratio: float = Field(default=0.3, ge=0, le=1)
+    # A feed of 50,000 entries must not become 50,000 tracked articles: the newest this many are kept.
+    max_per_feed: int = Field(default=200, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> ArticlesConfig:
@@ -120,9 +123,10 @@ class SchedulerConfig(_Section):
     jitter: float = Field(default=0.1, ge=0, le=1)  # fraction of each interval
     startup_spread: Duration = timedelta(seconds=30)  # first checks are spread over this window
     # On SIGTERM, checks in flight may finish for this long; a worker's claim on a source it checks
-    # (several workers on one PostgreSQL) lasts `lease`.
+    # (several workers on one PostgreSQL) lasts `lease` and is renewed every third of it while the
+    # check runs, so a worker that died (on any host) loses its claims within one `lease`.
     shutdown_grace: PositiveDuration = timedelta(seconds=10)
-    lease: PositiveDuration = timedelta(minutes=15)
+    lease: PositiveDuration = timedelta(minutes=2)
 
 
 class AlertsConfig(_Section):
@@ -326,6 +330,7 @@ def parse_config(path: Path) -> Config:
         raise ConfigError(path, message + more, line, describe_path(loc) if loc else None) from None
     _check_channels(config, path, text)
     _check_judge(config, path, text)
+    _warn_if_exposed(path, config)
     return config
 
 
@@ -339,6 +344,27 @@ def _check_judge(config: Config, path: Path, text: str) -> None:
         line = locate(text, ("judge", "type"))
         raise ConfigError(
             path, f"unknown judge type {config.judge.type!r} (known: {known})", line, "judge.type"
+        )
+
+
+def _warn_if_exposed(path: Path, config: Config) -> None:
+    """Warn when other users can read a config file that holds credentials (in a URL's user info).
+    Secrets proper live in environment variables; a URL with `user:password@` is the one way a
+    config file can hold one."""
+    from monitor.redact import has_credentials
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not mode & 0o004:
+        return
+    urls = [s.url for s in config.sources] + [
+        str(value) for channel in config.channels.values() for value in channel.options.values()
+    ]
+    if any(has_credentials(url) for url in urls if isinstance(url, str)):
+        logging.getLogger("monitor.config").warning(
+            "%s holds credentials in a URL and other users can read it: chmod 600 %s", path, path
         )
 
 

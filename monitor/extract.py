@@ -286,7 +286,7 @@ def _meta_published(tree: Any) -> datetime | None:
 def _json_ld_date(text: str) -> datetime | None:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep, a hostile page
         return None
     stack: list[Any] = [data]
     while stack:

@@ -15,16 +15,26 @@ def looks_like_html(path: Path, body: bytes) -> bool:
     return path.suffix.lower() in HTML_SUFFIXES or bool(_HTML_HINT.match(body[:2048].lstrip(b"\xef\xbb\xbf")))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an InputError naming the file: missing, a directory, unreadable."""
+# What one document may weigh when read from a file: the fetcher's default `max_bytes`. Reading stops
+# there, so `ingest /dev/zero` (or a FIFO, or a huge log) fails at once instead of filling memory.
+DEFAULT_MAX_BYTES = 5_000_000
+
+
+def read_bytes(path: Path, limit: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, or an InputError naming the file: missing, a directory, unreadable, or more
+    than `limit` bytes (never read past `limit`)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            body = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(body) > limit:
+        raise InputError(f"{path}: larger than {limit} bytes (the limit is [fetch] max_bytes)")
+    return body
 
 
 def read_document(path: Path) -> tuple[str, str | None]:

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from monitor.ledger import Provenance, change_row, insert_changes, observe
 from monitor.model import Change, ChangeSide, Claim, Quantity
+from monitor.redact import redact_url
 from monitor.store import Store
 from monitor.store.tables import ChangeRow, ClaimRow, DocumentRow, SourceRow, VersionRow
 from monitor.timeutil import ensure_utc, utcnow
@@ -61,6 +62,21 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# A page's title is a label, not content: one of 940 KB was stored with every version of its page.
+MAX_TITLE_CHARS = 500
+
+
+def bounded_title(title: str | None) -> str | None:
+    """`title` cut to MAX_TITLE_CHARS (at a word when there is one near the end), marked with "…"."""
+    if title is None or len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[: MAX_TITLE_CHARS - 1]
+    space = cut.rfind(" ")
+    if space > MAX_TITLE_CHARS - 80:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def ensure_source(
     session: Session, name: str, *, type: str | None = None, location: str | None = None
 ) -> SourceRow:
@@ -68,7 +84,7 @@ def ensure_source(
     row = session.exec(select(SourceRow).where(SourceRow.name == name)).first()
     if row is not None:
         return row
-    location = location or name
+    location = redact_url(location or name)
     if type is None:
         type = "page" if location.startswith(("http://", "https://")) else "file"
     row = SourceRow(name=name, type=type, location=location, tags=[])
@@ -228,6 +244,8 @@ def record_version(
     now = utcnow()
     fetched_at = ensure_utc(fetched_at) if fetched_at else now
     published_at = ensure_utc(published_at) if published_at else None
+    url = redact_url(url)  # credentials in a URL are never stored (they stay in the config)
+    title = bounded_title(title)
     if isinstance(source, str):
         source_row = ensure_source(session, source, location=url)
     else:

@@ -24,6 +24,7 @@ from typing import Any
 
 from monitor.errors import GazetteerError, RuleError
 from monitor.model import STANCES, Change, ChangeKind
+from monitor.patterns import PatternError, PatternTimeout, TimedPattern, compile_pattern
 from monitor.timeutil import format_duration, parse_duration
 from monitor.tomlfile import describe_path, load_toml, locate
 
@@ -60,7 +61,7 @@ class Rule:
     kinds: frozenset[str] = frozenset(DEFAULT_KINDS)
     actors: tuple[str, ...] = ()  # as written, for display
     actor_keys: frozenset[str] = frozenset()  # canonical, lower-cased
-    topic: re.Pattern[str] | None = None
+    topic: TimedPattern | None = None
     from_stances: frozenset[str] = frozenset()
     to_stances: frozenset[str] = frozenset()
     sources: tuple[str, ...] = ()  # names or shell-style patterns ("sample-*")
@@ -92,7 +93,12 @@ class Rule:
             return False
         if self.topic is not None:
             haystack = " \n ".join(x for x in (change.topic, change.proposition, change.counts) if x)
-            if not self.topic.search(haystack):
+            try:
+                found = self.topic.search(haystack)
+            except PatternTimeout as exc:
+                log.warning("rule %s (%s): %s; the rule does not match this change", self.id, self.where, exc)
+                return False
+            if not found:
                 return False
         if self.from_stances and (change.before is None or change.before.stance not in self.from_stances):
             return False
@@ -390,8 +396,8 @@ def _parse_rule(
                     "topic", f"'topic' must be a non-empty regular expression string, got {_tname(pattern)}"
                 )
             try:
-                topic = re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
+                topic = compile_pattern(pattern)
+            except PatternError as exc:
                 raise _Problem("topic", f"bad regular expression in 'topic': {exc}") from None
         from_stances = _choices(table, "from", STANCES, "stance")
         to_stances = _choices(table, "to", STANCES, "stance")

@@ -25,6 +25,8 @@ import logging
 import os
 import random
 import signal
+import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -53,6 +55,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Seconds past `shutdown_grace` a stopping daemon may take to drain the store thread and hand back
+# its leases before it exits anyway (see `Daemon._arm_stop_watchdog`).
+STOP_MARGIN = 5.0
+
 
 # ------------------------------------------------------------------------------------ process lock
 
@@ -65,7 +71,10 @@ def lock_path_for(database_url: str) -> Path | None:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         return None
-    return Path(database).expanduser().resolve().with_name(Path(database).name + ".lock")
+    # The lock is named after the file the path resolves to: two paths (a symlink, a relative path)
+    # to one database must meet on one lock.
+    resolved = Path(database).expanduser().resolve()
+    return resolved.with_name(resolved.name + ".lock")
 
 
 class ProcessLock:
@@ -78,7 +87,7 @@ class ProcessLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -200,8 +209,10 @@ class Daemon:
         once: bool = False,
         alerts: bool = True,
         rng: random.Random | None = None,
+        hard_stop: bool = False,
     ):
         self.config = config
+        self.hard_stop = hard_stop  # a stop request ends the process by the grace (run_daemon: yes)
         self.store = store
         self.config_path = config_path
         self.once = once
@@ -228,6 +239,27 @@ class Daemon:
                 self.config.scheduler.shutdown_grace,
             )
             self._stopping.set()
+            stop_dispatch = getattr(self._dispatch, "stop", None)
+            if stop_dispatch is not None:  # a send in flight is abandoned (in doubt), not waited for
+                stop_dispatch()
+            if self.hard_stop:
+                self._arm_stop_watchdog()
+
+    def _arm_stop_watchdog(self) -> None:
+        """The process exits at the latest `shutdown_grace` + STOP_MARGIN after a stop request, even if
+        the event loop or a channel's send is stuck: a thread of its own, outside the event loop.
+        Nothing is lost by it: every stored document was its own transaction, and an alert whose send
+        was cut short is "in doubt" and checked before it is sent again (as after a kill -9)."""
+        limit = self.config.scheduler.shutdown_grace.total_seconds() + STOP_MARGIN
+
+        def expire() -> None:
+            log.error("still running %gs after the stop request: exiting now", limit)
+            logging.shutdown()
+            os._exit(1)
+
+        timer = threading.Timer(limit, expire)
+        timer.daemon = True
+        timer.start()
 
     def request_reload(self) -> None:
         asyncio.get_running_loop().create_task(self.reload())
@@ -256,7 +288,7 @@ class Daemon:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        installed = self._install_signals(loop)
+        uninstall = self._install_signals(loop)
         try:
             freed = await self.checker.db(self.checker.release_stale_leases)
             if freed:
@@ -267,24 +299,54 @@ class Daemon:
             else:
                 await self._run_scheduler()
         finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
+            uninstall()
             await self.checker.aclose()
 
-    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
-        installed: list[int] = []
-        handlers = {
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        """Signal handling that survives a busy event loop; returns what undoes it.
+
+        asyncio's own `add_signal_handler` delivers a signal as one byte through the loop's self-pipe,
+        the same pipe every `call_soon_threadsafe` (each result from the store thread) writes to: when
+        the loop was blocked for a while that pipe filled up, the signal's byte was dropped ("Exception
+        ignored when trying to write to the signal wakeup fd") and SIGTERM was lost. Here the handlers
+        are plain Python signal handlers, which always run (in the main thread, at the next bytecode)
+        and queue the stop with `call_soon_threadsafe`, whose callback is queued even when its wake-up
+        byte cannot be written; the wakeup fd, only there to interrupt the loop's `select`, is a socket
+        of our own that nothing else writes to, so it cannot fill up.
+        """
+        handlers: dict[int, Callable[[], None]] = {
             signal.SIGTERM: lambda: self.stop("SIGTERM"),
             signal.SIGINT: lambda: self.stop("SIGINT"),
             signal.SIGHUP: self.request_reload,
         }
-        for sig, handler in handlers.items():
-            try:
-                loop.add_signal_handler(sig, handler)
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
-                continue
-            installed.append(sig)
-        return installed
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None  # signals reach the main thread only: whoever runs us handles them
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
+        previous_fd = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+
+        def drain() -> None:
+            with contextlib.suppress(OSError):
+                while wake_r.recv(4096):
+                    pass
+
+        loop.add_reader(wake_r.fileno(), drain)
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            loop.call_soon_threadsafe(handlers[signum])
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in handlers}
+
+        def undo() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            signal.set_wakeup_fd(previous_fd)
+            loop.remove_reader(wake_r.fileno())
+            wake_r.close()
+            wake_w.close()
+
+        return undo
 
     async def _run_once(self) -> None:
         task = asyncio.create_task(check_sources(self.config, self.store, checker=self.checker))
@@ -477,7 +539,7 @@ async def run_daemon(
     try:
         store = await asyncio.to_thread(open_store, config.database_url)
         try:
-            daemon = Daemon(config, store, config_path=config_path, once=once, alerts=alerts)
+            daemon = Daemon(config, store, config_path=config_path, once=once, alerts=alerts, hard_stop=True)
             await daemon.run()
             return daemon
         finally:

@@ -91,9 +91,9 @@ def test_slack_server_error_is_transient_and_in_doubt(slack_server: SlackServer)
 def test_slack_bad_token_is_permanent_and_missing_token_is_reported(
     slack_server: SlackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OTHER_TOKEN", "xoxb-wrong")
+    monkeypatch.setenv("CLAIMWATCH_OTHER_TOKEN", "xoxb-wrong")
     with pytest.raises(DeliveryError) as caught:
-        slack(slack_server, token_env="OTHER_TOKEN").send(alert())
+        slack(slack_server, token_env="CLAIMWATCH_OTHER_TOKEN").send(alert())
     assert not caught.value.transient and "invalid_auth" in str(caught.value)
     assert "xoxb-wrong" not in str(caught.value)
     monkeypatch.delenv("SLACK_BOT_TOKEN")
@@ -149,8 +149,8 @@ def test_email_arrives_multipart_with_stable_message_id(smtp_server: SmtpServer)
 
 
 def test_email_login_from_environment(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    channel = email(smtp_server, username_env="CW_SMTP_USER", password_env="CW_SMTP_PASSWORD")
-    with pytest.raises(DeliveryError, match="CW_SMTP_USER is not set"):
+    channel = email(smtp_server, username_env="CLAIMWATCH_SMTP_USER", password_env="CLAIMWATCH_SMTP_PASSWORD")
+    with pytest.raises(DeliveryError, match="CLAIMWATCH_SMTP_USER is not set"):
         channel.send(alert())
 
 
@@ -180,9 +180,9 @@ def test_webhook_posts_json_with_an_idempotency_key(monkeypatch: pytest.MonkeyPa
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setenv("HOOK_TOKEN", "s3cret")
+        monkeypatch.setenv("CLAIMWATCH_HOOK_TOKEN", "s3cret")
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        make_channel("hook", "webhook", {"url": url, "token_env": "HOOK_TOKEN"}).send(alert())
+        make_channel("hook", "webhook", {"url": url, "token_env": "CLAIMWATCH_HOOK_TOKEN"}).send(alert())
         headers, body = _Hook.received[-1]
         assert headers["Idempotency-Key"] == "change:7:strike:desk-slack"
         assert headers["Authorization"] == "Bearer s3cret"
@@ -219,7 +219,7 @@ def test_webhook_posts_json_with_an_idempotency_key(monkeypatch: pytest.MonkeyPa
         ("email", {"to": "a@b.c", "from": "x@y.z", "port": 0}, "port", "greater than 0"),
         (
             "email",
-            {"to": "a@b.c", "from": "x@y.z", "username_env": "U"},
+            {"to": "a@b.c", "from": "x@y.z", "username_env": "CLAIMWATCH_U"},
             None,
             "both username_env and password_env",
         ),
@@ -230,8 +230,8 @@ def test_webhook_posts_json_with_an_idempotency_key(monkeypatch: pytest.MonkeyPa
                 "from": "x@y.z",
                 "host": "smtp.example.org",
                 "security": "none",
-                "username_env": "U",
-                "password_env": "P",
+                "username_env": "CLAIMWATCH_U",
+                "password_env": "CLAIMWATCH_P",
             },
             "username_env",
             'a login with security = "none" would send the SMTP credentials to smtp.example.org',
@@ -249,7 +249,7 @@ def test_option_errors_name_the_key(type_name: str, options: dict, key: str | No
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
 def test_email_login_without_encryption_only_to_localhost(host: str) -> None:
-    login = {"username_env": "U", "password_env": "P", "security": "none"}
+    login = {"username_env": "CLAIMWATCH_U", "password_env": "CLAIMWATCH_P", "security": "none"}
     validate_channel_options("email", {"to": "a@b.c", "from": "x@y.z", "host": host, **login})
     validate_channel_options(  # encrypted: any host
         "email", {"to": "a@b.c", "from": "x@y.z", "host": "smtp.example.org", **login, "security": "tls"}
@@ -267,7 +267,7 @@ def test_config_reports_a_bad_channel_option_with_its_line(tmp_path: Path) -> No
     assert caught.value.line == 4 and "api_url" in str(caught.value)
     path.write_text(
         '[channels.mail]\ntype = "email"\nto = "a@b.c"\nfrom = "x@y.z"\nhost = "smtp.example.org"\n'
-        'security = "none"\nusername_env = "U"\npassword_env = "P"\n',
+        'security = "none"\nusername_env = "CLAIMWATCH_U"\npassword_env = "CLAIMWATCH_P"\n',
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:

@@ -321,7 +321,7 @@ def test_an_expired_lease_is_checked_before_sending_again(
         add_change(s, ruleset, shift())
     clock = Clock()
     dying = Dispatcher(store, channels(slack_server), settings(), clock=clock)
-    [(alert_id, in_doubt)] = dying._claim()
+    [(alert_id, in_doubt, _channel)] = dying._claim()
     assert not in_doubt
     with store.session(write=False) as s:
         from monitor.alerts.dispatch import build_message

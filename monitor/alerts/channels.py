@@ -9,15 +9,22 @@ asks `find_delivered()` before trying again, which closes the double-send window
 
 Secrets (tokens, passwords) are read from environment variables at send time; they are never stored
 in the database, never put in messages, never logged.
+
+Why one module of ~660 lines: every channel type is a small registered class, and they are read
+side by side (options, send, send budget, in-doubt lookups); a new type is one more class here.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import smtplib
+import socket
 import ssl
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -141,13 +148,36 @@ def make_channel(name: str, type_name: str, options: dict[str, Any]) -> Channel:
     return cls.from_options(name, options)
 
 
+# Which environment variables a channel may read a secret from. Whoever can edit the config could
+# otherwise name any of the daemon's variables (a cloud key, a database password) as a webhook's
+# `token_env` and have it sent to a URL of their choosing. The allow-list extension lives in the
+# environment too, set by whoever starts the daemon, not in the config.
+SECRET_PREFIX = "CLAIMWATCH_"
+SECRET_NAMES = frozenset({"SLACK_BOT_TOKEN"})  # the Slack channel's documented default
+SECRET_ALLOW_ENV = "CLAIMWATCH_SECRET_ENV"  # more names, comma-separated
+
+
+def secret_name_allowed(name: str) -> bool:
+    extra = {n.strip() for n in os.environ.get(SECRET_ALLOW_ENV, "").split(",") if n.strip()}
+    return name.startswith(SECRET_PREFIX) or name in SECRET_NAMES or name in extra
+
+
 def _env_name(value: str | None) -> str | None:
     if value is not None and (not value or not value.replace("_", "").isalnum()):
         raise ValueError("must name an environment variable (letters, digits, '_')")
+    if value is not None and not secret_name_allowed(value):
+        raise ValueError(
+            f"{value!r} is not a variable claimwatch may read secrets from: use a name starting with "
+            f"{SECRET_PREFIX} (or SLACK_BOT_TOKEN), or list it in ${SECRET_ALLOW_ENV}"
+        )
     return value
 
 
 def _secret(env: str, what: str) -> str:
+    if not secret_name_allowed(env):  # the environment may have changed since the config was read
+        raise DeliveryError(
+            f"{what}: {env} is not a variable claimwatch may read secrets from", transient=False
+        )
     value = os.environ.get(env)
     if not value:
         # Transient: the variable may be set on the daemon's next start; `alerts retry` requeues.
@@ -509,19 +539,60 @@ class EmailChannel(Channel):
 
     def send_budget(self) -> tuple[float, str] | None:
         opts: EmailOptions = self.options  # type: ignore[assignment]
-        return opts.timeout, f"timeout {opts.timeout:g}s, which smtplib applies to each step"
+        return opts.timeout, f"timeout {opts.timeout:g}s for the whole SMTP exchange"
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: EmailOptions = self.options  # type: ignore[assignment]
         mail = build_email(message, opts)
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP = (
+            smtplib.SMTP_SSL(timeout=opts.timeout, context=context)
+            if opts.security == "tls"
+            else smtplib.SMTP(timeout=opts.timeout)
+        )
+        # smtplib's timeout is per socket operation: a server answering a byte at a time never hits
+        # it. `timeout` bounds the whole exchange: when it runs out the socket is shut down, which
+        # wakes the blocked read with an error.
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            sock = getattr(smtp, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(opts.timeout, cut)
+        timer.daemon = True
+        timer.start()
         try:
-            with self._connect(opts) as smtp:
+            refused = self._exchange(smtp, mail, opts, context)
+        except DeliveryError:
+            if expired.is_set():
+                raise _in_doubt(
+                    DeliveryError(f"email: no complete answer within {opts.timeout:g}s")
+                ) from None
+            raise
+        finally:
+            timer.cancel()
+        if refused:
+            log.warning("email %s: some recipients refused: %s", self.name, sorted(refused))
+        return Receipt(ref=mail["Message-ID"], data={"refused": sorted(refused)} if refused else {})
+
+    def _exchange(
+        self, smtp: smtplib.SMTP, mail: EmailMessage, opts: EmailOptions, context: ssl.SSLContext
+    ) -> dict[str, Any]:
+        try:
+            with smtp:
+                smtp.connect(opts.host, opts.effective_port)
+                if opts.security == "starttls":
+                    smtp.starttls(context=context)
                 if opts.username_env and opts.password_env:
                     smtp.login(
                         _secret(opts.username_env, f"email channel {self.name!r}"),
                         _secret(opts.password_env, f"email channel {self.name!r}"),
                     )
-                refused = smtp.send_message(mail)
+                return dict(smtp.send_message(mail))
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise DeliveryError(
@@ -535,23 +606,6 @@ class EmailChannel(Channel):
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from None
-        if refused:
-            log.warning("email %s: some recipients refused: %s", self.name, sorted(refused))
-        return Receipt(ref=mail["Message-ID"], data={"refused": sorted(refused)} if refused else {})
-
-    @staticmethod
-    def _connect(opts: EmailOptions) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if opts.security == "tls":
-            return smtplib.SMTP_SSL(opts.host, opts.effective_port, timeout=opts.timeout, context=context)
-        smtp = smtplib.SMTP(opts.host, opts.effective_port, timeout=opts.timeout)
-        if opts.security == "starttls":
-            try:
-                smtp.starttls(context=context)
-            except BaseException:
-                smtp.close()
-                raise
-        return smtp
 
 
 # --- webhook -------------------------------------------------------------------------------------
@@ -584,7 +638,7 @@ class WebhookChannel(Channel):
 
     def send_budget(self) -> tuple[float, str] | None:
         opts: WebhookOptions = self.options  # type: ignore[assignment]
-        return opts.timeout, f"timeout {opts.timeout:g}s, which httpx applies to each step"
+        return opts.timeout, f"timeout {opts.timeout:g}s for the whole request"
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: WebhookOptions = self.options  # type: ignore[assignment]
@@ -592,9 +646,11 @@ class WebhookChannel(Channel):
         if opts.token_env:
             headers["Authorization"] = "Bearer " + _secret(opts.token_env, f"webhook channel {self.name!r}")
         try:
-            response = httpx.post(
-                opts.url, json=render.json_payload(message), headers=headers, timeout=opts.timeout
-            )
+            # `timeout` bounds the whole request: httpx's own timeouts are per socket operation, and a
+            # receiver answering one byte at a time would hold the send for ever.
+            response = asyncio.run(_post_json(opts.url, render.json_payload(message), headers, opts.timeout))
+        except TimeoutError:
+            raise _in_doubt(DeliveryError(f"webhook: no complete answer within {opts.timeout:g}s")) from None
         except httpx.HTTPError as exc:
             raise _in_doubt(DeliveryError(f"webhook: {type(exc).__name__}: {exc}")) from None
         if response.status_code == 429:
@@ -604,3 +660,8 @@ class WebhookChannel(Channel):
         if response.status_code >= 400:
             raise DeliveryError(f"webhook: refused with {response.status_code}", transient=False)
         return Receipt(ref=None, data={"status": response.status_code})
+
+
+async def _post_json(url: str, payload: Any, headers: dict[str, str], timeout: float) -> httpx.Response:
+    async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=timeout) as client:
+        return await client.post(url, json=payload, headers=headers)

@@ -19,6 +19,10 @@ A claimed alert whose lease ran out (its dispatcher was killed mid-send), or who
 have reached the far end, is "in doubt": before sending it again the dispatcher asks the channel
 whether it already arrived (Slack: the alert key in the message metadata, found via
 conversations.history). See docs/decisions.md for what remains.
+
+Why one module of ~770 lines: claiming, corroboration, digests, sending and settling all change the
+same alert rows under the same lease rules; split apart, the exactly-once argument would have to be
+read across files. The mechanics of one send (its thread and deadline) live in `sending.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +58,7 @@ from monitor.alerts.outbox import (
     digest_key,
     digest_window,
 )
+from monitor.alerts.sending import STOP_POLL, InFlight, in_doubt_error, in_thread, send_deadline
 from monitor.config import AlertsConfig, ChannelConfig, Config
 from monitor.errors import DeliveryError
 from monitor.model import Change, ChangeSide
@@ -122,6 +129,7 @@ class Dispatcher:
         self._channel_configs = channels
         self._channels: dict[str, Channel] = {}
         self._lock = threading.Lock()  # one round at a time per dispatcher
+        self._stop = threading.Event()
 
     @classmethod
     def from_config(cls, config: Config, store: Any, **kwargs: Any) -> Dispatcher:
@@ -158,11 +166,87 @@ class Dispatcher:
     def run_once(self) -> DeliveryReport:
         with self._lock:
             report = DeliveryReport()
+            if self._stop.is_set():
+                return report
             self._recheck_corroboration(report)
             self._close_digests(report)
-            for alert_id, in_doubt in self._claim():
-                self._deliver(alert_id, in_doubt, report)
+            self._deliver_all(self._claim(), report)
             return report
+
+    def stop(self) -> None:
+        """Stop soon (thread-safe): no new send starts; a send in flight is abandoned as "in doubt"
+        (checked with the channel before it is sent again), so a stop never waits on a channel."""
+        self._stop.set()
+
+    # --- delivering: channels side by side, each send with a total deadline ------------------------
+
+    def _deliver_all(self, claimed: list[tuple[int, bool, str]], report: DeliveryReport) -> None:
+        """Send the claimed alerts, one channel's alerts in order, the channels side by side.
+
+        Each send runs in a thread of its own and gets a total deadline (`send_deadline`): a channel
+        that answers slowly, a byte at a time, holds up neither the other channels nor a shutdown.
+        A send past its deadline is abandoned as "in doubt" (it may still arrive; the next attempt
+        asks the channel first, and webhooks and emails repeat with the same key) and that channel
+        gets nothing more this round. Every database access stays on this thread."""
+        queues: dict[str, list[tuple[int, bool]]] = {}
+        for alert_id, in_doubt, channel in claimed:
+            queues.setdefault(channel, []).append((alert_id, in_doubt))
+        flying: dict[Future[Any], InFlight] = {}
+
+        def start_next(channel: str) -> None:
+            queue = queues.get(channel)
+            while queue and not self._stop.is_set():
+                alert_id, in_doubt = queue.pop(0)
+                flight = self._prepare(alert_id, in_doubt, report)
+                if flight is not None:
+                    flying[in_thread(flight.attempt, f"claimwatch-send-{channel}")] = flight
+                    return
+
+        for channel in list(queues):
+            start_next(channel)
+        while flying:
+            now = time.monotonic()
+            wait_for = min(f.deadline for f in flying.values()) - now
+            done, _ = futures_wait(list(flying), timeout=max(0.0, min(wait_for, STOP_POLL)))
+            for future in done:
+                flight = flying.pop(future)
+                self._settle(flight, future, report)
+                start_next(flight.row.channel)
+            now = time.monotonic()
+            for future, flight in list(flying.items()):
+                if self._stop.is_set() or now >= flight.deadline:
+                    flying.pop(future)
+                    why = (
+                        "stopping: the send was abandoned"
+                        if self._stop.is_set()
+                        else f"no answer within {flight.limit:g}s (the send's total deadline)"
+                    )
+                    log.warning("alert %s on %s: %s", flight.row.key, flight.row.channel, why)
+                    error = in_doubt_error(f"{flight.row.channel}: {why}")
+                    self._failed(flight.row.id, error, report, was_in_doubt=True)  # type: ignore[arg-type]
+                    # Its thread is still busy: the channel's other alerts wait for the next round.
+                    self._unclaim(queues.pop(flight.row.channel, []))
+        # Stopping: what was claimed and not started goes back, untouched, for the next dispatcher.
+        self._unclaim([entry for queue in queues.values() for entry in queue])
+
+    def _unclaim(self, entries: list[tuple[int, bool]]) -> None:
+        """Give back alerts claimed this round but never attempted: no attempt is counted. An alert
+        that was in doubt (taken over from a dispatcher that died) keeps its lease until it runs out,
+        so that whoever takes it next still knows to look for an earlier delivery."""
+        alert_ids = [alert_id for alert_id, in_doubt in entries if not in_doubt]
+        if not alert_ids:
+            return
+        with self.store.session() as session:
+            session.exec(
+                update(AlertRow)
+                .where(
+                    AlertRow.id.in_(alert_ids),  # type: ignore[union-attr]
+                    AlertRow.status == PENDING,
+                    AlertRow.lease_owner == self.owner,
+                )
+                .values(lease_owner=None, lease_until=None, attempts=AlertRow.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     # --- corroboration and digests ---------------------------------------------------------------
 
@@ -269,13 +353,14 @@ class Dispatcher:
 
     # --- claiming ---------------------------------------------------------------------------------
 
-    def _claim(self) -> list[tuple[int, bool]]:
-        """Lease due pending alerts. Returns (id, in_doubt) for each alert this dispatcher now owns."""
+    def _claim(self) -> list[tuple[int, bool, str]]:
+        """Lease due pending alerts. Returns (id, in_doubt, channel) for each alert this dispatcher now
+        owns."""
         now = self.clock()
-        claimed: list[tuple[int, bool]] = []
+        claimed: list[tuple[int, bool, str]] = []
         with self.store.session() as session:
             candidates = session.exec(
-                select(AlertRow.id, AlertRow.lease_owner, AlertRow.response)
+                select(AlertRow.id, AlertRow.lease_owner, AlertRow.response, AlertRow.channel)
                 .where(
                     AlertRow.status == PENDING,
                     or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),  # type: ignore[union-attr]
@@ -284,7 +369,7 @@ class Dispatcher:
                 .order_by(AlertRow.next_attempt_at, AlertRow.id)
                 .limit(self.batch)
             ).all()
-            for alert_id, old_owner, response in candidates:
+            for alert_id, old_owner, response, channel in candidates:
                 owner_clause = (
                     AlertRow.lease_owner.is_(None) if old_owner is None else AlertRow.lease_owner == old_owner  # type: ignore[union-attr]
                 )
@@ -304,7 +389,7 @@ class Dispatcher:
                 if result.rowcount == 1:
                     # A lease left behind means its dispatcher died mid-attempt: outcome unknown.
                     in_doubt = old_owner is not None or bool((response or {}).get("in_doubt"))
-                    claimed.append((alert_id, in_doubt))
+                    claimed.append((alert_id, in_doubt, channel))
         return claimed
 
     # --- sending ----------------------------------------------------------------------------------
@@ -328,13 +413,15 @@ class Dispatcher:
             self._channels[name] = channel
         return channel
 
-    def _deliver(self, alert_id: int, in_doubt: bool, report: DeliveryReport) -> None:
+    def _prepare(self, alert_id: int, in_doubt: bool, report: DeliveryReport) -> InFlight | None:
+        """Everything before the send that touches the database: the message, the thread, the lease
+        renewed. None when there is nothing to send (the alert failed, or is no longer ours)."""
         key = f"#{alert_id}"
         try:
             with self.store.session(write=False) as session:
                 row = session.get(AlertRow, alert_id)
                 if row is None:
-                    return
+                    return None
                 key = row.key
                 message, members = build_message(session, row)
                 thread_ref = None
@@ -349,11 +436,11 @@ class Dispatcher:
             channel = self._channel(row.channel)
         except DeliveryError as exc:
             self._failed(alert_id, exc, report, was_in_doubt=False)
-            return
+            return None
         except OperationalError as exc:  # the database went away for a moment: try again later
             log.warning("alert %s: database error while preparing it: %s", key, exc)
             self._failed(alert_id, DeliveryError(f"database: {exc}"[:500]), report, was_in_doubt=in_doubt)
-            return
+            return None
         except Exception as exc:  # a malformed stored change, a bug: this alert is dead, the rest go on
             log.exception("alert %s: cannot build its message", key)
             self._failed(
@@ -362,40 +449,52 @@ class Dispatcher:
                 report,
                 was_in_doubt=in_doubt,
             )
-            return
-        receipt = None
-        checked = False
+            return None
+        if not self._renew(alert_id):
+            log.warning(
+                "alert %s: its lease ran out before its turn and it may belong to another "
+                "dispatcher now; not sending it",
+                row.key,
+            )
+            return None
+        limit = send_deadline(channel, in_doubt)
+        since = ensure_utc(row.created_at) - timedelta(minutes=1)
+        return InFlight(
+            row,
+            message,
+            members,
+            thread_ref,
+            hints,
+            channel,
+            in_doubt,
+            since,
+            limit,
+            time.monotonic() + limit,
+        )
+
+    def _settle(self, flight: InFlight, future: Future[Any], report: DeliveryReport) -> None:
+        """After a finished send: mark it sent, or schedule its retry (on the round's thread)."""
+        row = flight.row
         try:
-            if in_doubt:
-                since = ensure_utc(row.created_at) - timedelta(minutes=1)
-                receipt = channel.find_delivered(message, since, hints)
-                checked = True
-                if receipt is not None:
-                    log.warning("alert %s was already delivered (found it); not sending it again", row.key)
-                    report.recovered += 1
-            if receipt is None:
-                if not self._renew(alert_id):
-                    log.warning(
-                        "alert %s: its lease ran out before its turn and it may belong to another "
-                        "dispatcher now; not sending it",
-                        row.key,
-                    )
-                    return
-                receipt = channel.send(message, thread_ref if channel.threads else None)
-                report.sent += 1
+            receipt, recovered = future.result(timeout=0)
         except DeliveryError as exc:
-            self._failed(alert_id, exc, report, was_in_doubt=in_doubt and not checked)
+            self._failed(row.id, exc, report, was_in_doubt=flight.in_doubt and not flight.checked)  # type: ignore[arg-type]
             return
         except Exception as exc:  # a bug or an unexpected library error: retry, but say what it was
-            log.exception("alert %s: unexpected error from channel %s", row.key, row.channel)
+            log.error("alert %s: unexpected error from channel %s: %r", row.key, row.channel, exc)
             self._failed(
-                alert_id,
+                row.id,  # type: ignore[arg-type]
                 DeliveryError(f"{type(exc).__name__}: {exc}"),
                 report,
-                was_in_doubt=in_doubt and not checked,
+                was_in_doubt=flight.in_doubt and not flight.checked,
             )
             return
-        self._mark_sent(row, members, receipt, channel, thread_ref)
+        if recovered:
+            log.warning("alert %s was already delivered (found it); not sending it again", row.key)
+            report.recovered += 1
+        else:
+            report.sent += 1
+        self._mark_sent(row, flight.members, receipt, flight.channel, flight.thread_ref)
 
     def _mark_sent(
         self, row: AlertRow, members: list[int], receipt: Any, channel: Channel, thread_ref: str | None
@@ -652,13 +751,16 @@ def _next_pending(store: Any) -> datetime | None:
     return ensure_utc(found) if found is not None else None
 
 
-def make_dispatch_job(config: Config, store: Any) -> Callable[[], DeliveryReport]:
-    """What the daemon runs every `alerts.dispatch_every`: one round; errors are logged, not raised."""
-    dispatcher = Dispatcher.from_config(config, store)
+class DispatchJob:
+    """What the daemon runs every `alerts.dispatch_every`: one round; errors are logged, not raised.
+    `stop()` (from any thread) ends the round in progress without waiting on a channel."""
 
-    def job() -> DeliveryReport:
+    def __init__(self, dispatcher: Dispatcher):
+        self.dispatcher = dispatcher
+
+    def __call__(self) -> DeliveryReport:
         try:
-            report = dispatcher.run_once()
+            report = self.dispatcher.run_once()
         except Exception:
             log.exception("alert dispatch round failed; trying again next round")
             return DeliveryReport()
@@ -666,4 +768,9 @@ def make_dispatch_job(config: Config, store: Any) -> Callable[[], DeliveryReport
             log.info(report.summary())
         return report
 
-    return job
+    def stop(self) -> None:
+        self.dispatcher.stop()
+
+
+def make_dispatch_job(config: Config, store: Any) -> DispatchJob:
+    return DispatchJob(Dispatcher.from_config(config, store))

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from monitor.model import Change, ChangeKind, ChangeSide
+from monitor.redact import redact_url
 
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_SECTION = 3000
@@ -94,7 +95,7 @@ def safe_url(url: str | None) -> str | None:
     """Only http(s) URLs, with the characters that could end or split a Slack link percent-encoded."""
     if not url:
         return None
-    url = one_line(url)
+    url = redact_url(one_line(url))  # stored URLs carry no credentials; a stray one is not sent either
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
@@ -345,7 +346,7 @@ def _plain_item(item: AlertItem) -> list[str]:
         lines.append("")
         lines.append(f"{title}{stance}: {side_label(side)}".rstrip(": "))
         if side.url:
-            lines.append(f"  {one_line(side.url)}")
+            lines.append(f"  {redact_url(one_line(side.url))}")
         lines.append(f'  "{one_line(side.text)}"')
     if change.word_diff:
         diff = "".join(
@@ -456,8 +457,17 @@ def json_payload(message: AlertMessage) -> dict[str, Any]:
                 "source": item.source,
                 "rule": item.rule_id,
                 "judged_by": judged_by(item.change),
-                **item.change.to_dict(),
+                **_redacted(item.change.to_dict()),
             }
             for item in message.items
         ],
     }
+
+
+def _redacted(change: dict[str, Any]) -> dict[str, Any]:
+    """A change's JSON with no credentials in its URLs (rows stored before redaction may hold some)."""
+    for key in ("before", "after"):
+        side = change.get(key)
+        if isinstance(side, dict) and side.get("url"):
+            change[key] = {**side, "url": redact_url(side["url"])}
+    return change

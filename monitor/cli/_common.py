@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError
@@ -64,6 +65,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ClaimwatchError as exc:
             err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except DBAPIError as exc:  # the database is locked past the busy timeout, full, unreachable
+            reason = (str(exc.orig or exc).strip().splitlines() or [type(exc).__name__])[0]
+            err_console.print(f"claimwatch: error: database: {reason}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
 
     return wrapper
 

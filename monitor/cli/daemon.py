@@ -22,6 +22,7 @@ from monitor.cli._common import (
     handle_errors,
     startup,
 )
+from monitor.redact import redact_url
 from monitor.timeutil import ensure_utc, utcnow
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details too.")]
@@ -178,7 +179,8 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
     rows: list[dict[str, Any]] = []
     for source in settings.sources:
         row = stored.pop(source.name, None)
-        rows.append(_source_record(source.name, source.type, source.location, source.enabled, row, json_out))
+        location = redact_url(source.location)  # credentials in a URL are never shown
+        rows.append(_source_record(source.name, source.type, location, source.enabled, row, json_out))
     for name, row in sorted(stored.items()):  # checked once, no longer configured: history is kept
         rows.append(_source_record(name, row.type, row.location, False, row, json_out, removed=True))
     emit(rows, fmt, SOURCE_COLUMNS, json_key="sources", title="sources", empty="no sources configured")

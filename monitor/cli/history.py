@@ -29,6 +29,7 @@ from monitor.cli._common import (
 from monitor.config import Config
 from monitor.errors import ExtractError, FetchError, InputError
 from monitor.model import KIND_ORDER, ChangeKind
+from monitor.redact import redact_url
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
@@ -98,15 +99,16 @@ def _fetch(url: str, config: Config) -> _Input:
     try:
         return asyncio.run(get())
     except FetchError as exc:
-        message = str(exc) if url in str(exc) else f"{url}: {exc}"
+        shown = redact_url(url)  # the URL's credentials are never printed
+        message = str(exc).replace(url, shown) if url in str(exc) else f"{shown}: {exc}"
         raise FetchError(message, transient=exc.transient, status=exc.status) from None
 
 
-def _read(value: str) -> _Input:
+def _read(value: str, limit: int) -> _Input:
     from monitor.inputs import read_bytes
 
     path = Path(value)
-    body = read_bytes(path)
+    body = read_bytes(path, limit)
     resolved = path.resolve()
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 
@@ -171,7 +173,10 @@ def ingest(
     settings = get_config(config)
     published_at = _moment(published, "--published")
     # Read and fetch everything first: a missing file or a dead URL stops the command before it stores.
-    items = [_fetch(value, settings) if _is_url(value) else _read(value) for value in inputs]
+    items = [
+        _fetch(value, settings) if _is_url(value) else _read(value, settings.fetch.max_bytes)
+        for value in inputs
+    ]
     articles = []
     for value, item in zip(inputs, items, strict=True):
         try:
@@ -215,7 +220,7 @@ def ingest(
             kinds = Counter(change.kind for change in outcome.changes)
             rows.append(
                 {
-                    "input": value,
+                    "input": redact_url(value),
                     "source": name,
                     "status": outcome.status,
                     "version_id": outcome.version_id,

@@ -12,6 +12,8 @@ What it does and does not do:
 - HTTP/1.1 only (the fetcher never asked for HTTP/2); http and https (TLS context built on first use,
   the HTTP library's own default: certifi); no proxies (the fetcher sets `trust_env=False`).
 - Timeouts from the request's `timeout` extension: connect, read (per socket read) and write.
+- Addresses (the `ALLOW_PRIVATE` extension): the host is resolved here and only the addresses the
+  request's policy allows are connected to, so a refused address never sees a TCP or TLS handshake.
 - Idle connections are reused newest first, dropped after `keepalive_expiry` seconds or when the
   server has closed them; at most `max_keepalive` idle connections are kept in all.
 - A request on a reused connection that the server closed before answering (a keep-alive race) is
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -41,8 +44,15 @@ _READ_SIZE = 64 * 1024
 _MAX_HEAD = 64 * 1024  # h11's limit on the size of a response head
 _Key = tuple[bytes, bytes, int]  # (scheme, host, port)
 
-# A request's `extensions` key: False when it may not reach a private address (see `AddressRefused`).
+# A request's `extensions` key saying which non-public addresses it may reach (see `AddressPolicy`).
 ALLOW_PRIVATE = "claimwatch.allow_private"
+# True: any address. False: public addresses only. A host name (lower case): public addresses, and
+# non-public ones for a connection to that very host when every address DNS gives for it is non-public
+# (the source's own host is on the local network). Absent: any address (the transport used alone).
+AddressPolicy = bool | str
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: IPv4 in the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local-use, never public
 
 
 class AddressRefused(http.ConnectError):
@@ -50,16 +60,57 @@ class AddressRefused(http.ConnectError):
     not reach one: a public page or feed redirecting (or linking) into the local network."""
 
 
-@lru_cache(maxsize=4096)  # asked for every request and connection; a pass meets few addresses
+@lru_cache(maxsize=4096)  # asked for every connection; a pass meets few addresses
 def is_public(address: str) -> bool:
-    """Whether `address` (an IP literal) is a public internet address."""
+    """Whether `address` (an IP literal) is a public internet address. IPv6 forms that carry an IPv4
+    address (mapped, compatible, NAT64, 6to4, Teredo) are judged by that IPv4 address."""
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address
+    if int(ip) >> 32 == 0 and int(ip) > 1:  # deprecated IPv4-compatible ::a.b.c.d
+        return ipaddress.IPv4Address(int(ip))
+    return None
+
+
+def usable_addresses(host: str, addresses: list[str], policy: AddressPolicy) -> list[str]:
+    """Of the addresses DNS gave for `host`, the ones a connection under `policy` may use, in order.
+    Raises `AddressRefused` when none may be used: nothing has been connected to yet."""
+    if policy is True:
+        return addresses
+    if not addresses:
+        return []
+    internal_origin = isinstance(policy, str) and host == policy and not any(map(is_public, addresses))
+    if internal_origin:
+        return addresses
+    allowed = [address for address in addresses if is_public(address)]
+    if not allowed:
+        raise AddressRefused(f"{host} is at the non-public address {addresses[0]}")
+    return allowed
+
+
+def _peer_allowed(host: str, peer: str, policy: AddressPolicy) -> bool:
+    """May a pooled connection to `host` at `peer` serve a request under `policy`? A non-public peer
+    means the host was wholly non-public when the connection was made (see `usable_addresses`)."""
+    return policy is True or is_public(peer) or (isinstance(policy, str) and host == policy)
 
 
 class _Connection:
@@ -139,24 +190,38 @@ class Http11Transport(http.AsyncBaseTransport):
         self._idle.setdefault(conn.key, []).append(conn)
         self._idle_count += 1
 
-    async def _connect(self, key: _Key, request: Any, timeouts: dict[str, Any]) -> _Connection:
+    async def _connect(
+        self, key: _Key, request: Any, timeouts: dict[str, Any], policy: AddressPolicy
+    ) -> _Connection:
+        """Resolve, keep the addresses `policy` allows, then connect to the first that answers: the
+        decision is made on the very address connected to, before any TCP (or TLS) is opened."""
         scheme, host, port = key
         secure = scheme == b"https"
         name = host.decode("ascii")
         try:
             async with asyncio.timeout(timeouts.get("connect")):
-                reader, writer = await asyncio.open_connection(
-                    name,
-                    port,
-                    ssl=self._ssl_context() if secure else None,
-                    server_hostname=name if secure else None,
-                    limit=_READ_SIZE,
-                )
+                addresses = await _resolve(name, port)
+                last: BaseException | None = None
+                for address in usable_addresses(name.lower(), addresses, policy):
+                    try:
+                        reader, writer = await asyncio.open_connection(
+                            address,
+                            port,
+                            ssl=self._ssl_context() if secure else None,
+                            server_hostname=name if secure else None,
+                            limit=_READ_SIZE,
+                        )
+                        return _Connection(key, reader, writer)
+                    except (OSError, ssl.SSLError) as exc:
+                        last = exc
+                raise last or OSError(f"{name} has no address")
+        except AddressRefused as exc:
+            exc.request = request
+            raise
         except TimeoutError:
             raise http.ConnectTimeout("timed out while connecting", request=request) from None
         except (OSError, ssl.SSLError) as exc:
             raise http.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-        return _Connection(key, reader, writer)
 
     # -- one request ------------------------------------------------------------------------------------
 
@@ -168,32 +233,27 @@ class Http11Transport(http.AsyncBaseTransport):
         if scheme not in (b"http", b"https"):
             raise http.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}", request=request)
         port = url.port or (443 if scheme == b"https" else 80)
+        if not 0 < port < 65536:  # a redirect may say anything; connect() would raise OverflowError
+            raise http.UnsupportedProtocol(f"invalid port {port} in {url.host}:{port}", request=request)
         key: _Key = (scheme, url.raw_host, port)
         timeouts = request.extensions.get("timeout") or {}
         headers = request.headers
         framed = "content-length" in headers or "transfer-encoding" in headers
         body = [part async for part in request.stream] if framed else None
-        # checked on the connection itself, new or reused: the address DNS gave for this very connection
-        private_ok = request.extensions.get(ALLOW_PRIVATE, True)
+        # New connections are made only to addresses the policy allows; a pooled one is checked again
+        # (it may have been made for a request of another source).
+        policy: AddressPolicy = request.extensions.get(ALLOW_PRIVATE, True)
         conn = self._take_idle(key)
+        if conn is not None and not _peer_allowed(url.host.lower(), conn.peer, policy):
+            self._put_idle(conn)  # the connection is fine for requests that may reach it
+            raise AddressRefused(f"{url.host} is at the non-public address {conn.peer}", request=request)
         if conn is None:
-            conn = await self._connect(key, request, timeouts)
-        if not private_ok:
-            self._check_public(conn, request)
+            conn = await self._connect(key, request, timeouts, policy)
         try:
             return await self._exchange(conn, request, timeouts, body)
         except _Retry:
-            conn = await self._connect(key, request, timeouts)
-            if not private_ok:
-                self._check_public(conn, request)
+            conn = await self._connect(key, request, timeouts, policy)
             return await self._exchange(conn, request, timeouts, body)
-
-    def _check_public(self, conn: _Connection, request: Any) -> None:
-        if is_public(conn.peer):
-            return
-        self._put_idle(conn)  # the connection is fine for requests that may reach it
-        host = request.url.host
-        raise AddressRefused(f"{host} is at the non-public address {conn.peer}", request=request)
 
     async def _exchange(
         self, conn: _Connection, request: Any, timeouts: dict[str, Any], body: list[bytes] | None
@@ -241,6 +301,19 @@ class Http11Transport(http.AsyncBaseTransport):
                 conn.close()
         self._idle.clear()
         self._idle_count = 0
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    """The addresses of `host` (itself when it is an address), in the resolver's order, no repeats."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: dict[str, None] = {}
+    for info in infos:
+        seen.setdefault(str(info[4][0]), None)
+    return list(seen)
 
 
 async def _next_event(

@@ -1,16 +1,18 @@
 """The async fetcher: one shared HTTP client, polite to each host, strict about limits.
 
-- One `AsyncClient` (HTTP/1.1 keep-alive; gzip and deflate bodies decoded, brotli/zstd when the
-  optional decoders are installed) shared by every request of a pass.
+- One `AsyncClient` (HTTP/1.1 keep-alive) shared by every request of a pass; gzip and deflate bodies
+  are decoded here in small steps with the size cap applied to the decoded bytes (`_decode.py`), so
+  a decompression bomb stops at `max_bytes` instead of filling memory.
 - Conditional GET: pass the stored `etag` / `last_modified`; a 304 gives `not_modified=True`.
 - Politeness: at most `concurrency` requests in flight overall, `per_host_concurrency` per host, and
   `per_host_delay` between the starts of two requests to one host.
 - Limits: connect and read timeouts plus an overall deadline per attempt, `max_redirects`, a body cap
   enforced while streaming (the download stops as soon as it is exceeded), an allowed content-type list.
 - Addresses (`private_addresses`): by default a request may reach a loopback, private or link-local
-  address only when the source's own URL (`origin`) is at one. A public page or feed cannot redirect
-  or link the fetcher into the local network (cloud metadata endpoints, admin pages); the check is
-  made on the address each connection actually reached, so DNS tricks do not get around it.
+  address only on a connection to the source's own host (`origin`), and only when every address DNS
+  gives for that host is non-public. A public page or feed cannot redirect or link the fetcher into
+  the local network (cloud metadata endpoints, admin pages), nor can a host that publishes one extra
+  private record. The transport decides per connection, on the address it is about to connect to.
 - Transient failures (connect errors, timeouts, dropped connections, 408/425/429/5xx) are retried
   `retries` times with exponential backoff and jitter; a server's Retry-After is honoured up to
   `retry_after_max`. Everything else fails at once with a `FetchError` saying why.
@@ -20,10 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
 import random
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,15 +34,22 @@ from urllib.parse import urlsplit
 
 from monitor.config import FetchConfig
 from monitor.errors import FetchError
+from monitor.redact import redact_url
+from monitor.sources._decode import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BoundedDecoder,
+    DecodeFailed,
+    UnsupportedEncoding,
+)
 from monitor.sources._http import http
-from monitor.sources._transport import ALLOW_PRIVATE, AddressRefused, Http11Transport, is_public
+from monitor.sources._transport import ALLOW_PRIVATE, AddressPolicy, AddressRefused, Http11Transport
 
 __all__ = ["FetchResult", "Fetcher", "host_of"]
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_ORIGIN_TTL = 300.0  # seconds a source host's address class is remembered
 _ACCEPT = (
     "text/html,application/xhtml+xml;q=0.9,application/rss+xml;q=0.9,application/atom+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/plain;q=0.7,*/*;q=0.1"
@@ -71,13 +78,9 @@ def host_of(url: str) -> str:
 
 
 @lru_cache(maxsize=16384)
-def _origin_host(origin: str) -> tuple[str, bool | None]:
-    """The host of a source's URL and, when it is an address literal, whether it is non-public."""
-    host = (urlsplit(origin).hostname or "").lower()
-    try:
-        return host, not is_public(str(ipaddress.ip_address(host)))
-    except ValueError:
-        return host, None  # a name, not an address literal: resolved (and cached) per request
+def _origin_host(origin: str) -> str:
+    """The host of a source's URL, as the transport compares it (lower case, no brackets)."""
+    return (urlsplit(origin).hostname or "").lower()
 
 
 class _HostGate:
@@ -119,13 +122,12 @@ class Fetcher:
             timeout=http.Timeout(read, connect=connect, pool=None),
             follow_redirects=True,
             max_redirects=config.max_redirects,
-            headers={"User-Agent": config.user_agent, "Accept": _ACCEPT},
+            headers={"User-Agent": config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,
             transport=transport,
         )
         self._global = asyncio.Semaphore(config.concurrency)
         self._hosts: dict[str, _HostGate] = {}
-        self._origins: dict[str, tuple[float, bool]] = {}  # host -> (when resolved, at a non-public address)
         self._types = tuple(t.lower() for t in config.content_types)
 
     async def __aenter__(self) -> Fetcher:
@@ -161,7 +163,7 @@ class Fetcher:
         `origin` is the configured URL that led here (a feed for its articles); it decides whether the
         request may reach a non-public address (`private_addresses`). Default: `url` itself.
         """
-        extensions = {ALLOW_PRIVATE: await self._private_ok(origin or url)}
+        extensions = {ALLOW_PRIVATE: self._address_policy(origin or url)}
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -185,6 +187,8 @@ class Fetcher:
                 error = exc
             except http.HTTPError as exc:
                 error = _translate(exc, self.config)
+            except http.InvalidURL as exc:  # not an HTTPError: a Location such as "javascript:..."
+                error = _bad_url(url, exc)
             if not error.transient or attempt == attempts:
                 if attempt > 1:
                     error = FetchError(
@@ -192,7 +196,7 @@ class Fetcher:
                     )
                 raise error
             delay = self._backoff(attempt, getattr(error, "retry_after", None))
-            log.debug("retrying %s in %.2fs after: %s", url, delay, error)
+            log.debug("retrying %s in %.2fs after: %s", redact_url(url), delay, error)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -203,27 +207,12 @@ class Fetcher:
             delay = max(delay, min(retry_after, self.config.retry_after_max.total_seconds()))
         return delay
 
-    async def _private_ok(self, origin: str) -> bool:
-        """Whether requests made for `origin` may reach non-public addresses."""
+    def _address_policy(self, origin: str) -> AddressPolicy:
+        """Which non-public addresses requests made for `origin` may reach (see `_transport`)."""
         policy = self.config.private_addresses
         if policy != "source":
             return policy == "allow"
-        host, literal_private = _origin_host(origin)
-        if literal_private is not None:
-            return literal_private
-        now = time.monotonic()
-        known = self._origins.get(host)
-        if known is not None and now - known[0] < _ORIGIN_TTL:
-            return known[1]
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return False  # unresolvable: the request fails to connect anyway, and never to a private place
-        private = any(not is_public(str(info[4][0])) for info in infos)
-        if len(self._origins) > 4096:
-            self._origins.clear()
-        self._origins[host] = (now, private)
-        return private
+        return _origin_host(origin)
 
     async def _once(
         self, url: str, headers: dict[str, str], allowed: tuple[str, ...], extensions: dict[str, Any]
@@ -247,16 +236,20 @@ class Fetcher:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise FetchError(f"body exceeds {limit} bytes (Content-Length {declared})", status=status)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"body exceeds {limit} bytes", status=status)
-                chunks.append(chunk)
-            return FetchResult(
-                url, final_url, status, b"".join(chunks), content_type, etag, modified, False, 0.0
-            )
+            # Raw bytes, decoded here in small bounded steps (see _decode.py): the library's decoder
+            # inflates a whole chunk through every layer before a cap could be checked.
+            try:
+                decoder = BoundedDecoder(
+                    response.headers.get_list("Content-Encoding", split_commas=True), limit
+                )
+                async for chunk in response.aiter_raw():
+                    decoder.feed(chunk)
+                body = decoder.finish()
+            except BodyTooLarge as exc:
+                raise FetchError(str(exc), status=status) from None
+            except (DecodeFailed, UnsupportedEncoding) as exc:
+                raise FetchError(f"cannot decode the compressed body: {exc}", status=status) from None
+            return FetchResult(url, final_url, status, body, content_type, etag, modified, False, 0.0)
 
 
 def _with(result: FetchResult, *, elapsed: float, attempts: int) -> FetchResult:
@@ -301,6 +294,15 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _bad_url(url: str, exc: Exception) -> FetchError:
+    """An unusable URL: the one asked for, or (when that one is fine) where a redirect pointed."""
+    try:
+        http.URL(url)
+    except (http.InvalidURL, TypeError, ValueError):
+        return FetchError(f"bad URL: {exc}")
+    return FetchError(f"redirected to an unusable URL ({exc})")
 
 
 def _translate(exc: Exception, config: FetchConfig) -> FetchError:

@@ -38,6 +38,7 @@ __all__ = [
     "SourceRun",
     "SourceType",
     "make_source",
+    "newest",
     "parse_feed",
     "register",
 ]
@@ -94,6 +95,10 @@ class SourceRun(Protocol):
 
     def feed_due(self) -> bool:
         """True when the feed document itself is due (articles may be due more often)."""
+        ...
+
+    def note(self, message: str) -> None:
+        """Something the user should hear about that is not a failure (shown with the source's result)."""
         ...
 
     async def track_articles(self, entries: list[FeedEntry]) -> None:
@@ -174,10 +179,13 @@ class FileSource(SourceType):
         if run.file_unchanged(stamp):
             run.not_modified()
             return
+        limit = run.config.fetch.max_bytes
         try:
-            body = await asyncio.to_thread(path.read_bytes)
+            body = await asyncio.to_thread(_read_capped, path, limit)
         except OSError as exc:
             raise FetchError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        if len(body) > limit:
+            raise FetchError(f"{path}: larger than {limit} bytes (fetch.max_bytes)")
         await run.record(self.config.location, body, content_type=None, stamp=stamp)
 
 
@@ -200,11 +208,37 @@ class FeedSource(SourceType):
                     entries = await asyncio.to_thread(
                         parse_feed, result.body, result.content_type, result.final_url
                     )
+                    cap = run.config.articles.max_per_feed
+                    if len(entries) > cap:
+                        run.note(
+                            f"the feed lists {len(entries)} entries; the newest {cap} are tracked "
+                            "(articles.max_per_feed)"
+                        )
+                        entries = newest(entries, cap)
                     await run.track_articles(entries)
         finally:
             # Articles already tracked keep their schedule while the feed itself is down or broken;
             # the feed's own error is still what the source reports.
             await run.check_articles()
+
+
+def newest(entries: list[FeedEntry], count: int) -> list[FeedEntry]:
+    """The `count` newest entries: dated ones by date, newest first; undated ones count as new (feeds
+    list their newest first) and keep the feed's order."""
+    order = sorted(
+        range(len(entries)),
+        key=lambda i: (entries[i].published is not None, -(entries[i].published or _EPOCH).timestamp(), i),
+    )
+    return [entries[i] for i in order[:count]]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the file: enough to tell it is too big, never more."""
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
 
 
 def parse_feed(body: bytes, content_type: str | None = None, base_url: str | None = None) -> list[FeedEntry]:

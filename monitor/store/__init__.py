@@ -14,6 +14,7 @@ a revision this code does not know, which is what a newer claimwatch leaves behi
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -103,6 +104,18 @@ class Store:
         return f"Store({self.url!r})"
 
 
+def _create_private(path: Path) -> None:
+    """A new database file is created owner-only (0600): it holds everything claimwatch saw. SQLite
+    gives its -wal and -shm files the database file's mode. An existing file keeps its mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+
+
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
@@ -117,6 +130,7 @@ def _sqlite_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the directory for {path}: {exc.strerror or exc}") from None
+        _create_private(path)
         parsed = parsed.set(database=str(path))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
     engine = create_engine(parsed, **kwargs)

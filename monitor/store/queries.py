@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from monitor.errors import InputError
 from monitor.model import ChangeKind
+from monitor.patterns import PatternError, PatternTimeout, compile_pattern
+from monitor.redact import redact_url
 from monitor.store.tables import ChangeRow, DocumentRow, ObservationRow, PositionRow, SourceRow, TopicRow
 from monitor.timeutil import ensure_utc
 
@@ -51,10 +53,17 @@ def topic_matcher(pattern: str) -> Callable[[str], bool]:
     same on SQLite and PostgreSQL (whose own `~*` dialect differs) and the same as in rule files."""
     if _REGEX_HINT.search(pattern):
         try:
-            regex = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
+            compiled = compile_pattern(pattern)
+        except PatternError as exc:
             raise InputError(f"--topic: not a valid regular expression: {pattern!r} ({exc})") from None
-        return lambda text: regex.search(text) is not None
+
+        def matches(text: str) -> bool:
+            try:
+                return compiled.search(text) is not None
+            except PatternTimeout as exc:
+                raise InputError(f"--topic: {exc}") from None
+
+        return matches
     needle = pattern.casefold()
     return lambda text: needle in text.casefold()
 
@@ -144,6 +153,10 @@ def change_record(row: ChangeRow, names: dict[int, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row.id}
     out.update(row.payload)
     out.setdefault("judged_by", "rules")  # stored before the judge existed, or without one
+    for key in ("before", "after"):  # rows stored before URLs were redacted on the way in
+        side = out.get(key)
+        if isinstance(side, dict) and side.get("url"):
+            out[key] = {**side, "url": redact_url(side["url"])}
     out["origin"] = row.origin
     out["detected_at"] = _iso(row.detected_at)
     out["observed_at"] = _iso(row.observed_at)
@@ -207,7 +220,7 @@ class TimelineEntry:
             "cue": obs.cue,
             "text": obs.text,
             "source": self.source,
-            "url": self.url,
+            "url": redact_url(self.url) if self.url else None,
         }
 
 
