@@ -448,6 +448,52 @@ class Checker:
         with self.store.session() as session:
             sync_sources(session, self.config)
 
+    def cap_next_checks(self) -> int:
+        """Bring every stored next check forward to at most now + the configured interval (a feed's
+        articles: now + their age's recheck step). A check stores `now + interval` as the next one,
+        so after the interval was shortened (or `check` ran with a longer one) the daemon would
+        otherwise wait out the old interval, finding the source "not due" on every job. Returns how
+        many rows moved."""
+        now = utcnow()
+        moved = 0
+        by_interval: dict[timedelta, list[str]] = {}
+        feeds: list[str] = []
+        for source in self.config.sources:
+            if source.enabled:
+                by_interval.setdefault(source.interval, []).append(source.name)
+                if make_source(source).tracks_articles:
+                    feeds.append(source.name)
+        with self.store.session() as session:
+            conn = session.connection()
+            for interval, names in by_interval.items():
+                cap = now + interval
+                moved += conn.execute(
+                    update(_SOURCES)
+                    .where(_SOURCES.c.name.in_(names), _SOURCES.c.next_check_at > cap)
+                    .values(next_check_at=cap)
+                ).rowcount
+            if feeds and self.config.articles.recheck:
+                soonest = now + min(step.every for step in self.config.articles.recheck)
+                rows = session.exec(
+                    select(DocumentRow)
+                    .join(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
+                    .where(
+                        col(SourceRow.name).in_(feeds),
+                        col(DocumentRow.retired).is_(False),
+                        col(DocumentRow.next_check_at) > soonest,
+                    )
+                ).all()
+                for row in rows:
+                    every = article_interval(
+                        self.config, now - ensure_utc(row.published_at or row.discovered_at)
+                    )
+                    assert row.next_check_at is not None
+                    if every is not None and ensure_utc(row.next_check_at) > now + every:
+                        row.next_check_at = now + every
+                        session.add(row)
+                        moved += 1
+        return moved
+
     def release_stale_leases(self) -> int:
         """Forget leases held by dead processes of this host (a killed daemon's, say)."""
         host = socket.gethostname()
@@ -510,6 +556,13 @@ class Checker:
                 .execution_options(synchronize_session=False)
             )
 
+    def _give_back(self, session: Session, source_id: int) -> None:
+        session.connection().execute(
+            update(_SOURCES)
+            .where(and_(_SOURCES.c.id == source_id, _SOURCES.c.lease_owner == self.owner))
+            .values(lease_owner=None, lease_until=None)
+        )
+
     def _finish(self, session: Session, run: _Run, error: str | None, started: datetime) -> None:
         """The check's outcome on the source row, and its lease given back: one UPDATE, batched."""
         failed = error is not None
@@ -538,6 +591,7 @@ class Checker:
         started = utcnow()
         claimed = await self.batched(self._claim, name, due_only)
         if isinstance(claimed, str):
+            log.info("%s: %s", name, claimed)  # "not due" or "busy": said as such, never "unchanged"
             return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
         run = _Run(self, source, claimed, started, due_only)
         error: str | None = None
@@ -557,6 +611,12 @@ class Checker:
             error = f"internal error: {type(exc).__name__}: {exc}"
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
+        if error is None and run.idle:
+            # A feed's job found neither the feed nor any article due: nothing was read, so the
+            # source's health stays as its last real check left it; only the lease goes back.
+            await asyncio.shield(self.batched(self._give_back, claimed.id))
+            log.info("%s: %s (feed next due %s)", name, SKIPPED, claimed.next_check_at)
+            return SourceResult(name, source.type, SKIPPED, elapsed=time.monotonic() - started_clock)
         await asyncio.shield(self.batched(self._finish, run, error, started))
         status = run.status if error is None else (FAILED if run.status == FAILED else ERROR)
         result = SourceResult(
@@ -625,6 +685,11 @@ class _Run:
         self.failed_documents = 0
         self.new_articles = 0
         self.first_error: str | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing was due: the source's own location was not read and no document was checked."""
+        return self.due_only and not self.source_checked and self.documents == 0 and self.status == UNCHANGED
 
     # -- SourceRun -----------------------------------------------------------------------------------
 

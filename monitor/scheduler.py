@@ -335,6 +335,9 @@ class Daemon:
         """One job per enabled source; on reload, jobs follow the config (added, removed, re-timed)."""
         from apscheduler.triggers.interval import IntervalTrigger
 
+        capped = await self.checker.db(self.checker.cap_next_checks)
+        if capped:
+            log.info("%d stored next check(s) brought forward to the configured intervals", capped)
         next_checks = await self.checker.db(self._stored_next_checks)
         now = utcnow()
         spread = self.config.scheduler.startup_spread.total_seconds()

@@ -232,3 +232,26 @@ def _stored_urls(db_path: Path) -> set[str]:
     finally:
         db.close()
     return {url.rsplit("/", 1)[1] for (url,) in rows}
+
+
+def test_run_follows_a_shorter_interval_than_check_stored(http_server: TestServer, tmp_path: Path) -> None:
+    """Issue 13.2: after `check` stored a next check an hour away, `run` with a 1 s interval waited out
+    the hour (logging "unchanged" every second without a request). A config change caps stored next
+    checks at now + the new interval."""
+    http_server.page("/a", page(40))
+    config = write_config(tmp_path, http_server, ["a"])  # interval 1h
+    result = CliRunner().invoke(app, ["check", "--config", str(config), "--no-alerts"])
+    assert result.exit_code == 0, result.output
+    assert http_server.hits["/a"] == 1
+    config.write_text(config.read_text().replace('interval = "1h"', 'interval = "1s"'))
+    http_server.page("/a", page(41))
+    proc = daemon(config, "--no-alerts")
+    try:
+        wait_for(lambda: http_server.hits["/a"] >= 3, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert "brought forward" in err
+    assert "a: unchanged" not in err  # a job that made no request never says "unchanged"
+    db = sqlite3.connect(tmp_path / "claimwatch.db")
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 2  # the edit was seen
