@@ -46,7 +46,7 @@ from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
 from monitor.store import Store
 from monitor.store.tables import DocumentRow, SourceRow, VersionRow
-from monitor.timeutil import ensure_utc, utcnow
+from monitor.timeutil import ensure_utc, format_duration, utcnow
 
 __all__ = [
     "Checker",
@@ -56,6 +56,7 @@ __all__ = [
     "article_interval",
     "check_sources",
     "sync_sources",
+    "untracked_note",
     "worker_id",
 ]
 
@@ -92,7 +93,14 @@ def _claim_statement(due: bool) -> Any:
         update(t)
         .where(and_(*conditions))
         .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
-        .returning(t.c.id, t.c.etag, t.c.last_modified, t.c.next_check_at, t.c.consecutive_failures)
+        .returning(
+            t.c.id,
+            t.c.etag,
+            t.c.last_modified,
+            t.c.next_check_at,
+            t.c.consecutive_failures,
+            t.c.untracked_entries,
+        )
     )
 
 
@@ -201,6 +209,8 @@ class SourceResult:
     changes: int = 0
     failed_documents: int = 0
     new_articles: int = 0
+    untracked_entries: int = 0  # feed entries too old to track (older than articles.retire_after)
+    note: str | None = None
     elapsed: float = 0.0
 
     @property
@@ -217,7 +227,9 @@ class SourceResult:
             "changes": self.changes,
             "new_articles": self.new_articles,
             "failed_documents": self.failed_documents,
+            "untracked_entries": self.untracked_entries,
             "error": self.error,
+            "note": self.note,
             "elapsed": round(self.elapsed, 3),
         }
 
@@ -277,6 +289,15 @@ def job_interval(config: Config, source: SourceConfig) -> timedelta:
     if make_source(source).tracks_articles and config.articles.recheck:
         return min(source.interval, *(step.every for step in config.articles.recheck))
     return source.interval
+
+
+def untracked_note(config: Config, untracked: int) -> str | None:
+    """'4 entries older than 14d not tracked' (None for 0): what `check` and `sources` say about
+    feed entries past `articles.retire_after`."""
+    if not untracked:
+        return None
+    entries = "entry" if untracked == 1 else "entries"
+    return f"{untracked} {entries} older than {format_duration(config.articles.retire_after)} not tracked"
 
 
 def due_slack(config: Config, interval: timedelta) -> timedelta:
@@ -340,6 +361,7 @@ class _Claimed:
     last_modified: str | None
     next_check_at: datetime | None
     consecutive_failures: int
+    untracked_entries: int
 
 
 class Checker:
@@ -545,7 +567,7 @@ class Checker:
                 return BUSY
             if won is None:
                 return SKIPPED
-        return _Claimed(won[0], won[1], won[2], won[3], won[4])
+        return _Claimed(won[0], won[1], won[2], won[3], won[4], won[5])
 
     def _release(self, source_id: int) -> None:
         with self.store.session() as session:
@@ -629,6 +651,8 @@ class Checker:
             changes=run.changes,
             failed_documents=run.failed_documents,
             new_articles=run.new_articles,
+            untracked_entries=run.untracked_entries,
+            note=untracked_note(self.config, run.untracked_entries),
             elapsed=time.monotonic() - started_clock,
         )
         level = logging.WARNING if error else logging.INFO
@@ -659,6 +683,8 @@ def _summary(result: SourceResult) -> str:
         parts.append(f"{result.changes} changes")
     if result.failed_documents:
         parts.append(f"{result.failed_documents} failed")
+    if result.note:
+        parts.append(result.note)
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -684,6 +710,8 @@ class _Run:
         self.changes = 0
         self.failed_documents = 0
         self.new_articles = 0
+        # Until the feed is read again (a 304 says nothing new), its last read's count stands.
+        self.untracked_entries = claimed.untracked_entries
         self.first_error: str | None = None
 
     @property
@@ -783,12 +811,15 @@ class _Run:
             return outcome
 
     async def track_articles(self, entries: list[FeedEntry]) -> None:
-        self.new_articles += await self.checker.db(self._track, entries)
+        added, self.untracked_entries = await self.checker.db(self._track, entries)
+        self.new_articles += added
 
-    def _track(self, entries: list[FeedEntry]) -> int:
+    def _track(self, entries: list[FeedEntry]) -> tuple[int, int]:
+        """Track the entries not seen before; returns (added, too old to track). The count of old
+        ones is kept on the source row, for `claimwatch sources`."""
         now = utcnow()
         retire_after = self.config.articles.retire_after
-        added = 0
+        added = untracked = 0
         with self.checker.store.session() as session:
             known = set(
                 session.exec(select(DocumentRow.url).where(DocumentRow.source_id == self.claimed.id)).all()
@@ -797,7 +828,8 @@ class _Run:
                 if entry.url in known:
                     continue
                 if entry.published is not None and now - entry.published >= retire_after:
-                    continue  # too old to be worth watching
+                    untracked += 1  # too old to be worth watching; said so, not silently dropped
+                    continue
                 known.add(entry.url)
                 session.add(
                     DocumentRow(
@@ -810,7 +842,10 @@ class _Run:
                     )
                 )
                 added += 1
-        return added
+            session.connection().execute(
+                update(_SOURCES).where(_SOURCES.c.id == self.claimed.id).values(untracked_entries=untracked)
+            )
+        return added, untracked
 
     async def check_articles(self) -> None:
         due = await self.checker.db(self._due_articles)

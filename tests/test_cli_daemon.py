@@ -255,3 +255,36 @@ def test_run_follows_a_shorter_interval_than_check_stored(http_server: TestServe
     assert "a: unchanged" not in err  # a job that made no request never says "unchanged"
     db = sqlite3.connect(tmp_path / "claimwatch.db")
     assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 2  # the edit was seen
+
+
+def test_check_and_sources_report_feed_entries_too_old_to_track(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Issue 13.3: entries older than retire_after were dropped with `unchanged, 0 documents` and no hint."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from httpserver import rss
+
+    old = format_datetime(datetime.now(UTC) - timedelta(days=30), usegmt=True)
+    items = [(http_server.url(f"/old{n}"), f"Old {n}", old) for n in range(4)]
+    http_server.page("/feed", rss(items), "application/rss+xml")
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "no-rules"\n[store]\nurl = "sqlite:///{tmp_path / "c.db"}"\n[fetch]\nretries = 0\n'
+        f'[[sources]]\nname = "wire"\ntype = "feed"\nurl = "{http_server.url("/feed")}"\n'
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--config", str(config), "--format", "json", "--no-alerts"])
+    assert result.exit_code == 0, result.output
+    [wire] = json.loads(result.stdout)[0]["sources"]
+    assert wire["untracked_entries"] == 4 and wire["note"] == "4 entries older than 14d not tracked"
+
+    table = runner.invoke(app, ["check", "--config", str(config), "--format", "csv", "--no-alerts"])
+    assert "not modified" in table.stdout  # the feed was not read again (304): its last count stands
+    assert "4 entries older than 14d not tracked" in table.stdout
+    listed = runner.invoke(app, ["sources", "--config", str(config), "--format", "csv"])
+    assert "4 entries older than 14d not tracked" in listed.stdout
+    rows = json.loads(runner.invoke(app, ["sources", "--config", str(config), "--format", "json"]).stdout)
+    assert rows["sources"][0]["untracked_entries"] == 4
+    assert not any(f"/old{n}" in http_server.hits for n in range(4))

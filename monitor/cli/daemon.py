@@ -76,7 +76,7 @@ def run_command(
         )
 
 
-SUMMARY_COLUMNS = ["name", "type", "status", "documents", "new_versions", "changes", "error"]
+SUMMARY_COLUMNS = ["name", "type", "status", "documents", "new_versions", "changes", "error", "note"]
 
 
 @app.command("check")
@@ -155,6 +155,7 @@ SOURCE_COLUMNS = [
     "last_error",
     "consecutive_failures",
     "next_check",
+    "note",
 ]
 
 
@@ -178,9 +179,11 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
     rows: list[dict[str, Any]] = []
     for source in settings.sources:
         row = stored.pop(source.name, None)
-        rows.append(_source_record(source.name, source.type, source.location, source.enabled, row, json_out))
+        record = _source_record(source.name, source.type, source.location, source.enabled, row, json_out)
+        rows.append(_with_note(record, settings, row, json_out))
     for name, row in sorted(stored.items()):  # checked once, no longer configured: history is kept
-        rows.append(_source_record(name, row.type, row.location, False, row, json_out, removed=True))
+        record = _source_record(name, row.type, row.location, False, row, json_out, removed=True)
+        rows.append(_with_note(record, settings, row, json_out))
     emit(rows, fmt, SOURCE_COLUMNS, json_key="sources", title="sources", empty="no sources configured")
 
 
@@ -208,6 +211,16 @@ def _source_record(
         "next_check": when(row.next_check_at) if row and enabled else None,
         **({"removed": True} if removed and json_out else {}),
     }
+
+
+def _with_note(record: dict[str, Any], settings: Any, row: Any, json_out: bool) -> dict[str, Any]:
+    from monitor.checker import untracked_note
+
+    untracked = row.untracked_entries if row is not None else 0
+    if json_out:
+        record["untracked_entries"] = untracked
+    record["note"] = untracked_note(settings, untracked)
+    return record
 
 
 def _relative(moment: datetime) -> str:

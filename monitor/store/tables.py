@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from monitor.timeutil import ensure_utc, utcnow
@@ -57,6 +68,9 @@ class SourceRow(SQLModel, table=True):
     last_status: str | None = None  # "200", "304", "error", "unchanged", ...
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     consecutive_failures: int = 0
+    # Feed entries the last read of the feed did not track because they were older than
+    # `articles.retire_after` (shown by `check` and `sources`; migration 0003_13).
+    untracked_entries: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # Work lease: which worker is checking this source, until when (expired leases are taken over).
     lease_owner: str | None = None
     lease_until: datetime | None = _when()

@@ -1,0 +1,29 @@
+"""Sources remember how many feed entries their last read left untracked (older than retire_after).
+
+Revision ID: 0003_13
+Revises: 0002
+Create Date: 2026-12-04
+
+A feed's entries older than `[articles] retire_after` are not tracked; `check` and `sources` say how
+many, so "unchanged, 0 documents" is never the only word on a feed whose entries are all old.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_13"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.add_column(sa.Column("untracked_entries", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("untracked_entries")
