@@ -242,6 +242,10 @@ class Daemon:
             self.checker.set_config(config)
             if self.alerts:  # channels may have been added or changed
                 self._dispatch = dispatch_alerts_hook(config, self.store)
+                from monitor.alerts.channels import missing_secrets
+
+                for problem in missing_secrets(config.channels):
+                    log.error("%s: its alerts fail (dead) until it is set and the daemon restarted", problem)
         await asyncio.to_thread(self.rules.reload, self.config)
         await self.checker.db(self.checker.sync)
         if self._scheduler is not None:

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.config import Config, load_config
-from monitor.errors import ClaimwatchError
+from monitor.errors import ClaimwatchError, SecretError
 
 app = typer.Typer(
     name="claimwatch",
@@ -70,6 +70,22 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def get_config(path: Path | None) -> Config:
     return load_config(path)
+
+
+def require_secrets(settings: Config) -> None:
+    """Refuse to start a command that sends alerts while a channel's secret is missing: a missing
+    variable cannot fix itself, so it is one clear error now rather than a retry loop later."""
+    if not settings.channels:
+        return
+    from monitor.alerts.channels import missing_secrets
+
+    problems = missing_secrets(settings.channels)
+    if problems:
+        raise SecretError(
+            "; ".join(problems)
+            + " (export it, or put it in the service's environment file; --no-alerts queues alerts "
+            "without sending them)"
+        )
 
 
 # Set by `main()`: this is a claimwatch process of its own, not the CLI called inside another program

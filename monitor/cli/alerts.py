@@ -17,6 +17,7 @@ from monitor.cli._common import (
     emit,
     get_config,
     handle_errors,
+    require_secrets,
 )
 from monitor.errors import InputError
 from monitor.timeutil import ensure_utc, utcnow
@@ -217,6 +218,7 @@ def deliver(
     from monitor.store import open_store
 
     settings = get_config(config)
+    require_secrets(settings)
     store = open_store(settings.database_url)
     try:
         report = deliver_pending(settings, store, max_wait=wait)

@@ -20,6 +20,7 @@ from monitor.cli._common import (
     err_console,
     get_config,
     handle_errors,
+    require_secrets,
     startup,
 )
 from monitor.timeutil import ensure_utc, utcnow
@@ -63,6 +64,8 @@ def run_command(
         from monitor.scheduler import run_daemon
 
         settings = get_config(config)
+    if not no_alerts:
+        require_secrets(settings)
     # The file actually read (also when found implicitly), so SIGHUP re-reads that same file.
     daemon = asyncio.run(run_daemon(settings, config_path=settings.path, once=once, alerts=not no_alerts))
     if once and daemon.passes:
@@ -103,6 +106,8 @@ def check_command(
         import monitor.scheduler  # noqa: F401  (the store, the checker and the fetcher)
 
         settings = get_config(config)
+    if not no_alerts:
+        require_secrets(settings)
     names = list(sources) if sources else None
     report = asyncio.run(_check_with_progress(settings, names, alerts=not no_alerts))
     rows = [r.to_dict() for r in report.results]

@@ -25,6 +25,7 @@ from monitor.cli._common import (
     emit,
     get_config,
     handle_errors,
+    require_secrets,
 )
 from monitor.config import Config
 from monitor.errors import ExtractError, FetchError, InputError
@@ -160,6 +161,8 @@ def ingest(
     from monitor.pipeline import ensure_source, record_version
 
     settings = get_config(config)
+    if not no_alerts:
+        require_secrets(settings)
     published_at = _moment(published, "--published")
     # Read and fetch everything first: a missing file or a dead URL stops the command before it stores.
     items = [_fetch(value, settings) if _is_url(value) else _read(value) for value in inputs]

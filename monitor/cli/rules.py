@@ -18,7 +18,7 @@ from monitor.cli._common import (
     handle_errors,
 )
 from monitor.config import Config, find_config, load_config
-from monitor.errors import InputError
+from monitor.errors import InputError, SecretError
 from monitor.rules import RULE_KEYS, RuleSet, default_actor_resolver, load_rules
 from monitor.timeutil import parse_moment
 
@@ -74,6 +74,14 @@ def check(
     if fmt is OutputFormat.table:
         note = "" if configured else " (channel names not checked: no config file found)"
         err_console.print(f"{len(ruleset)} rule(s) OK in {len(ruleset.files)} file(s){note}", markup=False)
+    # The rules are fine; whether their channels can send is checked too, so a missing token shows
+    # up here rather than as dead alerts later.
+    from monitor.alerts.channels import missing_secrets  # late: httpx and smtplib are slow to import
+
+    used = {channel for rule in ruleset.rules if rule.enabled for channel in rule.channels}
+    problems = missing_secrets({name: settings.channels[name] for name in used if name in settings.channels})
+    if problems:
+        raise SecretError("; ".join(problems))
 
 
 @rules_app.command("test")
