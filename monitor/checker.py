@@ -217,6 +217,12 @@ class SourceResult:
     def ok(self) -> bool:
         return self.status not in (ERROR, FAILED)
 
+    @property
+    def complete(self) -> bool:
+        """Everything this check was asked to do was done: the source was read (not failed, not
+        held by another worker) and none of its documents failed. `check` exits 1 otherwise."""
+        return self.ok and self.status != BUSY and not self.failed_documents
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -239,6 +245,7 @@ class PassReport:
     started_at: datetime
     finished_at: datetime | None = None
     results: list[SourceResult] = field(default_factory=list)
+    undelivered: int = 0  # alerts the pass's own delivery gave up on (dead); `check` exits 1
 
     @property
     def checked(self) -> int:
@@ -247,6 +254,19 @@ class PassReport:
     @property
     def errors(self) -> int:
         return sum(1 for r in self.results if not r.ok)
+
+    @property
+    def busy(self) -> int:
+        return sum(1 for r in self.results if r.status == BUSY)
+
+    @property
+    def failed_documents(self) -> int:
+        return sum(r.failed_documents for r in self.results)
+
+    @property
+    def incomplete(self) -> int:
+        """Sources not fully checked: failed, busy elsewhere, or with failed articles (exit 1)."""
+        return sum(1 for r in self.results if not r.complete)
 
     @property
     def new_versions(self) -> int:
@@ -262,6 +282,10 @@ class PassReport:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "checked": self.checked,
             "errors": self.errors,
+            "busy": self.busy,
+            "failed_documents": self.failed_documents,
+            "incomplete": self.incomplete,
+            "undelivered": self.undelivered,
             "new_versions": self.new_versions,
             "changes": self.changes,
             "sources": [r.to_dict() for r in self.results],
@@ -631,6 +655,15 @@ class Checker:
         except Exception as exc:  # a bug must not stop the other sources; it is logged in full
             log.exception("checking %s failed unexpectedly", name)
             error = f"internal error: {type(exc).__name__}: {exc}"
+        if (
+            error is None
+            and run.failed_documents
+            and run.failed_documents == run.documents
+            and make_source(source).tracks_articles
+        ):
+            # Every article the feed led to failed: the source failed (an error, counted in its
+            # consecutive failures), however well the feed itself read.
+            error = f"all {run.documents} article(s) failed; first: {run.first_error}"
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
         if error is None and run.idle:

@@ -477,6 +477,7 @@ async def check_once(
             from monitor.alerts import deliver_pending
 
             delivered = await asyncio.to_thread(deliver_pending, config, active)
+            report.undelivered = delivered.dead
             if delivered.worked:
                 log.info(delivered.summary())
         return report

@@ -70,13 +70,9 @@ def run_command(
     daemon = asyncio.run(run_daemon(settings, config_path=settings.path, once=once, alerts=not no_alerts))
     if once and daemon.passes:
         report = daemon.passes[-1]
-        logging.getLogger("monitor.cli").info(
-            "pass done: %d source(s) checked, %d new version(s), %d change(s), %d error(s)",
-            report.checked,
-            report.new_versions,
-            report.changes,
-            report.errors,
-        )
+        logging.getLogger("monitor.cli").info("pass done: %s", _pass_summary(report))
+        if report.incomplete:  # the same rule as `check`: see README "Exit status"
+            raise typer.Exit(1)
 
 
 SUMMARY_COLUMNS = ["name", "type", "status", "documents", "new_versions", "changes", "error", "note"]
@@ -97,7 +93,8 @@ def check_command(
 ) -> None:
     """Check sources once, now (a progress bar on a terminal), then print what each one did.
 
-    Exit status 0 when every source was read, 1 when any failed (the errors are in the table).
+    Exit status 0 when every source was read, 1 when any failed, was busy in another worker's hands
+    or had failed articles (the table says which), 2 for a bad config or argument.
     """
     setup_logging(verbose, logging.WARNING)
     if not verbose:  # each source's outcome is in the table; the log would repeat it
@@ -116,12 +113,26 @@ def check_command(
     else:
         emit(rows, fmt, SUMMARY_COLUMNS, title="check", empty="no sources to check")
         if fmt is OutputFormat.table:
-            console.print(
-                f"{report.checked} checked, {report.new_versions} new version(s), "
-                f"{report.changes} change(s), {report.errors} error(s)"
-            )
-    if report.errors:
+            console.print(_pass_summary(report), markup=False, soft_wrap=True)
+    if report.undelivered:
+        err_console.print(
+            f"{report.undelivered} alert(s) could not be delivered: claimwatch alerts --status dead",
+            markup=False,
+        )
+    if report.incomplete or report.undelivered:
         raise typer.Exit(1)
+
+
+def _pass_summary(report: Any) -> str:
+    summary = (
+        f"{report.checked} source(s) checked, {report.new_versions} new version(s), "
+        f"{report.changes} change(s), {report.errors} error(s)"
+    )
+    if report.busy:
+        summary += f", {report.busy} busy (being checked by another worker)"
+    if report.failed_documents:
+        summary += f", {report.failed_documents} article(s) failed"
+    return summary
 
 
 async def _check_with_progress(settings: Any, names: list[str] | None, *, alerts: bool) -> Any:

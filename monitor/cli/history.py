@@ -23,6 +23,7 @@ from monitor.cli._common import (
     app,
     console,
     emit,
+    err_console,
     get_config,
     handle_errors,
     require_secrets,
@@ -119,11 +120,12 @@ def alert_hook(config: Config) -> Any:
     return make_on_change_hook(RulesHolder(config))
 
 
-def deliver_alerts(config: Config, store: Store) -> None:
-    """Send what this ingest queued before exiting; the daemon retries anything left over."""
+def deliver_alerts(config: Config, store: Store) -> int:
+    """Send what this ingest queued before exiting; the daemon retries anything left over.
+    Returns how many alerts gave up (dead)."""
     from monitor.alerts.dispatch import deliver_pending
 
-    deliver_pending(config, store)
+    return deliver_pending(config, store).dead
 
 
 @app.command()
@@ -215,11 +217,17 @@ def ingest(
                     "error": outcome.error,
                 }
             )
-        if not no_alerts:
-            deliver_alerts(settings, store)
+        dead = 0 if no_alerts else deliver_alerts(settings, store)
     finally:
         store.close()
     emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
+    # Exit status: the rule every command follows (README "Exit status").
+    if dead:
+        err_console.print(
+            f"{dead} alert(s) could not be delivered: claimwatch alerts --status dead", markup=False
+        )
+    if dead or any(row["status"] == "failed" for row in rows):
+        raise typer.Exit(1)
 
 
 # --- history ------------------------------------------------------------------------------------------
