@@ -8,8 +8,10 @@ import functools
 import gc
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -18,6 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+# Usage errors raise click's exceptions; recent Typer carries its own copy of click.
+try:
+    from typer._click.exceptions import ClickException as ClickException
+    from typer._click.exceptions import NoArgsIsHelpError as NoArgsIsHelpError
+except ImportError:  # a Typer that uses the click package
+    from click.exceptions import ClickException as ClickException  # type: ignore[no-redef]
+    from click.exceptions import NoArgsIsHelpError as NoArgsIsHelpError  # type: ignore[no-redef]
 
 from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError, SecretError
@@ -28,7 +38,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@dataclass
+class GlobalOptions:
+    """Options given before the subcommand (`claimwatch --config X -v history`); set by the root
+    callback on every invocation, so nothing leaks from one call of `app` to the next."""
+
+    config: Path | None = None
+    verbose: bool = False
+    quiet: bool = False
+
+
+GLOBALS = GlobalOptions()
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -68,8 +92,48 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def get_config(path: Path | None) -> Config:
-    return load_config(path)
+def config_path(path: Path | None) -> Path | None:
+    """The command's own `--config`, else the one given before the subcommand."""
+    return path if path is not None else GLOBALS.config
+
+
+def get_config(path: Path | None, *, announce: bool = True, sources: bool = False) -> Config:
+    """Load the config. With no config file found, say so on stderr with what the built-in defaults
+    mean, the database path above all (`announce`); for commands about sources (`sources`), warn
+    when there are none. `-q` silences both."""
+    settings = load_config(config_path(path))
+    if GLOBALS.quiet:
+        return settings
+    if settings.path is None and announce:
+        err_console.print(
+            "claimwatch: no config file found (--config, $CLAIMWATCH_CONFIG, ./claimwatch.toml, "
+            f"{user_config_file()}); using the built-in defaults: database "
+            f"{redact_url(settings.database_url)}, no sources, alerts on the console",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if sources and not settings.sources:
+        where = settings.path or "the built-in defaults"
+        err_console.print(
+            f"claimwatch: warning: no sources configured in {where}; add [[sources]] entries "
+            "(see config.example.toml) or try `claimwatch demo`",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    return settings
+
+
+def user_config_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("claimwatch")) / "claimwatch.toml"
+
+
+def redact_url(url: str) -> str:
+    """`scheme://user:password@host` -> `scheme://user:***@host`: a URL shown is never a secret."""
+    return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
 def require_secrets(settings: Config) -> None:

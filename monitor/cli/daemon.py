@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from monitor.cli._common import (
+    GLOBALS,
     ConfigOption,
     FormatOption,
     OutputFormat,
@@ -29,7 +30,11 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug 
 
 
 def setup_logging(verbose: bool = False, level: int = logging.INFO) -> None:
-    """Daemon logs go to stderr as plain lines (journald / docker add their own timestamps too)."""
+    """Daemon logs go to stderr as plain lines (journald / docker add their own timestamps too).
+    `-v` (here or before the subcommand) adds debug details; `-q` keeps warnings and errors only."""
+    verbose = verbose or GLOBALS.verbose
+    if GLOBALS.quiet and not verbose:
+        level = max(level, logging.WARNING)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -63,7 +68,7 @@ def run_command(
     with startup():
         from monitor.scheduler import run_daemon
 
-        settings = get_config(config)
+        settings = get_config(config, sources=True)
     if not no_alerts:
         require_secrets(settings)
     # The file actually read (also when found implicitly), so SIGHUP re-reads that same file.
@@ -96,13 +101,14 @@ def check_command(
     Exit status 0 when every source was read, 1 when any failed, was busy in another worker's hands
     or had failed articles (the table says which), 2 for a bad config or argument.
     """
+    verbose = verbose or GLOBALS.verbose
     setup_logging(verbose, logging.WARNING)
     if not verbose:  # each source's outcome is in the table; the log would repeat it
         logging.getLogger("monitor.checker").setLevel(logging.ERROR)
     with startup():
         import monitor.scheduler  # noqa: F401  (the store, the checker and the fetcher)
 
-        settings = get_config(config)
+        settings = get_config(config, sources=True)
     if not no_alerts:
         require_secrets(settings)
     names = list(sources) if sources else None
@@ -112,7 +118,7 @@ def check_command(
         emit([report.to_dict()], fmt, SUMMARY_COLUMNS)
     else:
         emit(rows, fmt, SUMMARY_COLUMNS, title="check", empty="no sources to check")
-        if fmt is OutputFormat.table:
+        if fmt is OutputFormat.table and not GLOBALS.quiet:
             console.print(_pass_summary(report), markup=False, soft_wrap=True)
     if report.undelivered:
         err_console.print(
@@ -140,7 +146,7 @@ async def _check_with_progress(settings: Any, names: list[str] | None, *, alerts
     from monitor.scheduler import check_once
 
     total = len(select_sources(settings, names))
-    if not err_console.is_terminal or total == 0:
+    if not err_console.is_terminal or total == 0 or GLOBALS.quiet:
         return await check_once(settings, names, alerts=alerts)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -184,7 +190,7 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
     from monitor.store import open_store
     from monitor.store.tables import SourceRow
 
-    settings = get_config(config)
+    settings = get_config(config, sources=True)
     store = open_store(settings.database_url)
     try:
         with store.session(write=False) as session:

@@ -73,7 +73,7 @@ def diff(
     from monitor.diff import diff_texts
     from monitor.diff.report import render_text
 
-    settings = get_config(config)
+    settings = get_config(config, announce=False)
     old_text, _ = read_document(old)
     new_text, _ = read_document(new)
     gazetteer = load_gazetteer([settings.resolve(p) for p in settings.actors])

@@ -13,6 +13,7 @@ from monitor.cli._common import (
     FormatOption,
     OutputFormat,
     app,
+    config_path,
     emit,
     err_console,
     handle_errors,
@@ -55,6 +56,7 @@ def check(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate rule files (file, line and reason on error) and list the rules they define."""
+    config = config_path(config)
     configured = find_config(config) is not None
     settings = load_config(config)
     ruleset = _load(settings, path, configured)
@@ -102,6 +104,7 @@ def test(
     from monitor.alerts.outbox import replay
     from monitor.store import open_store
 
+    config = config_path(config)
     configured = find_config(config) is not None
     settings = load_config(config)
     ruleset = _load(settings, path, configured)
