@@ -1,4 +1,4 @@
-"""`claimwatch diff OLD NEW`: the claim-level differ on two files."""
+"""`claimwatch diff OLD NEW`: the claim-level differ on two files or URLs."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import json
 import re
 import sys
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
-from monitor.inputs import read_document
+from monitor.inputs import read_text
 from monitor.model import KIND_ORDER
 
 
@@ -55,16 +54,29 @@ def colourise(report: str) -> Text:
 @handle_errors
 def diff(
     old: Annotated[
-        Path, typer.Argument(help="The older version: a plain-text or HTML file.", show_default=False)
+        str,
+        typer.Argument(
+            help="The older version: a plain-text or HTML file, or an http(s) URL.", show_default=False
+        ),
     ],
     new: Annotated[
-        Path, typer.Argument(help="The newer version: a plain-text or HTML file.", show_default=False)
+        str,
+        typer.Argument(
+            help="The newer version: a plain-text or HTML file, or an http(s) URL.", show_default=False
+        ),
     ],
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="text (readable) or json.")
     ] = DiffFormat.text,
     all_kinds: Annotated[
         bool, typer.Option("--all", help="Text format: also list added, removed and reworded claims.")
+    ] = False,
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code",
+            help="Exit 1 when a stance shift was found, 0 when none (like `git diff --exit-code`).",
+        ),
     ] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -74,8 +86,8 @@ def diff(
     from monitor.diff.report import render_text
 
     settings = get_config(config, announce=False)
-    old_text, _ = read_document(old)
-    new_text, _ = read_document(new)
+    old_text, _ = read_text(old, settings.fetch)
+    new_text, _ = read_text(new, settings.fetch)
     gazetteer = load_gazetteer([settings.resolve(p) for p in settings.actors])
     changes = sorted(diff_texts(old_text, new_text, gazetteer=gazetteer), key=lambda c: KIND_ORDER[c.kind])
     if fmt is DiffFormat.json:
@@ -83,6 +95,7 @@ def diff(
             json.dumps({"changes": [c.to_dict() for c in changes]}, indent=2, ensure_ascii=False)
         )
         sys.stdout.write("\n")
+        _exit_for_shifts(changes, exit_code)
         return
     minor = {"claim_added", "claim_removed", "claim_reworded"}
     shown = changes if all_kinds else [c for c in changes if c.kind not in minor]
@@ -93,3 +106,9 @@ def diff(
         console.print(
             f"\n({hidden} added, removed or reworded claims not shown; --all lists them)", style="dim"
         )
+    _exit_for_shifts(changes, exit_code)
+
+
+def _exit_for_shifts(changes: list[Any], wanted: bool) -> None:
+    if wanted and any(change.kind == "stance_shift" for change in changes):
+        raise typer.Exit(1)

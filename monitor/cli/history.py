@@ -29,7 +29,7 @@ from monitor.cli._common import (
     require_secrets,
 )
 from monitor.config import Config
-from monitor.errors import ExtractError, FetchError, InputError
+from monitor.errors import ExtractError, InputError
 from monitor.model import KIND_ORDER, ChangeKind
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
 
@@ -87,21 +87,10 @@ def _is_url(value: str) -> bool:
 
 def _fetch(url: str, config: Config) -> _Input:
     """One GET through the daemon's own fetcher: the same limits, content types, retries and errors."""
-    import asyncio
+    from monitor.inputs import fetch_url
 
-    from monitor.sources.fetch import Fetcher
-
-    async def get() -> _Input:
-        async with Fetcher(config.fetch) as fetcher:
-            result = await fetcher.fetch(url)
-        host = urlsplit(url).hostname or "web"
-        return _Input(url, result.body, result.content_type, host, "page")
-
-    try:
-        return asyncio.run(get())
-    except FetchError as exc:
-        message = str(exc) if url in str(exc) else f"{url}: {exc}"
-        raise FetchError(message, transient=exc.transient, status=exc.status) from None
+    body, content_type = fetch_url(url, config.fetch)
+    return _Input(url, body, content_type, urlsplit(url).hostname or "web", "page")
 
 
 def _read(value: str) -> _Input:
