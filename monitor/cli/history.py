@@ -425,6 +425,13 @@ def show(
 # --- positions ----------------------------------------------------------------------------------------
 
 
+class PositionsFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
 @app.command()
 @handle_errors
 def positions(
@@ -440,12 +447,26 @@ def positions(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Every observation over time, and where the position moved.")
     ] = False,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: Annotated[
+        PositionsFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; html: the timeline as one self-contained page (implies --timeline).",
+        ),
+    ] = PositionsFormat.table,
     config: ConfigOption = None,
 ) -> None:
-    """Each actor's current stance on each topic, and when it last moved."""
+    """Each actor's current stance on each topic, and when it last moved.
+
+    `--timeline --format html > page.html` draws who moved: per actor and topic, support / undecided /
+    oppose lanes over time, one mark per observation coloured by source, the shifts marked, and the
+    evidence under each chart. The page needs no network to open.
+    """
     from monitor.store import queries
 
+    if fmt is PositionsFormat.html:
+        timeline = True
     settings = get_config(config)
     gazetteer = _gazetteer(settings) if actor else None
     store = _open(settings)
@@ -463,10 +484,19 @@ def positions(
                 ]
     finally:
         store.close()
-    if fmt is OutputFormat.json:
-        emit(records, fmt, [], json_key="timeline" if timeline else "positions")
+    if fmt is PositionsFormat.html:
+        from monitor.timeline_page import render_timeline_page
+
+        wanted = ", ".join(f"{k} {v!r}" for k, v in (("actor", actor), ("topic", topic)) if v)
+        page = render_timeline_page(records, subtitle=wanted)
+        sys.stdout.buffer.write(page.encode("utf-8"))
+        sys.stdout.flush()
         return
-    short = fmt is OutputFormat.table
+    out_fmt = OutputFormat(fmt.value)
+    if out_fmt is OutputFormat.json:
+        emit(records, out_fmt, [], json_key="timeline" if timeline else "positions")
+        return
+    short = out_fmt is OutputFormat.table
     if timeline:
         rows = [
             {
@@ -487,7 +517,7 @@ def positions(
             for r in records
         ]
         columns = ["actor", "topic", "stance", "qualifiers", "since", "last_observed_at", "last_change_id"]
-    emit(rows, fmt, columns, empty="No positions recorded yet.")
+    emit(rows, out_fmt, columns, empty="No positions recorded yet.")
 
 
 # --- db -----------------------------------------------------------------------------------------------
