@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import typer
 
@@ -39,12 +39,48 @@ def setup_logging(verbose: bool = False, level: int = logging.INFO) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    if _stderr_is_journal():
+        handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else level)
     # APScheduler logs every job run at INFO; trafilatura and httpx chatter at INFO/DEBUG.
     for noisy in ("apscheduler", "httpx", "httpcore", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stderr_is_journal() -> bool:
+    """systemd sets JOURNAL_STREAM=DEVICE:INODE when stderr is the journal (see systemd.exec(5))."""
+    import os
+
+    stream = os.environ.get("JOURNAL_STREAM", "")
+    device, _, inode = stream.partition(":")
+    if not (device.isdigit() and inode.isdigit()):
+        return False
+    try:
+        stat = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return (stat.st_dev, stat.st_ino) == (int(device), int(inode))
+
+
+class _JournalFormatter(logging.Formatter):
+    """`<PRIORITY>message` lines: journald keeps each record's level (journalctl -p warning) and adds
+    the time itself, so no timestamp of ours."""
+
+    _PRIORITY: ClassVar[dict[int, int]] = {
+        logging.CRITICAL: 2,
+        logging.ERROR: 3,
+        logging.WARNING: 4,
+        logging.INFO: 6,
+        logging.DEBUG: 7,
+    }
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self._PRIORITY.get(record.levelno, 6 if record.levelno < logging.WARNING else 3)
+        # Every line of a traceback carries the priority, or journald would file them as INFO.
+        return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
 
 
 @app.command("run")
