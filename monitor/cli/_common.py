@@ -8,6 +8,7 @@ import functools
 import gc
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -204,13 +205,35 @@ def emit(
         console.print(empty, markup=False)
         return
     table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    needed = 1
+    for index, column in enumerate(columns):
+        header = column.replace("_", " ")
+        values = [line[index] for line in cells]
+        # Lines break between words, never inside one: a column is at least as wide as its longest
+        # word (up to a limit), and a column of single words (ids, kinds, times) is never wrapped.
+        longest_word = max([len(header), *(len(w) for v in values for w in v.split())])
+        atomic = all(" " not in v for v in values) and longest_word <= _ATOMIC_MAX
+        width = min(longest_word, _WORD_MAX)
+        table.add_column(header, overflow="fold", min_width=width, no_wrap=atomic)
+        needed += width + 3
+    for line in cells:
         # Cells hold article text and server messages: Text objects, so "[/b]" or "[link=...]" in them
         # is printed as written, never parsed as rich markup.
-        table.add_row(*(Text(_cell(row.get(column))) for column in columns))
-    console.print(table)
+        table.add_row(*(Text(value) for value in line))
+    # Not on a terminal (a pipe, a file): rich would assume 80 columns; $COLUMNS, else 120, and never
+    # narrower than the words need.
+    base = console.width if "COLUMNS" in os.environ else _PIPE_DEFAULT
+    if console.is_terminal:
+        console.print(table)
+    else:  # rich caps a print's width at the console's, so a console of that width
+        Console(file=sys.stdout, width=max(base, min(needed, _PIPE_MAX)), highlight=False).print(table)
+
+
+_WORD_MAX = 40  # a longer "word" (a URL) may fold
+_ATOMIC_MAX = 40
+_PIPE_MAX = 240
+_PIPE_DEFAULT = 120
 
 
 def _cell(value: Any) -> str:

@@ -35,7 +35,8 @@ class Status(StrEnum):
 
 
 def _when(moment: Any) -> str:
-    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    """ISO 8601, UTC, to the second: 2026-12-04T09:26:52Z."""
+    return ensure_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
 @alerts_app.callback(invoke_without_command=True)

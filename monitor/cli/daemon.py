@@ -233,26 +233,40 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
             stored = {row.name: row for row in session.exec(select(SourceRow)).all()}
     finally:
         store.close()
+    # JSON and CSV are exports: full ISO 8601 times; the table says "5m ago" / "in 12m".
     json_out = fmt is OutputFormat.json
+    iso_times = fmt is not OutputFormat.table
     rows: list[dict[str, Any]] = []
     for source in settings.sources:
         row = stored.pop(source.name, None)
-        record = _source_record(source.name, source.type, source.location, source.enabled, row, json_out)
+        record = _source_record(
+            source.name, source.type, source.location, source.enabled, row, json_out, iso_times=iso_times
+        )
         rows.append(_with_note(record, settings, row, json_out))
     for name, row in sorted(stored.items()):  # checked once, no longer configured: history is kept
-        record = _source_record(name, row.type, row.location, False, row, json_out, removed=True)
+        record = _source_record(
+            name, row.type, row.location, False, row, json_out, removed=True, iso_times=iso_times
+        )
         rows.append(_with_note(record, settings, row, json_out))
     emit(rows, fmt, SOURCE_COLUMNS, json_key="sources", title="sources", empty="no sources configured")
 
 
 def _source_record(
-    name: str, type_: str, location: str, enabled: bool, row: Any, json_out: bool, *, removed: bool = False
+    name: str,
+    type_: str,
+    location: str,
+    enabled: bool,
+    row: Any,
+    json_out: bool,
+    *,
+    removed: bool = False,
+    iso_times: bool = False,
 ) -> dict[str, Any]:
     def when(value: datetime | None) -> str | None:
         if value is None:
             return None
         value = ensure_utc(value)
-        if json_out:
+        if json_out or iso_times:
             return value.isoformat()
         return _relative(value)
 

@@ -50,11 +50,12 @@ def _moment(value: str | None, option: str) -> datetime | None:
 
 
 def _short(moment: Any) -> str:
+    """ISO 8601 to the minute, UTC (`2026-12-04T09:26Z`): the tables' form of a time."""
     if not moment:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M")
+    return ensure_utc(moment).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _gazetteer(config: Config) -> Any:
@@ -251,7 +252,55 @@ def _summary(record: dict[str, Any]) -> str:
         now = "; ".join(after.get("qualifiers") or []) or "none"
         return f"{was} -> {now}"
     side = after or before
-    return str(side.get("text", ""))[:120]
+    text = str(side.get("text", ""))
+    return text if len(text) <= 120 else text[:119] + "…"  # the table's cell; CSV and JSON keep it all
+
+
+# Every field of a change, flat: what `history --format csv` exports (nothing cut short).
+HISTORY_CSV_COLUMNS = [
+    "id",
+    "observed_at",
+    "detected_at",
+    "kind",
+    "origin",
+    "actor",
+    "topic",
+    "proposition",
+    "counts",
+    "change",
+    "confidence",
+    "before_stance",
+    "after_stance",
+    "before_value",
+    "after_value",
+    "before_qualifiers",
+    "after_qualifiers",
+    "before_cue",
+    "after_cue",
+    "before_text",
+    "after_text",
+    "before_source",
+    "after_source",
+    "before_url",
+    "after_url",
+    "before_observed_at",
+    "after_observed_at",
+    "sources",
+]
+
+
+def _csv_record(record: dict[str, Any]) -> dict[str, Any]:
+    flat = {key: record.get(key) for key in HISTORY_CSV_COLUMNS}
+    flat["change"] = _summary(record) if record["kind"] in _SUMMARISED else None
+    for side in ("before", "after"):
+        values = record.get(side) or {}
+        for key in ("stance", "value", "qualifiers", "cue", "text", "source", "url", "observed_at"):
+            flat[f"{side}_{key}"] = values.get(key)
+    flat["sources"] = record.get("sources")
+    return flat
+
+
+_SUMMARISED = {"stance_shift", "number_changed", "qualifier_changed"}
 
 
 @app.command()
@@ -316,6 +365,9 @@ def history(
         store.close()
     if fmt is OutputFormat.json:
         emit(records, fmt, [], json_key="changes")
+        return
+    if fmt is OutputFormat.csv:
+        emit([_csv_record(r) for r in records], fmt, HISTORY_CSV_COLUMNS)
         return
     table = [
         {

@@ -122,7 +122,7 @@ def test(
     out = [
         {
             "change_id": r.change_id,
-            "when": r.when.strftime("%Y-%m-%d %H:%M"),
+            "when": r.when.strftime("%Y-%m-%dT%H:%MZ"),
             "rule": r.rule,
             "channel": r.channel,
             "severity": r.severity,
