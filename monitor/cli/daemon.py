@@ -217,12 +217,21 @@ SOURCE_COLUMNS = [
 ]
 
 
-@app.command("sources")
+sources_app = typer.Typer(help="List the sources with their health; mute one's alerts for a while.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
 @handle_errors
-def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+def sources_command(
+    ctx: typer.Context, config: ConfigOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
     """List the configured sources with their health: last check, change, status and error, next check."""
+    if ctx.invoked_subcommand is not None:
+        return
     from sqlmodel import select
 
+    from monitor.alerts.outbox import active_mutes
     from monitor.store import open_store
     from monitor.store.tables import SourceRow
 
@@ -231,6 +240,7 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
     try:
         with store.session(write=False) as session:
             stored = {row.name: row for row in session.exec(select(SourceRow)).all()}
+            mutes = active_mutes(session, utcnow())
     finally:
         store.close()
     # JSON and CSV are exports: full ISO 8601 times; the table says "5m ago" / "in 12m".
@@ -242,12 +252,12 @@ def sources_command(config: ConfigOption = None, fmt: FormatOption = OutputForma
         record = _source_record(
             source.name, source.type, source.location, source.enabled, row, json_out, iso_times=iso_times
         )
-        rows.append(_with_note(record, settings, row, json_out))
+        rows.append(_with_note(record, settings, row, json_out, mutes.get(("source", source.name))))
     for name, row in sorted(stored.items()):  # checked once, no longer configured: history is kept
         record = _source_record(
             name, row.type, row.location, False, row, json_out, removed=True, iso_times=iso_times
         )
-        rows.append(_with_note(record, settings, row, json_out))
+        rows.append(_with_note(record, settings, row, json_out, mutes.get(("source", name))))
     emit(rows, fmt, SOURCE_COLUMNS, json_key="sources", title="sources", empty="no sources configured")
 
 
@@ -285,13 +295,19 @@ def _source_record(
     }
 
 
-def _with_note(record: dict[str, Any], settings: Any, row: Any, json_out: bool) -> dict[str, Any]:
+def _with_note(
+    record: dict[str, Any], settings: Any, row: Any, json_out: bool, muted_until: datetime | None = None
+) -> dict[str, Any]:
     from monitor.checker import untracked_note
 
     untracked = row.untracked_entries if row is not None else 0
+    notes = [untracked_note(settings, untracked)]
+    if muted_until is not None:
+        notes.append(f"alerts muted until {muted_until.strftime('%Y-%m-%dT%H:%MZ')}")
     if json_out:
         record["untracked_entries"] = untracked
-    record["note"] = untracked_note(settings, untracked)
+        record["muted_until"] = muted_until.isoformat() if muted_until else None
+    record["note"] = "; ".join(n for n in notes if n) or None
     return record
 
 

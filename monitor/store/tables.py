@@ -266,6 +266,20 @@ class TopicRow(SQLModel, table=True):
     topic: str = Field(primary_key=True)
 
 
+class MuteRow(SQLModel, table=True):
+    """A source or a rule muted until a time (`claimwatch sources mute NAME --for 6h`, `rules mute ID
+    --for 2h`): changes are still recorded, their alerts are stored as `suppressed` with the reason.
+    Kept in the store, not the config, so muting never rewrites a user's file (migration 0003_13)."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # "source" or "rule"
+    name: str
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
 ALL_TABLES = (
     SourceRow,
     DocumentRow,
@@ -277,4 +291,5 @@ ALL_TABLES = (
     AlertRow,
     ThreadRow,
     TopicRow,
+    MuteRow,
 )

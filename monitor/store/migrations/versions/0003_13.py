@@ -1,4 +1,5 @@
-"""Sources remember how many feed entries their last read left untracked (older than retire_after).
+"""Sources remember how many feed entries their last read left untracked (older than retire_after);
+a `mutes` table holds sources and rules muted from the command line until a time.
 
 Revision ID: 0003_13
 Revises: 0002
@@ -22,8 +23,18 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("sources") as batch:
         batch.add_column(sa.Column("untracked_entries", sa.Integer(), nullable=False, server_default="0"))
+    op.create_table(
+        "mutes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.UniqueConstraint("kind", "name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mutes")
     with op.batch_alter_table("sources") as batch:
         batch.drop_column("untracked_entries")
