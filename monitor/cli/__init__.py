@@ -18,7 +18,18 @@ from monitor.cli._common import GLOBALS, ClickException, NoArgsIsHelpError, app,
 from monitor.errors import ClaimwatchError
 
 # Imported in this order so that `claimwatch --help` lists the commands in it.
-COMMAND_MODULES = ("diff", "claims", "demo", "daemon", "history", "db", "rules", "mutes", "alerts")
+COMMAND_MODULES = (
+    "diff",
+    "claims",
+    "demo",
+    "daemon",
+    "history",
+    "db",
+    "rules",
+    "mutes",
+    "sources_edit",
+    "alerts",
+)
 for _name in COMMAND_MODULES:
     importlib.import_module(f"monitor.cli.{_name}")
 
