@@ -73,6 +73,7 @@ def test_demo_refuses_a_users_config_database_and_story(tmp_path: Path) -> None:
     (tmp_path / "claimwatch.toml").write_text(user_config)
     (tmp_path / "claimwatch.db").write_bytes(b"a user's database")
     (tmp_path / "story.txt").write_text("my draft")
+    (tmp_path / ".claimwatch-demo.json").write_text('{"mine": true}')  # a file of that name, not a demo's
     result = claimwatch("demo", "--dir", str(tmp_path))
     assert result.returncode == 2
     assert "claimwatch: error:" in result.stderr and "--force" in result.stderr
@@ -80,7 +81,13 @@ def test_demo_refuses_a_users_config_database_and_story(tmp_path: Path) -> None:
     assert (tmp_path / "claimwatch.toml").read_text() == user_config
     assert (tmp_path / "claimwatch.db").read_bytes() == b"a user's database"
     assert (tmp_path / "story.txt").read_text() == "my draft"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["claimwatch.db", "claimwatch.toml", "story.txt"]
+    assert (tmp_path / ".claimwatch-demo.json").read_text() == '{"mine": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".claimwatch-demo.json",
+        "claimwatch.db",
+        "claimwatch.toml",
+        "story.txt",
+    ]
 
 
 def test_demo_refuses_its_own_config_once_the_user_edited_it(tmp_path: Path) -> None:

@@ -79,7 +79,10 @@ def _recorded(folder: Path) -> dict[str, str]:
     if not marker.is_file():
         return {}
     try:
-        files = json.loads(marker.read_text(encoding="utf-8")).get("files", {})
+        content = json.loads(marker.read_text(encoding="utf-8"))
+        if content.get("written_by") != "claimwatch demo":
+            return {}
+        files = content.get("files", {})
     except (OSError, ValueError, AttributeError):
         return {}
     return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
@@ -111,8 +114,17 @@ def prepare_demo_folder(folder: Path, *, force: bool = False) -> list[tuple[Path
         raise InputError(f"{folder}: not a folder")
     folder.mkdir(parents=True, exist_ok=True)
     recorded = _recorded(folder)
-    present = [name for name in DEMO_FILES if (folder / name).exists() or (folder / name).is_symlink()]
-    foreign = [name for name in present if (folder / name).is_symlink() or not _ours(folder, name, recorded)]
+    candidates = (*DEMO_FILES, MARKER)
+    present = [name for name in candidates if (folder / name).exists() or (folder / name).is_symlink()]
+
+    def ours(name: str) -> bool:
+        if (folder / name).is_symlink():
+            return False
+        if name == MARKER:  # a marker we cannot read as ours is someone's file of that name
+            return bool(recorded) or _is_demo_marker(folder / name)
+        return _ours(folder, name, recorded)
+
+    foreign = [name for name in present if not ours(name)]
     if foreign and not force:
         names = ", ".join(foreign)
         raise InputError(
@@ -128,8 +140,14 @@ def prepare_demo_folder(folder: Path, *, force: bool = False) -> list[tuple[Path
             moved.append((path, target))
         else:
             path.unlink()
-    (folder / MARKER).unlink(missing_ok=True)
     return moved
+
+
+def _is_demo_marker(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("written_by") == "claimwatch demo"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _remember(folder: Path, written: dict[str, str]) -> None:
