@@ -52,7 +52,7 @@ from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
 from monitor.store import Store
 from monitor.store.tables import DocumentRow, SourceRow, VersionRow
-from monitor.timeutil import ensure_utc, utcnow
+from monitor.timeutil import ensure_utc, format_duration, utcnow
 
 __all__ = [
     "Checker",
@@ -62,6 +62,7 @@ __all__ = [
     "article_interval",
     "check_sources",
     "sync_sources",
+    "untracked_note",
     "worker_id",
 ]
 
@@ -100,7 +101,14 @@ def _claim_statement(due: bool) -> Any:
         update(t)
         .where(and_(*conditions))
         .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
-        .returning(t.c.id, t.c.etag, t.c.last_modified, t.c.next_check_at, t.c.consecutive_failures)
+        .returning(
+            t.c.id,
+            t.c.etag,
+            t.c.last_modified,
+            t.c.next_check_at,
+            t.c.consecutive_failures,
+            t.c.untracked_entries,
+        )
     )
 
 
@@ -209,11 +217,19 @@ class SourceResult:
     changes: int = 0
     failed_documents: int = 0
     new_articles: int = 0
+    untracked_entries: int = 0  # feed entries too old to track (older than articles.retire_after)
+    note: str | None = None
     elapsed: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.status not in (ERROR, FAILED)
+
+    @property
+    def complete(self) -> bool:
+        """Everything this check was asked to do was done: the source was read (not failed, not
+        held by another worker) and none of its documents failed. `check` exits 1 otherwise."""
+        return self.ok and self.status != BUSY and not self.failed_documents
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -225,7 +241,9 @@ class SourceResult:
             "changes": self.changes,
             "new_articles": self.new_articles,
             "failed_documents": self.failed_documents,
+            "untracked_entries": self.untracked_entries,
             "error": self.error,
+            "note": self.note,
             "elapsed": round(self.elapsed, 3),
         }
 
@@ -235,6 +253,7 @@ class PassReport:
     started_at: datetime
     finished_at: datetime | None = None
     results: list[SourceResult] = field(default_factory=list)
+    undelivered: int = 0  # alerts the pass's own delivery gave up on (dead); `check` exits 1
 
     @property
     def checked(self) -> int:
@@ -243,6 +262,19 @@ class PassReport:
     @property
     def errors(self) -> int:
         return sum(1 for r in self.results if not r.ok)
+
+    @property
+    def busy(self) -> int:
+        return sum(1 for r in self.results if r.status == BUSY)
+
+    @property
+    def failed_documents(self) -> int:
+        return sum(r.failed_documents for r in self.results)
+
+    @property
+    def incomplete(self) -> int:
+        """Sources not fully checked: failed, busy elsewhere, or with failed articles (exit 1)."""
+        return sum(1 for r in self.results if not r.complete)
 
     @property
     def new_versions(self) -> int:
@@ -258,6 +290,10 @@ class PassReport:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "checked": self.checked,
             "errors": self.errors,
+            "busy": self.busy,
+            "failed_documents": self.failed_documents,
+            "incomplete": self.incomplete,
+            "undelivered": self.undelivered,
             "new_versions": self.new_versions,
             "changes": self.changes,
             "sources": [r.to_dict() for r in self.results],
@@ -285,6 +321,15 @@ def job_interval(config: Config, source: SourceConfig) -> timedelta:
     if make_source(source).tracks_articles and config.articles.recheck:
         return min(source.interval, *(step.every for step in config.articles.recheck))
     return source.interval
+
+
+def untracked_note(config: Config, untracked: int) -> str | None:
+    """'4 entries older than 14d not tracked' (None for 0): what `check` and `sources` say about
+    feed entries past `articles.retire_after`."""
+    if not untracked:
+        return None
+    entries = "entry" if untracked == 1 else "entries"
+    return f"{untracked} {entries} older than {format_duration(config.articles.retire_after)} not tracked"
 
 
 def due_slack(config: Config, interval: timedelta) -> timedelta:
@@ -349,6 +394,7 @@ class _Claimed:
     last_modified: str | None
     next_check_at: datetime | None
     consecutive_failures: int
+    untracked_entries: int
 
 
 def _make_judge(config: Config, store: Store) -> Any:
@@ -494,6 +540,52 @@ class Checker:
         with self.store.session() as session:
             sync_sources(session, self.config)
 
+    def cap_next_checks(self) -> int:
+        """Bring every stored next check forward to at most now + the configured interval (a feed's
+        articles: now + their age's recheck step). A check stores `now + interval` as the next one,
+        so after the interval was shortened (or `check` ran with a longer one) the daemon would
+        otherwise wait out the old interval, finding the source "not due" on every job. Returns how
+        many rows moved."""
+        now = utcnow()
+        moved = 0
+        by_interval: dict[timedelta, list[str]] = {}
+        feeds: list[str] = []
+        for source in self.config.sources:
+            if source.enabled:
+                by_interval.setdefault(source.interval, []).append(source.name)
+                if make_source(source).tracks_articles:
+                    feeds.append(source.name)
+        with self.store.session() as session:
+            conn = session.connection()
+            for interval, names in by_interval.items():
+                cap = now + interval
+                moved += conn.execute(
+                    update(_SOURCES)
+                    .where(_SOURCES.c.name.in_(names), _SOURCES.c.next_check_at > cap)
+                    .values(next_check_at=cap)
+                ).rowcount
+            if feeds and self.config.articles.recheck:
+                soonest = now + min(step.every for step in self.config.articles.recheck)
+                rows = session.exec(
+                    select(DocumentRow)
+                    .join(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
+                    .where(
+                        col(SourceRow.name).in_(feeds),
+                        col(DocumentRow.retired).is_(False),
+                        col(DocumentRow.next_check_at) > soonest,
+                    )
+                ).all()
+                for row in rows:
+                    every = article_interval(
+                        self.config, now - ensure_utc(row.published_at or row.discovered_at)
+                    )
+                    assert row.next_check_at is not None
+                    if every is not None and ensure_utc(row.next_check_at) > now + every:
+                        row.next_check_at = now + every
+                        session.add(row)
+                        moved += 1
+        return moved
+
     def release_stale_leases(self) -> int:
         """Forget leases held by dead processes of this host (a killed daemon's, say)."""
         freed = 0
@@ -550,7 +642,7 @@ class Checker:
                     return BUSY
             if won is None:
                 return SKIPPED
-        return _Claimed(won[0], won[1], won[2], won[3], won[4])
+        return _Claimed(won[0], won[1], won[2], won[3], won[4], won[5])
 
     async def _keep_lease(self, name: str, source_id: int) -> None:
         """While a check runs, push its lease forward every third of `scheduler.lease`: a slow check
@@ -586,6 +678,13 @@ class Checker:
                 .execution_options(synchronize_session=False)
             )
 
+    def _give_back(self, session: Session, source_id: int) -> None:
+        session.connection().execute(
+            update(_SOURCES)
+            .where(and_(_SOURCES.c.id == source_id, _SOURCES.c.lease_owner == self.owner))
+            .values(lease_owner=None, lease_until=None)
+        )
+
     def _finish(self, session: Session, run: _Run, error: str | None, started: datetime) -> None:
         """The check's outcome on the source row, and its lease given back: one UPDATE, batched."""
         failed = error is not None
@@ -614,6 +713,7 @@ class Checker:
         started = utcnow()
         claimed = await self.batched(self._claim, name, due_only)
         if isinstance(claimed, str):
+            log.info("%s: %s", name, claimed)  # "not due" or "busy": said as such, never "unchanged"
             return SourceResult(name, source.type, claimed, elapsed=time.monotonic() - started_clock)
         run = _Run(self, source, claimed, started, due_only)
         error: str | None = None
@@ -636,8 +736,23 @@ class Checker:
             error = f"internal error: {type(exc).__name__}: {exc}"
         finally:
             renewer.cancel()
+        if (
+            error is None
+            and run.failed_documents
+            and run.failed_documents == run.documents
+            and make_source(source).tracks_articles
+        ):
+            # Every article the feed led to failed: the source failed (an error, counted in its
+            # consecutive failures), however well the feed itself read.
+            error = f"all {run.documents} article(s) failed; first: {run.first_error}"
         if error is None and run.status == FAILED:
             error = run.first_error or "extraction failed"
+        if error is None and run.idle:
+            # A feed's job found neither the feed nor any article due: nothing was read, so the
+            # source's health stays as its last real check left it; only the lease goes back.
+            await asyncio.shield(self.batched(self._give_back, claimed.id))
+            log.info("%s: %s (feed next due %s)", name, SKIPPED, claimed.next_check_at)
+            return SourceResult(name, source.type, SKIPPED, elapsed=time.monotonic() - started_clock)
         await asyncio.shield(self.batched(self._finish, run, error, started))
         status = run.status if error is None else (FAILED if run.status == FAILED else ERROR)
         result = SourceResult(
@@ -650,6 +765,8 @@ class Checker:
             changes=run.changes,
             failed_documents=run.failed_documents,
             new_articles=run.new_articles,
+            untracked_entries=run.untracked_entries,
+            note=untracked_note(self.config, run.untracked_entries),
             elapsed=time.monotonic() - started_clock,
         )
         level = logging.WARNING if error else logging.INFO
@@ -680,6 +797,8 @@ def _summary(result: SourceResult) -> str:
         parts.append(f"{result.changes} changes")
     if result.failed_documents:
         parts.append(f"{result.failed_documents} failed")
+    if result.note:
+        parts.append(result.note)
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -705,8 +824,15 @@ class _Run:
         self.changes = 0
         self.failed_documents = 0
         self.new_articles = 0
+        # Until the feed is read again (a 304 says nothing new), its last read's count stands.
+        self.untracked_entries = claimed.untracked_entries
         self.first_error: str | None = None
         self.notes: list[str] = []
+
+    @property
+    def idle(self) -> bool:
+        """Nothing was due: the source's own location was not read and no document was checked."""
+        return self.due_only and not self.source_checked and self.documents == 0 and self.status == UNCHANGED
 
     # -- SourceRun -----------------------------------------------------------------------------------
 
@@ -807,14 +933,17 @@ class _Run:
             return outcome
 
     async def track_articles(self, entries: list[FeedEntry]) -> None:
-        self.new_articles += await self.checker.db(self._track, entries)
+        added, self.untracked_entries = await self.checker.db(self._track, entries)
+        self.new_articles += added
 
-    def _track(self, entries: list[FeedEntry]) -> int:
+    def _track(self, entries: list[FeedEntry]) -> tuple[int, int]:
+        """Track the entries not seen before; returns (added, too old to track). The count of old
+        ones is kept on the source row, for `claimwatch sources`."""
         from monitor.pipeline import bounded_title
 
         now = utcnow()
         retire_after = self.config.articles.retire_after
-        added = 0
+        added = untracked = 0
         with self.checker.store.session() as session:
             known = set(
                 session.exec(select(DocumentRow.url).where(DocumentRow.source_id == self.claimed.id)).all()
@@ -824,7 +953,8 @@ class _Run:
                 if url in known:
                     continue
                 if entry.published is not None and now - entry.published >= retire_after:
-                    continue  # too old to be worth watching
+                    untracked += 1  # too old to be worth watching; said so, not silently dropped
+                    continue
                 known.add(url)
                 session.add(
                     DocumentRow(
@@ -837,7 +967,10 @@ class _Run:
                     )
                 )
                 added += 1
-        return added
+            session.connection().execute(
+                update(_SOURCES).where(_SOURCES.c.id == self.claimed.id).values(untracked_entries=untracked)
+            )
+        return added, untracked
 
     async def check_articles(self) -> None:
         due = await self.checker.db(self._due_articles)

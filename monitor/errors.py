@@ -47,6 +47,13 @@ class RuleError(FileError):
     """A rule file is invalid; the daemon refuses to start (or keeps the last good rules on reload)."""
 
 
+class SecretError(ClaimwatchError):
+    """A channel's secret (token, password) is missing from the environment; nothing that would
+    send starts, so no alert waits on a retry loop that cannot succeed."""
+
+    exit_code = 2
+
+
 class FetchError(ClaimwatchError):
     """Fetching a source failed. `transient` errors are retried with backoff; others are recorded."""
 

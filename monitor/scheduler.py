@@ -278,6 +278,10 @@ class Daemon:
             self.checker.set_config(config)
             if self.alerts:  # channels may have been added or changed
                 self._dispatch = dispatch_alerts_hook(config, self.store)
+                from monitor.alerts.channels import missing_secrets
+
+                for problem in missing_secrets(config.channels):
+                    log.error("%s: its alerts fail (dead) until it is set and the daemon restarted", problem)
         await asyncio.to_thread(self.rules.reload, self.config)
         await self.checker.db(self.checker.sync)
         if self._scheduler is not None:
@@ -417,6 +421,9 @@ class Daemon:
         """One job per enabled source; on reload, jobs follow the config (added, removed, re-timed)."""
         from apscheduler.triggers.interval import IntervalTrigger
 
+        capped = await self.checker.db(self.checker.cap_next_checks)
+        if capped:
+            log.info("%d stored next check(s) brought forward to the configured intervals", capped)
         next_checks = await self.checker.db(self._stored_next_checks)
         now = utcnow()
         spread = self.config.scheduler.startup_spread.total_seconds()
@@ -567,6 +574,7 @@ async def check_once(
             from monitor.alerts import deliver_pending
 
             delivered = await asyncio.to_thread(deliver_pending, config, active)
+            report.undelivered = delivered.dead
             if delivered.worked:
                 log.info(delivered.summary())
         return report

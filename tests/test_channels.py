@@ -97,8 +97,9 @@ def test_slack_bad_token_is_permanent_and_missing_token_is_reported(
     assert not caught.value.transient and "invalid_auth" in str(caught.value)
     assert "xoxb-wrong" not in str(caught.value)
     monkeypatch.delenv("SLACK_BOT_TOKEN")
-    with pytest.raises(DeliveryError, match="environment variable SLACK_BOT_TOKEN is not set"):
+    with pytest.raises(DeliveryError, match="environment variable SLACK_BOT_TOKEN is not set") as missing:
         slack(slack_server).send(alert())
+    assert not missing.value.transient  # issue 13.4: permanent (dead at once), not retried for 30 s
 
 
 def test_slack_find_delivered_uses_the_metadata_key(slack_server: SlackServer) -> None:

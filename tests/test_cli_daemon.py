@@ -232,3 +232,121 @@ def _stored_urls(db_path: Path) -> set[str]:
     finally:
         db.close()
     return {url.rsplit("/", 1)[1] for (url,) in rows}
+
+
+def test_run_follows_a_shorter_interval_than_check_stored(http_server: TestServer, tmp_path: Path) -> None:
+    """Issue 13.2: after `check` stored a next check an hour away, `run` with a 1 s interval waited out
+    the hour (logging "unchanged" every second without a request). A config change caps stored next
+    checks at now + the new interval."""
+    http_server.page("/a", page(40))
+    config = write_config(tmp_path, http_server, ["a"])  # interval 1h
+    result = CliRunner().invoke(app, ["check", "--config", str(config), "--no-alerts"])
+    assert result.exit_code == 0, result.output
+    assert http_server.hits["/a"] == 1
+    config.write_text(config.read_text().replace('interval = "1h"', 'interval = "1s"'))
+    http_server.page("/a", page(41))
+    proc = daemon(config, "--no-alerts")
+    try:
+        wait_for(lambda: http_server.hits["/a"] >= 3, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert "brought forward" in err
+    assert "a: unchanged" not in err  # a job that made no request never says "unchanged"
+    db = sqlite3.connect(tmp_path / "claimwatch.db")
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 2  # the edit was seen
+
+
+def test_check_and_sources_report_feed_entries_too_old_to_track(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Issue 13.3: entries older than retire_after were dropped with `unchanged, 0 documents` and no hint."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from httpserver import rss
+
+    old = format_datetime(datetime.now(UTC) - timedelta(days=30), usegmt=True)
+    items = [(http_server.url(f"/old{n}"), f"Old {n}", old) for n in range(4)]
+    http_server.page("/feed", rss(items), "application/rss+xml")
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "no-rules"\n[store]\nurl = "sqlite:///{tmp_path / "c.db"}"\n[fetch]\nretries = 0\n'
+        f'[[sources]]\nname = "wire"\ntype = "feed"\nurl = "{http_server.url("/feed")}"\n'
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--config", str(config), "--format", "json", "--no-alerts"])
+    assert result.exit_code == 0, result.output
+    [wire] = json.loads(result.stdout)[0]["sources"]
+    assert wire["untracked_entries"] == 4 and wire["note"] == "4 entries older than 14d not tracked"
+
+    table = runner.invoke(app, ["check", "--config", str(config), "--format", "csv", "--no-alerts"])
+    assert "not modified" in table.stdout  # the feed was not read again (304): its last count stands
+    assert "4 entries older than 14d not tracked" in table.stdout
+    listed = runner.invoke(app, ["sources", "--config", str(config), "--format", "csv"])
+    assert "4 entries older than 14d not tracked" in listed.stdout
+    rows = json.loads(runner.invoke(app, ["sources", "--config", str(config), "--format", "json"]).stdout)
+    assert rows["sources"][0]["untracked_entries"] == 4
+    assert not any(f"/old{n}" in http_server.hits for n in range(4))
+
+
+def test_run_once_exits_1_when_a_source_failed_like_check(http_server: TestServer, tmp_path: Path) -> None:
+    """Issue 13.5: `run --once` exited 0 when sources failed while `check` exited 1."""
+    http_server.page("/a", page(60))
+    http_server.route("/down", status=500)
+    config = write_config(tmp_path, http_server, ["a", "down"])
+    proc = daemon(config, "--once", "--no-alerts")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "pass done: 2 source(s) checked, 1 new version(s), 0 change(s), 1 error(s)" in err
+
+
+def test_check_exits_1_when_a_source_is_busy_with_another_worker(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Issue 12.10: `check` exited 0 when a source was skipped because another worker held it."""
+    http_server.page("/a", page(61))
+    http_server.page("/b", page(62))
+    config = write_config(tmp_path, http_server, ["a", "b"])
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", "--config", str(config), "--no-alerts"]).exit_code == 0
+    db = sqlite3.connect(tmp_path / "claimwatch.db")
+    with db:
+        db.execute(
+            "UPDATE sources SET lease_owner = 'elsewhere:1:x', lease_until = '2999-01-01 00:00:00.000000' "
+            "WHERE name = 'b'"
+        )
+    db.close()
+    result = runner.invoke(app, ["check", "--config", str(config), "--no-alerts", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)[0]
+    assert {s["name"]: s["status"] for s in report["sources"]} == {"a": "not modified", "b": "busy"}
+    assert report["busy"] == 1 and report["incomplete"] == 1
+    table = runner.invoke(app, ["check", "--config", str(config), "--no-alerts"])
+    assert table.exit_code == 1 and "1 busy (being checked by another worker)" in table.stdout
+
+
+def test_check_exits_1_when_every_article_of_a_feed_failed(http_server: TestServer, tmp_path: Path) -> None:
+    """Issue 12.10: a feed that read fine but whose articles all failed was `unchanged`, exit 0."""
+    from httpserver import rss
+
+    http_server.route("/gone1", status=404)
+    http_server.route("/gone2", status=404)
+    http_server.page(
+        "/feed",
+        rss([(http_server.url("/gone1"), "One", None), (http_server.url("/gone2"), "Two", None)]),
+        "application/rss+xml",
+    )
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(
+        f'rules = "no-rules"\n[store]\nurl = "sqlite:///{tmp_path / "c.db"}"\n[fetch]\nretries = 0\n'
+        f'[[sources]]\nname = "wire"\ntype = "feed"\nurl = "{http_server.url("/feed")}"\n'
+    )
+    result = CliRunner().invoke(app, ["check", "--config", str(config), "--no-alerts", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    [wire] = json.loads(result.stdout)[0]["sources"]
+    assert wire["status"] == "error" and wire["error"].startswith("all 2 article(s) failed; first: HTTP 404")
+    listed = json.loads(
+        CliRunner().invoke(app, ["sources", "--config", str(config), "--format", "json"]).stdout
+    )
+    assert listed["sources"][0]["consecutive_failures"] == 1

@@ -102,3 +102,31 @@ def test_utf16_text_reads_as_it_does_through_ingest(tmp_path: Path) -> None:
     result = claimwatch("diff", str(OLD), str(copy), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert "United States" in {c.get("actor") for c in json.loads(result.stdout)["changes"]}
+
+
+def test_urls_are_fetched_not_mangled_into_paths(http_server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: `diff http://...` became the path `http:/...` and was reported as a missing file."""
+    http_server.route("/old", OLD.read_bytes(), content_type="text/plain; charset=utf-8")
+    http_server.route("/new", NEW.read_bytes(), content_type="text/plain; charset=utf-8")
+    result = claimwatch("diff", http_server.url("/old"), http_server.url("/new"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    shifts = [c["actor"] for c in json.loads(result.stdout)["changes"] if c["kind"] == "stance_shift"]
+    assert "United States" in shifts
+    mixed = claimwatch("diff", str(OLD), http_server.url("/new"))
+    assert mixed.returncode == 0 and "United States: oppose -> support" in mixed.stdout
+    http_server.route("/gone", status=404)
+    missing = claimwatch("diff", http_server.url("/gone"), str(NEW))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("claimwatch: error: ") and http_server.url("/gone") in missing.stderr
+    assert "HTTP 404" in missing.stderr and "no such file" not in missing.stderr
+
+
+def test_exit_code_says_whether_a_shift_was_found() -> None:
+    shifted = claimwatch("diff", str(OLD), str(NEW), "--exit-code")
+    assert shifted.returncode == 1 and "stance_shift" in shifted.stdout
+    as_json = claimwatch("diff", str(OLD), str(NEW), "--exit-code", "--format", "json")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["changes"]
+    same = claimwatch("diff", str(OLD), str(OLD), "--exit-code")
+    assert same.returncode == 0, same.stderr
+    missing = claimwatch("diff", str(OLD), "no-such-file.txt", "--exit-code")
+    assert missing.returncode == 2  # an error is never mistaken for "a shift was found"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -109,9 +111,11 @@ def test_history_formats_and_filters(cli: Any, story: Path) -> None:
     assert as_json(cli("history", "--topic", "strike", "-k", "stance_shift", "--format", "json"))["changes"]
     assert as_json(cli("history", "--topic", "no such words", "--format", "json"))["changes"] == []
     assert as_json(cli("history", "--source", "desk", "--format", "json"))["changes"] == everything
-    csv_lines = cli("history", "-k", "stance_shift", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == "id,observed,kind,actor,topic,change,source,judged_by"
-    assert len(csv_lines) == len(shifts) + 1 and "oppose -> support" in "".join(csv_lines)
+    csv_out = cli("history", "-k", "stance_shift", "--format", "csv").stdout
+    csv_lines = csv_out.splitlines()
+    assert csv_lines[0].startswith("id,observed_at,detected_at,kind,origin,actor,topic,proposition,")
+    assert len(list(csv.DictReader(io.StringIO(csv_out)))) == len(shifts) and "oppose -> support" in csv_out
+    assert csv_lines[0].endswith(",judged_by")
     table = cli("history", "-k", "stance_shift").stdout
     assert "stance_sh" in table and "United" in table  # folded to the runner's 80 columns
     assert "No changes match." in cli("history", "--actor", "Atlantis").stdout

@@ -34,13 +34,22 @@ def cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
     )
 
 
+EXAMPLE_SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-example",
+    "CLAIMWATCH_SMTP_USER": "desk",
+    "CLAIMWATCH_SMTP_PASSWORD": "secret",
+}
+
+
 def test_rules_check_lists_the_example_rules() -> None:
-    result = cli("rules", "check", "--config", "config.example.toml", "--format", "json")
+    result = cli("rules", "check", "--config", "config.example.toml", "--format", "json", env=EXAMPLE_SECRETS)
     assert result.returncode == 0, result.stderr
     rules = json.loads(result.stdout)["rules"]
     assert [r["id"] for r in rules] == ["strike-policy-shift", "strike-policy-softening"]
     assert rules[0]["channels"] == ["desk-slack", "desk-email"]
-    table = cli("rules", "check", "rules/example.toml", "--config", "config.example.toml")
+    table = cli(
+        "rules", "check", "rules/example.toml", "--config", "config.example.toml", env=EXAMPLE_SECRETS
+    )
     assert table.returncode == 0 and "2 rule(s) OK in 1 file(s)" in table.stderr
     assert "strike-policy-shift" in table.stdout
 
@@ -110,13 +119,16 @@ def test_alerts_list_deliver_and_retry(populated: Path, slack_server: SlackServe
     ]
     assert len(pending) == 2
 
-    # The Slack token goes missing: deliveries fail, and with max_attempts = 1 they are dead at once.
-    config_text = populated.read_text().replace("max_attempts = 30", "max_attempts = 1")
-    populated.write_text(config_text)
-    failed = cli("alerts", "deliver", "--config", str(populated), env={"SLACK_BOT_TOKEN": ""})
-    assert (
-        failed.returncode == 1 and "2 dead" in failed.stdout and "SLACK_BOT_TOKEN is not set" in failed.stdout
-    )
+    # The Slack token goes missing: nothing is attempted, the command says why, the alerts wait.
+    refused = cli("alerts", "deliver", "--config", str(populated), env={"SLACK_BOT_TOKEN": ""})
+    assert refused.returncode == 2 and "SLACK_BOT_TOKEN is not set" in refused.stderr
+    assert refused.stderr.startswith("claimwatch: error: channel 'desk-slack' (slack)")
+    still = json.loads(cli("alerts", "-s", "pending", "-c", str(populated), "-f", "json").stdout)["alerts"]
+    assert len(still) == 2 and all(a["attempts"] == 0 for a in still)
+
+    # A revoked token: Slack refuses, and the alerts are dead at once (a permanent error).
+    failed = cli("alerts", "deliver", "--config", str(populated), env={"SLACK_BOT_TOKEN": "xoxb-revoked"})
+    assert failed.returncode == 1 and "2 dead" in failed.stdout and "invalid_auth" in failed.stdout
     dead = json.loads(cli("alerts", "-s", "dead", "-c", str(populated), "-f", "json").stdout)["alerts"]
     assert len(dead) == 2 and all(a["attempts"] == 1 for a in dead)
     csv_out = cli("alerts", "-s", "dead", "-c", str(populated), "-f", "csv").stdout.splitlines()
@@ -308,3 +320,41 @@ def test_seed_story_one_slack_message_and_one_email_per_shift(
     assert sorted((a["channel"], a["headline"].split(" on ")[0]) for a in sent) == sorted(
         (a["channel"], a["headline"].split(" on ")[0]) for a in would
     )
+
+
+def test_rules_check_names_each_missing_channel_secret() -> None:
+    """Issue 13.4: a missing token showed up only as alerts retried for 30 s and left pending."""
+    result = cli(
+        "rules",
+        "check",
+        "--config",
+        "config.example.toml",
+        env={"SLACK_BOT_TOKEN": "", "CLAIMWATCH_SMTP_USER": "desk", "CLAIMWATCH_SMTP_PASSWORD": ""},
+    )
+    assert result.returncode == 2
+    assert "2 rule(s) OK" in result.stderr  # the rules themselves are fine
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("claimwatch: error: ")
+    assert "channel 'desk-slack' (slack): environment variable SLACK_BOT_TOKEN is not set" in error
+    assert "environment variable CLAIMWATCH_SMTP_PASSWORD is not set" in error
+    assert "CLAIMWATCH_SMTP_USER is not set" not in error
+
+
+def test_check_refuses_to_start_without_a_channels_secret(populated: Path, slack_server: SlackServer) -> None:
+    """Issue 13.4: `check` with SLACK_BOT_TOKEN unset retried for 30 s, exited 0, left alerts pending."""
+    result = cli("check", "--config", str(populated), env={"SLACK_BOT_TOKEN": ""})
+    assert result.returncode == 2
+    assert (
+        "claimwatch: error: channel 'desk-slack' (slack): environment variable SLACK_BOT_TOKEN"
+        in result.stderr
+    )
+    assert "--no-alerts" in result.stderr
+    for command in (
+        ["run", "--once"],
+        ["ingest", str(REPO / "monitor/samples/strike-policy/1-2024-05-30-morning.txt")],
+    ):
+        refused = cli(*command, "--config", str(populated), env={"SLACK_BOT_TOKEN": ""})
+        assert refused.returncode == 2 and "SLACK_BOT_TOKEN is not set" in refused.stderr, command
+    queued = cli("check", "--config", str(populated), "--no-alerts", env={"SLACK_BOT_TOKEN": ""})
+    assert queued.returncode == 0, queued.stderr
+    assert slack_server.posted == []

@@ -269,3 +269,62 @@ def test_rules_holder_uses_the_configs_gazetteers_and_follows_a_reload(tmp_path:
     )
     holder.reload(parse_config(config_path))
     assert sorted(r.id for r in holder.current().match(change, MatchContext())) == ["council", "desk"]
+
+
+def test_a_feed_with_nothing_due_is_not_due_not_unchanged(
+    http_server: TestServer, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13.2: a daemon job that found neither the feed nor any article due said `unchanged`."""
+    from email.utils import format_datetime
+
+    from httpserver import rss
+
+    http_server.page("/art", page(50))
+    published = format_datetime(utcnow(), usegmt=True)
+    http_server.page("/feed", rss([(http_server.url("/art"), "Art", published)]), "application/rss+xml")
+    config = Config(
+        sources=(
+            SourceConfig(name="wire", type="feed", url=http_server.url("/feed"), interval=timedelta(hours=1)),
+        ),
+        fetch=QUICK,
+        rules=Path("/nonexistent-rules"),
+    )
+
+    async def scenario() -> tuple[str, str]:
+        async with Checker(config, store) as checker:
+            await checker.db(checker.sync)
+            first = await checker.check_one("wire")
+            later = await checker.check_one("wire", due_only=True)
+            return first.status, later.status
+
+    hits = dict(http_server.hits)
+    with caplog.at_level("INFO", logger="monitor.checker"):
+        first, later = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert first == "new" and later == SKIPPED
+    assert http_server.hits["/feed"] == hits.get("/feed", 0) + 1 and http_server.hits["/art"] == 1
+    assert "wire: not due" in caplog.text and "wire: unchanged" not in caplog.text
+    row = rows(store)["wire"]
+    assert row.last_status == "new" and row.lease_owner is None  # the last real check's word stands
+
+
+def test_daemon_start_caps_stored_next_checks_at_the_new_intervals(store: Store) -> None:
+    config = Config(
+        sources=(SourceConfig(name="a", url="http://127.0.0.1:9/a", interval=timedelta(minutes=1)),)
+    )
+    far = utcnow() + timedelta(hours=5)
+    with store.session() as session:
+        sync_sources(session, config)
+        row = session.exec(select(SourceRow).where(SourceRow.name == "a")).one()
+        row.next_check_at = far
+        session.add(row)
+
+    async def scenario() -> int:
+        async with Checker(config, store) as checker:
+            return await checker.db(checker.cap_next_checks)
+
+    assert asyncio.run(scenario()) == 1
+    stored = rows(store)["a"].next_check_at
+    assert stored is not None
+    from monitor.timeutil import ensure_utc
+
+    assert ensure_utc(stored) <= utcnow() + timedelta(minutes=1)

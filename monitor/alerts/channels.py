@@ -95,6 +95,10 @@ class Channel:
         """
         return None
 
+    def secret_envs(self) -> tuple[str, ...]:
+        """The environment variables this channel reads its secrets from (checked at start)."""
+        return ()
+
     def send_budget(self) -> tuple[float, str] | None:
         """How long one `send` can take at most (seconds, and how that adds up); None: no limit known.
 
@@ -180,9 +184,25 @@ def _secret(env: str, what: str) -> str:
         )
     value = os.environ.get(env)
     if not value:
-        # Transient: the variable may be set on the daemon's next start; `alerts retry` requeues.
-        raise DeliveryError(f"{what}: environment variable {env} is not set")
+        # Permanent: a process's environment does not change, so retrying cannot help. Commands that
+        # send check every channel first (`missing_secrets`); this is reached only through a config
+        # reloaded with a new channel. Once the variable is set, `alerts retry --dead` requeues.
+        raise DeliveryError(f"{what}: environment variable {env} is not set", transient=False)
     return value
+
+
+def missing_secrets(channels: dict[str, Any]) -> list[str]:
+    """One line per configured channel secret whose environment variable is unset or empty
+    (`channels`: the config's name -> ChannelConfig)."""
+    problems = []
+    for name, configured in sorted(channels.items()):
+        channel = make_channel(name, configured.type, configured.options)
+        for env in channel.secret_envs():
+            if not os.environ.get(env):
+                problems.append(
+                    f"channel {name!r} ({configured.type}): environment variable {env} is not set"
+                )
+    return problems
 
 
 # --- console -------------------------------------------------------------------------------------
@@ -313,6 +333,10 @@ class SlackChannel(Channel):
     type_name = "slack"
     Options = SlackOptions
     threads = True
+
+    def secret_envs(self) -> tuple[str, ...]:
+        opts: SlackOptions = self.options  # type: ignore[assignment]
+        return (opts.token_env,)
 
     def _client(self) -> Any:
         from slack_sdk import WebClient
@@ -537,6 +561,10 @@ class EmailChannel(Channel):
     type_name = "email"
     Options = EmailOptions
 
+    def secret_envs(self) -> tuple[str, ...]:
+        opts: EmailOptions = self.options  # type: ignore[assignment]
+        return tuple(env for env in (opts.username_env, opts.password_env) if env)
+
     def send_budget(self) -> tuple[float, str] | None:
         opts: EmailOptions = self.options  # type: ignore[assignment]
         return opts.timeout, f"timeout {opts.timeout:g}s for the whole SMTP exchange"
@@ -639,6 +667,10 @@ class WebhookChannel(Channel):
     def send_budget(self) -> tuple[float, str] | None:
         opts: WebhookOptions = self.options  # type: ignore[assignment]
         return opts.timeout, f"timeout {opts.timeout:g}s for the whole request"
+
+    def secret_envs(self) -> tuple[str, ...]:
+        opts: WebhookOptions = self.options  # type: ignore[assignment]
+        return (opts.token_env,) if opts.token_env else ()
 
     def send(self, message: render.AlertMessage, thread_ref: str | None = None) -> Receipt:
         opts: WebhookOptions = self.options  # type: ignore[assignment]

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from monitor.model import Change
 from monitor.rules import MatchContext, Rule, RuleSet, RuleWatcher
-from monitor.store.tables import AlertRow, ChangeRow, ObservationRow, PositionRow, SourceRow
+from monitor.store.tables import AlertRow, ChangeRow, MuteRow, ObservationRow, PositionRow, SourceRow
 from monitor.timeutil import ensure_utc, format_duration, utcnow
 
 log = logging.getLogger(__name__)
@@ -262,10 +262,19 @@ def enqueue_alerts(
     now = ensure_utc(now or utcnow())
     plans = plan_alerts(matched, change, change_row, StoreHistory(session), now)
     existing = set(session.exec(select(AlertRow.key).where(AlertRow.key.in_([p.key for p in plans]))).all())
+    mutes = active_mutes(session, now)
     rows: list[AlertRow] = []
     for plan in plans:
         if plan.key in existing:
             continue
+        muted = mutes.get(("rule", plan.rule.id)) or (
+            context.source and mutes.get(("source", context.source))
+        )
+        if muted:
+            # Recorded, visible (`alerts --status suppressed`), never sent; `alerts retry` can send it.
+            what = f"rule {plan.rule.id}" if ("rule", plan.rule.id) in mutes else f"source {context.source}"
+            plan.status, plan.next_attempt_at, plan.digest_key = SUPPRESSED, None, None
+            plan.reason = f"muted: {what} until {muted.isoformat()}"
         row = AlertRow(
             key=plan.key,
             change_id=change_row.id,
@@ -282,7 +291,11 @@ def enqueue_alerts(
         )
         session.add(row)
         rows.append(row)
-        if plan.rule.min_sources > 1 and (plan.status != HELD or plan.digest_key is not None):
+        if (
+            plan.rule.min_sources > 1
+            and plan.status != SUPPRESSED
+            and (plan.status != HELD or plan.digest_key is not None)
+        ):
             _supersede_waiting(session, plan, now)
     if rows:
         session.flush()
@@ -290,6 +303,12 @@ def enqueue_alerts(
             "change %s: %s", change_row.id, ", ".join(f"{r.rule_id}->{r.channel} {r.status}" for r in rows)
         )
     return rows
+
+
+def active_mutes(session: Session, now: datetime) -> dict[tuple[str, str], datetime]:
+    """(kind, name) -> until, for the mutes still running at `now` (a handful of rows)."""
+    rows = session.exec(select(MuteRow).where(MuteRow.until > now)).all()
+    return {(row.kind, row.name): ensure_utc(row.until) for row in rows}
 
 
 def _supersede_waiting(session: Session, plan: PlannedAlert, now: datetime) -> None:

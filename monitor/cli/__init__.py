@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from monitor.cli import _common
-from monitor.cli._common import app, err_console
+from monitor.cli._common import GLOBALS, ClickException, NoArgsIsHelpError, app, err_console
 from monitor.errors import ClaimwatchError
 
 # Imported in this order so that `claimwatch --help` lists the commands in it.
-COMMAND_MODULES = ("diff", "demo", "daemon", "history", "rules", "alerts", "judge")
+COMMAND_MODULES = (
+    "diff",
+    "claims",
+    "demo",
+    "daemon",
+    "history",
+    "db",
+    "rules",
+    "mutes",
+    "sources_edit",
+    "alerts",
+    "judge",
+)
 for _name in COMMAND_MODULES:
     importlib.import_module(f"monitor.cli.{_name}")
 
@@ -35,10 +48,24 @@ def _print_version(wanted: bool) -> None:
 
 @app.callback()
 def _root(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file for the command (the command's own --config wins).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details too.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Warnings and errors only: no progress, logs or summaries.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
             "--version",
+            "-V",
             help="Print the version and the claim engine's build, then exit.",
             callback=_print_version,
             is_eager=True,
@@ -46,15 +73,33 @@ def _root(
     ] = False,
 ) -> None:
     """Watch news sources and get told when a position shifts, not merely when text changes."""
+    GLOBALS.config, GLOBALS.verbose, GLOBALS.quiet = config, verbose, quiet
 
 
 def main() -> None:
+    """The `claimwatch` command: every error, usage errors included, as one `claimwatch: error:` line."""
     _common.OWN_PROCESS = True
     try:
-        app(standalone_mode=True)
+        code = app(prog_name="claimwatch", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `claimwatch` or `claimwatch rules` alone: the help, as asked
+        typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except ClickException as exc:  # a usage error: the same one-line form as every other error
+        where = exc.ctx.command_path if getattr(exc, "ctx", None) else "claimwatch"
+        err_console.print(
+            f"claimwatch: error: {exc.format_message()} (see `{where} --help`)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("claimwatch: error: aborted", markup=False, highlight=False)
+        sys.exit(1)
     except ClaimwatchError as exc:  # raised outside a command (rare): same one-line form
         err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

@@ -8,8 +8,11 @@ import functools
 import gc
 import io
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -20,8 +23,16 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
+# Usage errors raise click's exceptions; recent Typer carries its own copy of click.
+try:
+    from typer._click.exceptions import ClickException as ClickException
+    from typer._click.exceptions import NoArgsIsHelpError as NoArgsIsHelpError
+except ImportError:  # a Typer that uses the click package
+    from click.exceptions import ClickException as ClickException  # type: ignore[no-redef]
+    from click.exceptions import NoArgsIsHelpError as NoArgsIsHelpError  # type: ignore[no-redef]
+
 from monitor.config import Config, load_config
-from monitor.errors import ClaimwatchError
+from monitor.errors import ClaimwatchError, SecretError
 
 app = typer.Typer(
     name="claimwatch",
@@ -29,7 +40,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@dataclass
+class GlobalOptions:
+    """Options given before the subcommand (`claimwatch --config X -v history`); set by the root
+    callback on every invocation, so nothing leaks from one call of `app` to the next."""
+
+    config: Path | None = None
+    verbose: bool = False
+    quiet: bool = False
+
+
+GLOBALS = GlobalOptions()
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -73,8 +98,64 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def get_config(path: Path | None) -> Config:
-    return load_config(path)
+def config_path(path: Path | None) -> Path | None:
+    """The command's own `--config`, else the one given before the subcommand."""
+    return path if path is not None else GLOBALS.config
+
+
+def get_config(path: Path | None, *, announce: bool = True, sources: bool = False) -> Config:
+    """Load the config. With no config file found, say so on stderr with what the built-in defaults
+    mean, the database path above all (`announce`); for commands about sources (`sources`), warn
+    when there are none. `-q` silences both."""
+    settings = load_config(config_path(path))
+    if GLOBALS.quiet:
+        return settings
+    if settings.path is None and announce:
+        err_console.print(
+            "claimwatch: no config file found (--config, $CLAIMWATCH_CONFIG, ./claimwatch.toml, "
+            f"{user_config_file()}); using the built-in defaults: database "
+            f"{redact_url(settings.database_url)}, no sources, alerts on the console",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if sources and not settings.sources:
+        where = settings.path or "the built-in defaults"
+        err_console.print(
+            f"claimwatch: warning: no sources configured in {where}; add [[sources]] entries "
+            "(see config.example.toml) or try `claimwatch demo`",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    return settings
+
+
+def user_config_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("claimwatch")) / "claimwatch.toml"
+
+
+def redact_url(url: str) -> str:
+    """`scheme://user:password@host` -> `scheme://user:***@host`: a URL shown is never a secret."""
+    return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
+def require_secrets(settings: Config) -> None:
+    """Refuse to start a command that sends alerts while a channel's secret is missing: a missing
+    variable cannot fix itself, so it is one clear error now rather than a retry loop later."""
+    if not settings.channels:
+        return
+    from monitor.alerts.channels import missing_secrets
+
+    problems = missing_secrets(settings.channels)
+    if problems:
+        raise SecretError(
+            "; ".join(problems)
+            + " (export it, or put it in the service's environment file; --no-alerts queues alerts "
+            "without sending them)"
+        )
 
 
 # Set by `main()`: this is a claimwatch process of its own, not the CLI called inside another program
@@ -129,13 +210,35 @@ def emit(
         console.print(empty, markup=False)
         return
     table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    needed = 1
+    for index, column in enumerate(columns):
+        header = column.replace("_", " ")
+        values = [line[index] for line in cells]
+        # Lines break between words, never inside one: a column is at least as wide as its longest
+        # word (up to a limit), and a column of single words (ids, kinds, times) is never wrapped.
+        longest_word = max([len(header), *(len(w) for v in values for w in v.split())])
+        atomic = all(" " not in v for v in values) and longest_word <= _ATOMIC_MAX
+        width = min(longest_word, _WORD_MAX)
+        table.add_column(header, overflow="fold", min_width=width, no_wrap=atomic)
+        needed += width + 3
+    for line in cells:
         # Cells hold article text and server messages: Text objects, so "[/b]" or "[link=...]" in them
         # is printed as written, never parsed as rich markup.
-        table.add_row(*(Text(_cell(row.get(column))) for column in columns))
-    console.print(table)
+        table.add_row(*(Text(value) for value in line))
+    # Not on a terminal (a pipe, a file): rich would assume 80 columns; $COLUMNS, else 120, and never
+    # narrower than the words need.
+    base = console.width if "COLUMNS" in os.environ else _PIPE_DEFAULT
+    if console.is_terminal:
+        console.print(table)
+    else:  # rich caps a print's width at the console's, so a console of that width
+        Console(file=sys.stdout, width=max(base, min(needed, _PIPE_MAX)), highlight=False).print(table)
+
+
+_WORD_MAX = 40  # a longer "word" (a URL) may fold
+_ATOMIC_MAX = 40
+_PIPE_MAX = 240
+_PIPE_DEFAULT = 120
 
 
 def _cell(value: Any) -> str:

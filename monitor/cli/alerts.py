@@ -17,6 +17,7 @@ from monitor.cli._common import (
     emit,
     get_config,
     handle_errors,
+    require_secrets,
 )
 from monitor.errors import InputError
 from monitor.timeutil import ensure_utc, utcnow
@@ -34,7 +35,8 @@ class Status(StrEnum):
 
 
 def _when(moment: Any) -> str:
-    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    """ISO 8601, UTC, to the second: 2026-12-04T09:26:52Z."""
+    return ensure_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
 @alerts_app.callback(invoke_without_command=True)
@@ -217,6 +219,7 @@ def deliver(
     from monitor.store import open_store
 
     settings = get_config(config)
+    require_secrets(settings)
     store = open_store(settings.database_url)
     try:
         report = deliver_pending(settings, store, max_wait=wait)

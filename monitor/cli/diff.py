@@ -1,4 +1,4 @@
-"""`claimwatch diff OLD NEW`: the claim-level differ on two files."""
+"""`claimwatch diff OLD NEW`: the claim-level differ on two files or URLs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import re
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +13,7 @@ from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
 from monitor.errors import ClaimwatchError, InputError
-from monitor.inputs import read_document
+from monitor.inputs import read_text
 from monitor.model import KIND_ORDER
 
 
@@ -56,10 +55,16 @@ def colourise(report: str) -> Text:
 @handle_errors
 def diff(
     old: Annotated[
-        Path, typer.Argument(help="The older version: a plain-text or HTML file.", show_default=False)
+        str,
+        typer.Argument(
+            help="The older version: a plain-text or HTML file, or an http(s) URL.", show_default=False
+        ),
     ],
     new: Annotated[
-        Path, typer.Argument(help="The newer version: a plain-text or HTML file.", show_default=False)
+        str,
+        typer.Argument(
+            help="The newer version: a plain-text or HTML file, or an http(s) URL.", show_default=False
+        ),
     ],
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="text (readable) or json.")
@@ -94,6 +99,13 @@ def diff(
             show_default=False,
         ),
     ] = None,
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code",
+            help="Exit 1 when a stance shift was found, 0 when none (like `git diff --exit-code`).",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Compare two versions of a story claim by claim: who changed position, which numbers moved."""
@@ -101,9 +113,9 @@ def diff(
     from monitor.diff import diff_texts
     from monitor.diff.report import render_text
 
-    settings = get_config(config)
-    old_text, _ = read_document(old)
-    new_text, _ = read_document(new)
+    settings = get_config(config, announce=False)
+    old_text, _ = read_text(old, settings.fetch)
+    new_text, _ = read_text(new, settings.fetch)
     gazetteer = load_gazetteer([settings.resolve(p) for p in settings.actors])
     changes = sorted(diff_texts(old_text, new_text, gazetteer=gazetteer), key=lambda c: KIND_ORDER[c.kind])
     verdict = None
@@ -126,6 +138,7 @@ def diff(
             }
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
+        _exit_for_shifts(changes, exit_code)
         return
     minor = {"claim_added", "claim_removed", "claim_reworded"}
     shown = changes if all_kinds else [c for c in changes if c.kind not in minor]
@@ -138,6 +151,7 @@ def diff(
         )
     if verdict is not None:
         console.print(_judge_note(verdict, settings), style="dim", markup=False)
+    _exit_for_shifts(changes, exit_code)
 
 
 def _judge(
@@ -162,3 +176,8 @@ def _judge_note(verdict: Any, settings: Any) -> str:
     if verdict.key is None:
         return "\nnothing for the judge to check: the engine's result (judged by rules)"
     return f"\nnot judged ({verdict.error}): the engine's result (judged by rules); the request is queued"
+
+
+def _exit_for_shifts(changes: list[Any], wanted: bool) -> None:
+    if wanted and any(change.kind == "stance_shift" for change in changes):
+        raise typer.Exit(1)

@@ -23,11 +23,13 @@ from monitor.cli._common import (
     app,
     console,
     emit,
+    err_console,
     get_config,
     handle_errors,
+    require_secrets,
 )
 from monitor.config import Config
-from monitor.errors import ExtractError, FetchError, InputError
+from monitor.errors import ExtractError, InputError
 from monitor.model import KIND_ORDER, ChangeKind
 from monitor.redact import redact_url
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
@@ -49,11 +51,12 @@ def _moment(value: str | None, option: str) -> datetime | None:
 
 
 def _short(moment: Any) -> str:
+    """ISO 8601 to the minute, UTC (`2026-12-04T09:26Z`): the tables' form of a time."""
     if not moment:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M")
+    return ensure_utc(moment).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _gazetteer(config: Config) -> Any:
@@ -86,22 +89,10 @@ def _is_url(value: str) -> bool:
 
 def _fetch(url: str, config: Config) -> _Input:
     """One GET through the daemon's own fetcher: the same limits, content types, retries and errors."""
-    import asyncio
+    from monitor.inputs import fetch_url
 
-    from monitor.sources.fetch import Fetcher
-
-    async def get() -> _Input:
-        async with Fetcher(config.fetch) as fetcher:
-            result = await fetcher.fetch(url)
-        host = urlsplit(url).hostname or "web"
-        return _Input(url, result.body, result.content_type, host, "page")
-
-    try:
-        return asyncio.run(get())
-    except FetchError as exc:
-        shown = redact_url(url)  # the URL's credentials are never printed
-        message = str(exc).replace(url, shown) if url in str(exc) else f"{shown}: {exc}"
-        raise FetchError(message, transient=exc.transient, status=exc.status) from None
+    body, content_type = fetch_url(url, config.fetch)
+    return _Input(url, body, content_type, urlsplit(url).hostname or "web", "page")
 
 
 def _read(value: str, limit: int) -> _Input:
@@ -129,11 +120,12 @@ def alert_hook(config: Config) -> Any:
     return make_on_change_hook(RulesHolder(config))
 
 
-def deliver_alerts(config: Config, store: Store) -> None:
-    """Send what this ingest queued before exiting; the daemon retries anything left over."""
+def deliver_alerts(config: Config, store: Store) -> int:
+    """Send what this ingest queued before exiting; the daemon retries anything left over.
+    Returns how many alerts gave up (dead)."""
     from monitor.alerts.dispatch import deliver_pending
 
-    deliver_pending(config, store)
+    return deliver_pending(config, store).dead
 
 
 @app.command()
@@ -171,6 +163,8 @@ def ingest(
     from monitor.pipeline import ensure_source, record_version
 
     settings = get_config(config)
+    if not no_alerts:
+        require_secrets(settings)
     published_at = _moment(published, "--published")
     # Read and fetch everything first: a missing file or a dead URL stops the command before it stores.
     items = [
@@ -234,13 +228,19 @@ def ingest(
             )
         if judge is not None:
             judge.judge_pending(on_change=on_change)  # pairs queued earlier that are due again
-        if not no_alerts:
-            deliver_alerts(settings, store)
+        dead = 0 if no_alerts else deliver_alerts(settings, store)
     finally:
         if judge is not None:
             judge.close()
         store.close()
     emit(rows, fmt, ["input", "source", "status", "changes", "kinds", "error"], json_key="ingested")
+    # Exit status: the rule every command follows (README "Exit status").
+    if dead:
+        err_console.print(
+            f"{dead} alert(s) could not be delivered: claimwatch alerts --status dead", markup=False
+        )
+    if dead or any(row["status"] == "failed" for row in rows):
+        raise typer.Exit(1)
 
 
 # --- history ------------------------------------------------------------------------------------------
@@ -275,7 +275,57 @@ def _summary(record: dict[str, Any]) -> str:
         now = "; ".join(after.get("qualifiers") or []) or "none"
         return f"{was} -> {now}"
     side = after or before
-    return str(side.get("text", ""))[:120]
+    text = str(side.get("text", ""))
+    return text if len(text) <= 120 else text[:119] + "…"  # the table's cell; CSV and JSON keep it all
+
+
+# Every field of a change, flat: what `history --format csv` exports (nothing cut short).
+HISTORY_CSV_COLUMNS = [
+    "id",
+    "observed_at",
+    "detected_at",
+    "kind",
+    "origin",
+    "actor",
+    "topic",
+    "proposition",
+    "counts",
+    "change",
+    "confidence",
+    "before_stance",
+    "after_stance",
+    "before_value",
+    "after_value",
+    "before_qualifiers",
+    "after_qualifiers",
+    "before_cue",
+    "after_cue",
+    "before_text",
+    "after_text",
+    "before_source",
+    "after_source",
+    "before_url",
+    "after_url",
+    "before_observed_at",
+    "after_observed_at",
+    "sources",
+    "judged_by",
+]
+
+
+def _csv_record(record: dict[str, Any]) -> dict[str, Any]:
+    flat = {key: record.get(key) for key in HISTORY_CSV_COLUMNS}
+    flat["change"] = _summary(record) if record["kind"] in _SUMMARISED else None
+    for side in ("before", "after"):
+        values = record.get(side) or {}
+        for key in ("stance", "value", "qualifiers", "cue", "text", "source", "url", "observed_at"):
+            flat[f"{side}_{key}"] = values.get(key)
+    flat["sources"] = record.get("sources")
+    flat["judged_by"] = _judged(record)
+    return flat
+
+
+_SUMMARISED = {"stance_shift", "number_changed", "qualifier_changed"}
 
 
 def _judged(record: dict[str, Any]) -> str:
@@ -347,6 +397,9 @@ def history(
         store.close()
     if fmt is OutputFormat.json:
         emit(records, fmt, [], json_key="changes")
+        return
+    if fmt is OutputFormat.csv:
+        emit([_csv_record(r) for r in records], fmt, HISTORY_CSV_COLUMNS)
         return
     table = [
         {
@@ -461,6 +514,13 @@ def show(
 # --- positions ----------------------------------------------------------------------------------------
 
 
+class PositionsFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
 @app.command()
 @handle_errors
 def positions(
@@ -476,12 +536,26 @@ def positions(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Every observation over time, and where the position moved.")
     ] = False,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: Annotated[
+        PositionsFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; html: the timeline as one self-contained page (implies --timeline).",
+        ),
+    ] = PositionsFormat.table,
     config: ConfigOption = None,
 ) -> None:
-    """Each actor's current stance on each topic, and when it last moved."""
+    """Each actor's current stance on each topic, and when it last moved.
+
+    `--timeline --format html > page.html` draws who moved: per actor and topic, support / undecided /
+    oppose lanes over time, one mark per observation coloured by source, the shifts marked, and the
+    evidence under each chart. The page needs no network to open.
+    """
     from monitor.store import queries
 
+    if fmt is PositionsFormat.html:
+        timeline = True
     settings = get_config(config)
     gazetteer = _gazetteer(settings) if actor else None
     store = _open(settings)
@@ -499,10 +573,19 @@ def positions(
                 ]
     finally:
         store.close()
-    if fmt is OutputFormat.json:
-        emit(records, fmt, [], json_key="timeline" if timeline else "positions")
+    if fmt is PositionsFormat.html:
+        from monitor.timeline_page import render_timeline_page
+
+        wanted = ", ".join(f"{k} {v!r}" for k, v in (("actor", actor), ("topic", topic)) if v)
+        page = render_timeline_page(records, subtitle=wanted)
+        sys.stdout.buffer.write(page.encode("utf-8"))
+        sys.stdout.flush()
         return
-    short = fmt is OutputFormat.table
+    out_fmt = OutputFormat(fmt.value)
+    if out_fmt is OutputFormat.json:
+        emit(records, out_fmt, [], json_key="timeline" if timeline else "positions")
+        return
+    short = out_fmt is OutputFormat.table
     if timeline:
         rows = [
             {
@@ -523,7 +606,7 @@ def positions(
             for r in records
         ]
         columns = ["actor", "topic", "stance", "qualifiers", "since", "last_observed_at", "last_change_id"]
-    emit(rows, fmt, columns, empty="No positions recorded yet.")
+    emit(rows, out_fmt, columns, empty="No positions recorded yet.")
 
 
 # --- db -----------------------------------------------------------------------------------------------

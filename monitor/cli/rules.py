@@ -13,12 +13,13 @@ from monitor.cli._common import (
     FormatOption,
     OutputFormat,
     app,
+    config_path,
     emit,
     err_console,
     handle_errors,
 )
 from monitor.config import Config, find_config, load_config
-from monitor.errors import InputError
+from monitor.errors import InputError, SecretError
 from monitor.rules import RULE_KEYS, RuleSet, default_actor_resolver, load_rules
 from monitor.timeutil import parse_moment
 
@@ -55,6 +56,7 @@ def check(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate rule files (file, line and reason on error) and list the rules they define."""
+    config = config_path(config)
     configured = find_config(config) is not None
     settings = load_config(config)
     ruleset = _load(settings, path, configured)
@@ -74,6 +76,14 @@ def check(
     if fmt is OutputFormat.table:
         note = "" if configured else " (channel names not checked: no config file found)"
         err_console.print(f"{len(ruleset)} rule(s) OK in {len(ruleset.files)} file(s){note}", markup=False)
+    # The rules are fine; whether their channels can send is checked too, so a missing token shows
+    # up here rather than as dead alerts later.
+    from monitor.alerts.channels import missing_secrets  # late: httpx and smtplib are slow to import
+
+    used = {channel for rule in ruleset.rules if rule.enabled for channel in rule.channels}
+    problems = missing_secrets({name: settings.channels[name] for name in used if name in settings.channels})
+    if problems:
+        raise SecretError("; ".join(problems))
 
 
 @rules_app.command("test")
@@ -94,6 +104,7 @@ def test(
     from monitor.alerts.outbox import replay
     from monitor.store import open_store
 
+    config = config_path(config)
     configured = find_config(config) is not None
     settings = load_config(config)
     ruleset = _load(settings, path, configured)
@@ -111,7 +122,7 @@ def test(
     out = [
         {
             "change_id": r.change_id,
-            "when": r.when.strftime("%Y-%m-%d %H:%M"),
+            "when": r.when.strftime("%Y-%m-%dT%H:%MZ"),
             "rule": r.rule,
             "channel": r.channel,
             "severity": r.severity,

@@ -213,6 +213,7 @@ class TimelineEntry:
             "observed_at": _iso(obs.observed_at),
             "actor": self.position.actor,
             "topic": self.position.topic,
+            "proposition": self.position.proposition,
             "stance": obs.stance,
             "moved": obs.change_id is not None,
             "change_id": obs.change_id,

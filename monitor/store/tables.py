@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from monitor.timeutil import ensure_utc, utcnow
@@ -57,6 +68,9 @@ class SourceRow(SQLModel, table=True):
     last_status: str | None = None  # "200", "304", "error", "unchanged", ...
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     consecutive_failures: int = 0
+    # Feed entries the last read of the feed did not track because they were older than
+    # `articles.retire_after` (shown by `check` and `sources`; migration 0003_13).
+    untracked_entries: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # Work lease: which worker is checking this source, until when (expired leases are taken over).
     lease_owner: str | None = None
     lease_until: datetime | None = _when()
@@ -308,6 +322,20 @@ class JudgeEventRow(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
+class MuteRow(SQLModel, table=True):
+    """A source or a rule muted until a time (`claimwatch sources mute NAME --for 6h`, `rules mute ID
+    --for 2h`): changes are still recorded, their alerts are stored as `suppressed` with the reason.
+    Kept in the store, not the config, so muting never rewrites a user's file (migration 0003_13)."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # "source" or "rule"
+    name: str
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
 ALL_TABLES = (
     SourceRow,
     DocumentRow,
@@ -322,4 +350,5 @@ ALL_TABLES = (
     JudgeAnswerRow,
     JudgeRequestRow,
     JudgeEventRow,
+    MuteRow,
 )
