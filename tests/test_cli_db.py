@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from cliproc import claimwatch
+
 SAMPLE = Path(__file__).resolve().parents[1] / "monitor" / "samples" / "strike-policy"
-
-
-def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_prune_drops_old_versions_text_and_claims_and_keeps_every_change(tmp_path: Path, db_url: str) -> None:

@@ -4,26 +4,13 @@ a muted source's or rule's changes are still recorded, their alerts stored as su
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from cliproc import claimwatch
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "monitor" / "samples" / "strike-policy"
-
-
-def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def setup_desk(folder: Path) -> None:

@@ -4,11 +4,10 @@ rest of the file is kept as written, a broken result is refused, the previous fi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
+
+from cliproc import claimwatch
 
 CONFIG = """\
 # my desk: comments and layout must survive every edit
@@ -29,18 +28,6 @@ url = "http://127.0.0.1:9/b"
 [channels.console]
 type = "console"
 """
-
-
-def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def sources(folder: Path) -> dict[str, dict[str, object]]:

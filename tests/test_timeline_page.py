@@ -13,10 +13,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cliproc import claimwatch
 
 from monitor.timeline_page import render_timeline_page, source_colours
 
@@ -26,18 +26,6 @@ OUTLETS = (
     ("2-2024-05-30-evening.txt", "reuters", "2024-05-30T19:00"),
     ("3-2024-05-31.txt", "ap", "2024-05-31T14:00"),
 )
-
-
-def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def hostile_record(**extra: object) -> dict[str, object]:
