@@ -115,14 +115,17 @@ def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Que
 def _lead_question(before: list[Claim], after: list[Claim], story: Story) -> Question | None:
     lead_old = [c for c in before if c.index in story.lead_old]
     lead_new = [c for c in after if c.index in story.lead_new]
-    old = [c for c in lead_old if any(_related(c, n) for n in lead_new)]
-    new = [c for c in lead_new if any(_related(o, c) for o in lead_old)]
+    if not lead_old or not lead_new:
+        return None
+    content = {id(c): _content_words(c) for c in lead_old + lead_new}  # once per statement
+    old = [c for c in lead_old if any(_related(c, n, content) for n in lead_new)]
+    new = [c for c in lead_new if any(_related(o, c, content) for o in lead_old)]
     if not old or not new:
         return None
     return Question(old=old, new=new, linked_by="lead")
 
 
-def _related(old: Claim, new: Claim) -> bool:
+def _related(old: Claim, new: Claim, content: dict[int, frozenset[str]]) -> bool:
     """True when two lead statements can be about one thing: their sentences share a content word besides
     the holder's own name ("Google to pull Canadian news links" / "Google agrees to pay Canadian news
     outlets"). Objects of two different owners ("Bulgaria's entry", "Romania's entry") are two things."""
@@ -130,7 +133,7 @@ def _related(old: Claim, new: Claim) -> bool:
     new_objects = {w for w in topic_stems(new.topic) if w[:1] == "@"}
     if old_objects and new_objects and not old_objects & new_objects:
         return False
-    return not _content_words(old).isdisjoint(_content_words(new))
+    return not content[id(old)].isdisjoint(content[id(new)])
 
 
 def _content_words(claim: Claim) -> frozenset[str]:
