@@ -18,7 +18,7 @@ The statements of one holder across both versions are joined into one question w
 
 Every question records how it was linked (`linked_by`), which the change carries as evidence.
 Joining by embedding similarity (wordllama) was measured and not adopted: see docs/decisions.md,
-"Questions by meaning".
+"Claim engine v2, first session" ("Questions by the story, not by embeddings").
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from monitor.claims.topics import load_topic_model, stem, topic_similarity, topi
 from monitor.model import Claim
 
 TOPIC_THRESHOLD = 0.5
-# The headline and the lead: the first sentences of a version (headline, dateline-free lead sentences).
+# The headline and the lead: the first sentences of a version (fewer in a short text, see `_lead`).
 LEAD_SENTENCES = 4
 # The story's main subject: concepts of the first two sentences, shared by both versions.
 SUBJECT_SENTENCES = 2
