@@ -107,3 +107,15 @@ def test_one_holder_named_in_full_in_one_version_and_by_acronym_in_the_other() -
     assert [(c.actor, c.before.stance, c.after.stance) for c in shifts if c.before and c.after] == [
         ("RCN", "support", "oppose")
     ]
+
+
+def test_names_are_no_content_that_relates_two_lead_statements() -> None:
+    # "let Ukraine strike inside Russia" and "support for Ukraine" share only names: no relation
+    from monitor.diff.questions import _content_words
+
+    claim = extract_claims(
+        "Members of NATO may decide to let Ukraine strike inside Russia with donated arms."
+    )[0]
+    content = _content_words(claim)
+    assert not any(w.startswith(("ukrain", "russia", "nato")) for w in content)
+    assert {"strik", "arm"} <= content

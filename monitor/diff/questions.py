@@ -23,10 +23,10 @@ Joining by embedding similarity (wordllama) was measured and not adopted: see do
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from monitor.claims.tokens import words
 from monitor.claims.topics import load_topic_model, stem, topic_similarity, topic_stems
 from monitor.model import Claim
 
@@ -136,14 +136,14 @@ def _related(old: Claim, new: Claim, content: dict[int, frozenset[str]]) -> bool
     return not content[id(old)].isdisjoint(content[id(new)])
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z-]*[a-z]\b")
+
+
 def _content_words(claim: Claim) -> frozenset[str]:
-    holder = set(words(claim.actor_text or "")) | set(words(claim.actor or ""))
+    """The lower-case content words of a statement's sentence: names (the holder's, and the places
+    and parties both versions mention anyway: "Ukraine", "Russia") relate nothing."""
     model = load_topic_model()
-    stems = (
-        stem(w)
-        for w in words(claim.text)
-        if w.isalpha() and w not in model.function_words and w not in holder
-    )
+    stems = (stem(w) for w in _LOWER_WORD.findall(claim.text) if w not in model.function_words)
     return frozenset(s for s in stems if s not in model.generic)
 
 
