@@ -9,17 +9,16 @@ first-contact figures, which are the honest ones).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from evalscore import load_scorer
 
 from monitor.diff import diff_texts
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-SCORER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"
 BATCHES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 STANCES = {"support", "oppose", "undecided"}
 STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
@@ -58,13 +57,7 @@ def test_batches_are_well_formed(batch: Path) -> None:
 
 
 def _scorer() -> ModuleType:
-    if not SCORER.is_file():
-        pytest.skip("../shared/eval/score.py is not available")
-    spec = importlib.util.spec_from_file_location("claimwatch_eval_score_corpus", SCORER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer()
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:

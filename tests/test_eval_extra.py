@@ -4,27 +4,19 @@ skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
-import pytest
+from evalscore import load_scorer
 
 from monitor.diff import diff_texts
 
 EXTRA = Path(__file__).resolve().parent / "eval_extra"
-SCORER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"
 
 
 def _scorer() -> ModuleType:
-    if not SCORER.is_file():
-        pytest.skip("../shared/eval/score.py is not available")
-    spec = importlib.util.spec_from_file_location("claimwatch_eval_score_extra", SCORER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer()
 
 
 def test_independent_set_raises_no_false_alert() -> None:

@@ -8,12 +8,12 @@ noise case with a false alert.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from evalscore import load_scorer
 
 from monitor.diff import diff_texts
 from monitor.model import ChangeKind
@@ -56,14 +56,9 @@ def test_seed_000_to_001_has_no_shift() -> None:
 
 
 def _scorer() -> ModuleType:
-    path = SHARED / "eval" / "score.py"
-    if not path.is_file() or not DEV.is_dir():
+    if not DEV.is_dir():
         pytest.skip("../shared/eval is not available")
-    spec = importlib.util.spec_from_file_location("claimwatch_eval_score", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer()
 
 
 def test_dev_set_meets_targets() -> None:
