@@ -620,3 +620,16 @@ def test_titles_and_names_are_not_verbs() -> None:
 def test_a_companys_board_speaks_for_the_company() -> None:
     text = "Harlow Games' board on Monday turned down the latest takeover proposal."
     assert current(text) == {("Harlow Games", "oppose")}
+
+
+def test_acting_on_a_decision_to_restrict_turns_the_stance_over() -> None:
+    # reversing a decision to remove someone from a ballot keeps them on it: support, not oppose
+    assert current(
+        "The Supreme Court on Monday reversed Colorado's decision to remove Donald Trump from its ballot."
+    ) == {("Supreme Court", "support")}
+    assert current("The Supreme Court upheld Colorado's decision to remove Donald Trump from its ballot.") == {
+        ("Supreme Court", "oppose")
+    }
+    assert current("Leeds City Council blocked the mayor's plan to close the library.") == {
+        ("Leeds City Council", "support")
+    }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from monitor.claims import extract_claims
 from monitor.diff import diff_texts
-from monitor.diff.questions import Story, questions
-from monitor.model import ChangeKind
+from monitor.diff.questions import Story, one_name_per_holder, questions
+from monitor.model import ChangeKind, Claim
 
 
 def _questions(
@@ -119,3 +119,18 @@ def test_names_are_no_content_that_relates_two_lead_statements() -> None:
     content = _content_words(claim)
     assert not any(w.startswith(("ukrain", "russia", "nato")) for w in content)
     assert {"strik", "arm"} <= content
+
+
+def test_a_short_name_inside_one_longer_name_is_that_holder() -> None:
+    old = [_claim("Central Bank of Ireland", 2), _claim("European Central Bank", 3)]
+    new = [_claim("Central Bank", 0), _claim("Supreme Court", 1), _claim("US Supreme Court", 4)]
+    old_named, new_named = one_name_per_holder(old, new)
+    # "Central Bank" sits in two longer names: ambiguous, kept; "Supreme Court" is the US one
+    assert [c.actor for c in old_named] == ["Central Bank of Ireland", "European Central Bank"]
+    assert [c.actor for c in new_named] == ["Central Bank", "US Supreme Court", "US Supreme Court"]
+    old_named, new_named = one_name_per_holder([_claim("Central Bank of Ireland", 2)], [_claim("Central Bank", 0)])
+    assert [c.actor for c in new_named] == ["Central Bank of Ireland"]
+
+
+def _claim(actor: str, index: int) -> Claim:
+    return Claim(text="", start=0, end=0, index=index, actor=actor, stance="support")

@@ -184,6 +184,7 @@ class Lexicon:
     commitment_to_heads: frozenset[str] = frozenset()
     request_forms: frozenset[str] = frozenset()
     restrictive_forms: frozenset[str] = frozenset()
+    decision_nouns: frozenset[str] = frozenset()
     negators: frozenset[str] = frozenset()
     no_longer: tuple[tuple[str, ...], ...] = ()
     hedges: frozenset[str] = frozenset()
@@ -559,6 +560,10 @@ def _build(datasets: list[dict[str, Any]]) -> Lexicon:
         for verb in _phrases((data.get("restrictive") or {}).get("verbs")):
             restrictive |= inflect(words(verb)[0], lex.irregular)
         lex.restrictive_forms = frozenset(restrictive)
+        decisions = set(lex.decision_nouns)
+        for noun in _phrases((data.get("restrictive") or {}).get("decisions")):
+            decisions |= {noun, noun + "s"}
+        lex.decision_nouns = frozenset(decisions)
         commitment = data.get("commitment") or {}
         lex.commitment_forms = lex.commitment_forms | frozenset(
             w.lower() for w in _phrases(commitment.get("verbs"))

@@ -87,8 +87,19 @@ def _restriction_at(
     tokens: list[Token], chain: _Chain, prop_start: int, prop_end: int, lex: Lexicon
 ) -> int | None:
     """The index of a restriction verb ("restrict", "ban") right after the cue that opens the
-    proposition, else None."""
+    proposition, or after a decision named there ("reversed Colorado's decision to remove Trump from
+    the ballot", "blocked the city's plan to close the library"), else None."""
     k = chain.end
+    j = k
+    while (
+        j < len(tokens)
+        and j - k < 6
+        and (tokens[j].is_word or tokens[j].norm == "'s")
+        and tokens[j].norm not in lex.decision_nouns
+    ):
+        j += 1  # the decision's owner: "Colorado's", "the city's", "the board's earlier"
+    if j < len(tokens) - 2 and tokens[j].norm in lex.decision_nouns and tokens[j + 1].norm == "to":
+        k = j + 1
     if k < len(tokens) and tokens[k].norm == "to":
         k += 1
     if not prop_start <= k < prop_end:

@@ -68,24 +68,41 @@ class Question:
 
 
 def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim], list[Claim]]:
-    """One holder named two ways across the versions gets one name: a version that uses the acronym
-    ("RCN") names the holder the other version names in full ("Royal College of Nursing"), as the
-    claim engine does within one text."""
+    """One holder named two ways across the versions gets one name.
+
+    - An acronym ("RCN") names the holder the other version names in full ("Royal College of Nursing").
+    - A shorter name whose words all sit, in order, inside exactly one longer name ("Central Bank" in
+      "Central Bank of Ireland", "Supreme Court" in "US Supreme Court") is that holder: news names a
+      body in full once and short after, and a rival outlet picks the other form. A short name inside
+      two longer ones ("Central Bank" with "European Central Bank" and "Central Bank of Ireland") is
+      ambiguous and left alone.
+    """
     names = {c.actor for c in old + new if c.actor}
-    acronyms = {n for n in names if n.isupper() and n.isalpha() and 2 <= len(n) <= 6}
-    if not acronyms:
-        return old, new
     renames: dict[str, str] = {}
+    acronyms = {n for n in names if n.isupper() and n.isalpha() and 2 <= len(n) <= 6}
     for name in names - acronyms:
         initials = "".join(w[0] for w in name.split() if w[:1].isupper())
         if len(initials) >= 2 and initials in acronyms:
             renames[name] = initials
+    words = {n: tuple(n.casefold().split()) for n in names}
+    for name in names:
+        if name in renames or name in acronyms or len(words[name]) < 2:
+            continue
+        longer = [m for m in names if len(words[m]) > len(words[name]) and _inside(words[name], words[m])]
+        if len(longer) == 1:
+            renames[name] = renames.get(longer[0], longer[0])
     if not renames:
         return old, new
     return (
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in old],
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in new],
     )
+
+
+def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """True when `short` occurs as a contiguous run of words in `long`."""
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
 def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Question]:
