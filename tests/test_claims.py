@@ -627,9 +627,9 @@ def test_acting_on_a_decision_to_restrict_turns_the_stance_over() -> None:
     assert current(
         "The Supreme Court on Monday reversed Colorado's decision to remove Donald Trump from its ballot."
     ) == {("Supreme Court", "support")}
-    assert current("The Supreme Court upheld Colorado's decision to remove Donald Trump from its ballot.") == {
-        ("Supreme Court", "oppose")
-    }
+    assert current(
+        "The Supreme Court upheld Colorado's decision to remove Donald Trump from its ballot."
+    ) == {("Supreme Court", "oppose")}
     assert current("Leeds City Council blocked the mayor's plan to close the library.") == {
         ("Leeds City Council", "support")
     }

@@ -128,7 +128,9 @@ def test_a_short_name_inside_one_longer_name_is_that_holder() -> None:
     # "Central Bank" sits in two longer names: ambiguous, kept; "Supreme Court" is the US one
     assert [c.actor for c in old_named] == ["Central Bank of Ireland", "European Central Bank"]
     assert [c.actor for c in new_named] == ["Central Bank", "US Supreme Court", "US Supreme Court"]
-    old_named, new_named = one_name_per_holder([_claim("Central Bank of Ireland", 2)], [_claim("Central Bank", 0)])
+    old_named, new_named = one_name_per_holder(
+        [_claim("Central Bank of Ireland", 2)], [_claim("Central Bank", 0)]
+    )
     assert [c.actor for c in new_named] == ["Central Bank of Ireland"]
 
 
