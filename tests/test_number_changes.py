@@ -559,3 +559,29 @@ def test_a_word_figure_closing_a_toll_and_an_earlier_figure_named_as_such() -> N
         ("127", True),
     ]
     assert extract_quantities("The talks ended at nine.") == ()
+
+
+# A tally an update kept word for word except for its figures: each uncounted figure keeps its place.
+
+
+def test_uncounted_figures_at_the_same_place_of_an_updated_sentence_are_one_quantity_each() -> None:
+    old = (
+        "Count continues in Lakeside mayoral race\n\n"
+        "Maria Ortiz had 4,210 votes, ahead of Tom Reyes of the Civic Party with 3,904 and the "
+        "independent Ann Lo with 1,377.\n\nThe count resumes on Monday."
+    )
+    new = (
+        "Ortiz wins Lakeside mayoral race\n\n"
+        "Maria Ortiz won 9,866 votes, ahead of Tom Reyes of the Civic Party with 8,120 and the "
+        "independent Ann Lo with 2,015.\n\nThe count resumes on Monday."
+    )
+    assert sorted(numbers(old, new)) == [("1,377", "2,015"), ("3,904", "8,120"), ("4,210", "9,866")]
+
+
+def test_a_rewritten_sentence_does_not_pair_figures_by_place() -> None:
+    old = "Reyes of the Civic Party finished with 3,904, the council said.\n\nThe count resumes on Monday."
+    new = (
+        "Turnout in the eastern wards reached 8,120 on a cold and wet day, officials noted.\n\n"
+        "The count resumes on Monday."
+    )
+    assert numbers(old, new) == []

@@ -15,6 +15,7 @@ ones; two equally good candidates in one sentence are ambiguous and produce noth
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -268,7 +269,85 @@ def number_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
                     confidence=0.9 if counts in EVENT_COUNTS else 0.75,
                 )
             )
+    changes.extend(_same_sentence_changes(old, new))
     return changes
+
+
+_DIGITS = re.compile(r"\d[\d,.]*")
+
+
+def _same_sentence_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
+    """Figures that name no count, at the same place of a sentence an update kept nearly word for word
+    ("Shah had 23,624 votes, ... Nepali Congress with 14,189 and ... with 13,545" -> "Shah won 61,767
+    votes, ... with 38,341 and ... with 38,117"): a figure with the same words either side of it in the
+    same sentence is the same quantity. The sentences must match each other better than any other
+    (figures masked, `SAME_SENTENCE` or more) and hold as many figures; counted figures are paired by
+    what they count (above)."""
+    old_shapes = _shapes(old)
+    new_shapes = _shapes(new)
+    best_new = {o: _best_match(shape, new_shapes) for o, shape in old_shapes.items()}
+    best_old = {n: _best_match(shape, old_shapes) for n, shape in new_shapes.items()}
+    changes: list[Change] = []
+    for o, n in best_new.items():
+        if n is None or best_old.get(n) != o:
+            continue
+        was_claim, now_claim = old_shapes[o][0], new_shapes[n][0]
+        was_figures = [q for q in was_claim.numbers if not q.previous]
+        now_figures = [q for q in now_claim.numbers if not q.previous]
+        if len(was_figures) != len(now_figures):
+            continue
+        for a, b in zip(was_figures, now_figures, strict=True):
+            if a.counts or b.counts or a.unit != b.unit or a.value == b.value or a.bound != b.bound:
+                continue
+            if _context(was_claim.text, a) != _context(now_claim.text, b):
+                continue
+            if a.approximate or b.approximate:
+                continue
+            changes.append(
+                Change(
+                    kind=ChangeKind.NUMBER_CHANGED,
+                    topic="",
+                    counts=None,
+                    before=_side(_Seen(a, was_claim)),
+                    after=_side(_Seen(b, now_claim)),
+                    confidence=0.7,
+                    extra={"paired_by": "same place in the same sentence"},
+                )
+            )
+    return changes
+
+
+SAME_SENTENCE = 85.0
+_DIGITS = re.compile(r"\d[\d,.]*")
+_WORD = re.compile(r"[\w'-]+")
+
+
+def _shapes(claims: list[Claim]) -> dict[int, tuple[Claim, str]]:
+    """Sentence index -> (its claim, its text with figures masked), for sentences holding a figure that
+    names no count."""
+    shapes: dict[int, tuple[Claim, str]] = {}
+    for claim in claims:
+        if claim.index in shapes or not any(not q.counts for q in claim.numbers):
+            continue
+        shapes[claim.index] = (claim, _DIGITS.sub("#", normalise(claim.text)))
+    return shapes
+
+
+def _best_match(shape: tuple[Claim, str], others: dict[int, tuple[Claim, str]]) -> int | None:
+    """The other version's sentence most like this one, when it is alike enough and unrivalled."""
+    scored = sorted(
+        ((fuzz.ratio(shape[1], other[1]), index) for index, other in others.items()), reverse=True
+    )
+    if not scored or scored[0][0] < SAME_SENTENCE or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def _context(text: str, quantity: Quantity) -> tuple[list[str], list[str]]:
+    """Two words either side of a figure, lower-cased."""
+    before = _WORD.findall(text[: quantity.start].lower())[-2:]
+    after = _WORD.findall(text[quantity.end :].lower())[:2]
+    return before, after
 
 
 # Counted nouns too common to say which quantity a figure is: a lone "12 people" and "15 people" may
