@@ -43,3 +43,18 @@ def test_a_role_noun_and_a_pronoun_point_back_to_an_earlier_sentence() -> None:
         ("The agency", "European Medicines Agency"),
         ("it", "European Medicines Agency"),
     ]
+
+
+def test_it_after_an_unknown_name_that_reports_it_points_to_that_name() -> None:
+    # two capitalised words look like a person, but a person would be "he" or "she"
+    gaz = stage("").gaz
+    for text, expected in [
+        ("Alimentation Couche-Tard said on Wednesday it remained committed.", "Alimentation Couche-Tard"),
+        ("Ford Motor said it backed the plan.", "Ford Motor"),
+        ("Maria Lopez warned the plan was late and it would cost more.", None),  # not right after "said"
+    ]:
+        tokens = tokenize(text)
+        mentions = find_mentions(tokens, gaz)
+        for m in mentions:
+            _resolve(m, tokens, mentions, gaz, _Context())
+        assert [m.actor for m in mentions if m.text == "it"] == [expected], text

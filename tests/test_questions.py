@@ -136,3 +136,11 @@ def test_a_short_name_inside_one_longer_name_is_that_holder() -> None:
 
 def _claim(actor: str, index: int) -> Claim:
     return Claim(text="", start=0, end=0, index=index, actor=actor, stance="support")
+
+
+def test_a_country_is_not_short_for_a_body_named_after_it() -> None:
+    old = [_claim("Canada", 1), _claim("Canada Industrial Relations Board", 2)]
+    new = [_claim("Canada", 0), _claim("Couche-Tard", 3), _claim("Alimentation Couche-Tard", 4)]
+    old_named, new_named = one_name_per_holder(old, new)
+    assert [c.actor for c in old_named] == ["Canada", "Canada Industrial Relations Board"]
+    assert [c.actor for c in new_named] == ["Canada", "Alimentation Couche-Tard", "Alimentation Couche-Tard"]

@@ -158,6 +158,10 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
             if subjects:
                 m.actor, m.name = subjects[-1].actor, subjects[-1].name
                 return
+            speaker = _speaker_before_it(tokens, m, earlier, gaz)
+            if speaker is not None:
+                m.actor, m.name = speaker.actor, speaker.name
+                return
             if not earlier and ctx.subjects and not _is_personish(ctx.subjects[-1], gaz):
                 m.actor, m.name = ctx.subjects[-1].actor, ctx.subjects[-1].name
             return
@@ -236,6 +240,37 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
 
 
 _GROUP_WORDS = _WORDS["group_words"]
+_SAID = _WORDS["said_before_it"]
+
+
+def _speaker_before_it(
+    tokens: list[Token], it: Mention, earlier: list[Mention], gaz: Gazetteer
+) -> Mention | None:
+    """The unknown name that says what "it" holds: "Ford Motor Co said on Tuesday it remained committed",
+    "Alimentation Couche-Tard said it ...". Two capitalised words look like a person's name, but a person
+    would be "he" or "she": a name that reports "it" is an organisation. Only an unknown name in subject
+    position, followed by a reporting verb, a time phrase or "that", and then the pronoun."""
+    for o in reversed(earlier):
+        if (
+            o.kind != "unknown_person"
+            or gaz.kind_of(o.name or "") == "person"
+            or _object_position(tokens, o.start)
+        ):
+            continue
+        between = tokens[o.end : it.start]
+        if not between or between[0].norm not in _SAID:
+            return None
+        rest = [t.norm for t in between[1:]]
+        if all(w in _SAID_FILLERS or w in _WEEKDAYS for w in rest):
+            return o
+        return None
+    return None
+
+
+_SAID_FILLERS = frozenset(
+    ["on", "that", "late", "early", "earlier", "later", "also", "again", "in", "a", "statement"]
+)
+_WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 
 
 def _attached_name(tokens: list[Token], m: Mention, gaz: Gazetteer) -> str | None:

@@ -26,7 +26,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import cache
 
+from monitor.claims.gazetteer import Gazetteer, load_gazetteer
 from monitor.claims.topics import load_topic_model, stem, topic_similarity, topic_stems
 from monitor.model import Claim
 
@@ -72,7 +74,8 @@ def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim]
 
     - An acronym ("RCN") names the holder the other version names in full ("Royal College of Nursing").
     - A shorter name whose words all sit, in order, inside exactly one longer name ("Central Bank" in
-      "Central Bank of Ireland", "Supreme Court" in "US Supreme Court") is that holder: news names a
+      "Central Bank of Ireland", "Supreme Court" in "US Supreme Court"; one word only as the longer
+      name's first or last: "Couche-Tard" in "Alimentation Couche-Tard") is that holder: news names a
       body in full once and short after, and a rival outlet picks the other form. A short name inside
       two longer ones ("Central Bank" with "European Central Bank" and "Central Bank of Ireland") is
       ambiguous and left alone.
@@ -86,9 +89,13 @@ def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim]
             renames[name] = initials
     words = {n: tuple(n.casefold().split()) for n in names}
     for name in names:
-        if name in renames or name in acronyms or len(words[name]) < 2:
-            continue
+        if name in renames or name in acronyms or _places_and_people().kind_of(name) == "country":
+            continue  # a country is a holder of its own, not short for "Canada Industrial Relations Board"
         longer = [m for m in names if len(words[m]) > len(words[name]) and _inside(words[name], words[m])]
+        if len(words[name]) == 1:
+            # one word stands for a longer name only as its first or last word ("Couche-Tard" for
+            # "Alimentation Couche-Tard", "Ford" for "Ford Motor Co"), not from its middle
+            longer = [m for m in longer if words[name][0] in (words[m][0], words[m][-1])]
         if len(longer) == 1:
             renames[name] = renames.get(longer[0], longer[0])
     if not renames:
@@ -97,6 +104,11 @@ def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim]
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in old],
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in new],
     )
+
+
+@cache
+def _places_and_people() -> Gazetteer:
+    return load_gazetteer()
 
 
 def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
