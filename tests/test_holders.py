@@ -52,9 +52,18 @@ def test_it_after_an_unknown_name_that_reports_it_points_to_that_name() -> None:
         ("Alimentation Couche-Tard said on Wednesday it remained committed.", "Alimentation Couche-Tard"),
         ("Ford Motor said it backed the plan.", "Ford Motor"),
         ("Maria Lopez warned the plan was late and it would cost more.", None),  # not right after "said"
+        # a name in an object position that reports "it" is the speaker all the same
+        ("Belgium's French-speaking region of Wallonia said on Monday it could not approve.", "Wallonia"),
     ]:
         tokens = tokenize(text)
         mentions = find_mentions(tokens, gaz)
         for m in mentions:
             _resolve(m, tokens, mentions, gaz, _Context())
         assert [m.actor for m in mentions if m.text == "it"] == [expected], text
+
+
+def test_a_description_nothing_points_back_to_is_the_holders_name() -> None:
+    from monitor.claims import extract_claims
+
+    claims = extract_claims("The league rejected the proposal on Tuesday.")
+    assert [(c.actor, c.stance) for c in claims] == [("league", "oppose")]

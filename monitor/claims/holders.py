@@ -141,6 +141,10 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
                 if _is_personish(o, gaz) and not _object_position(tokens, o.start):
                     m.actor, m.name = o.actor, o.name
                     return
+            speaker = _speaker_before(tokens, m, earlier, gaz)
+            if speaker is not None:
+                m.actor, m.name = speaker.actor, speaker.name
+                return
             for o in reversed(ctx.subjects):
                 if _is_personish(o, gaz):
                     m.actor, m.name = o.actor, o.name
@@ -158,7 +162,7 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
             if subjects:
                 m.actor, m.name = subjects[-1].actor, subjects[-1].name
                 return
-            speaker = _speaker_before_it(tokens, m, earlier, gaz)
+            speaker = _speaker_before(tokens, m, earlier, gaz)
             if speaker is not None:
                 m.actor, m.name = speaker.actor, speaker.name
                 return
@@ -237,34 +241,60 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         if kind in ("org", "unknown_org"):
             m.actor, m.name = o.actor, o.name
             return
+    if role in gaz.org_roles and m.owner is None:
+        # nothing named before is what it points to: the description is the holder's name ("the monetary
+        # policy committee", "the league"), and a later "the committee" points back to it
+        m.actor = m.name = _description(m.text)
 
 
 _GROUP_WORDS = _WORDS["group_words"]
+
+
+def _description(text: str) -> str:
+    """A role mention as a holder's name: its words without the article ("the league" -> "league")."""
+    words = text.split()
+    if words and words[0].lower() in ("the", "this", "a", "an"):
+        words = words[1:]
+    return " ".join(words)
+
+
 _SAID = _WORDS["said_before_it"]
 
 
-def _speaker_before_it(
-    tokens: list[Token], it: Mention, earlier: list[Mention], gaz: Gazetteer
+def _speaker_before(
+    tokens: list[Token], pronoun: Mention, earlier: list[Mention], gaz: Gazetteer
 ) -> Mention | None:
-    """The unknown name that says what "it" holds: "Ford Motor Co said on Tuesday it remained committed",
-    "Alimentation Couche-Tard said it ...". Two capitalised words look like a person's name, but a person
-    would be "he" or "she": a name that reports "it" is an organisation. Only an unknown name in subject
-    position, followed by a reporting verb, a time phrase or "that", and then the pronoun."""
-    for o in reversed(earlier):
-        if (
-            o.kind != "unknown_person"
-            or gaz.kind_of(o.name or "") == "person"
-            or _object_position(tokens, o.start)
-        ):
-            continue
-        between = tokens[o.end : it.start]
-        if not between or between[0].norm not in _SAID:
-            return None
-        rest = [t.norm for t in between[1:]]
-        if all(w in _SAID_FILLERS or w in _WEEKDAYS for w in rest):
-            return o
+    """The name that reports what the pronoun holds: "<name> said (on Tuesday) (that) it/he ...".
+
+    The pronoun of a reporting clause is its speaker. "it" after a name the mention stage took for a
+    person ("Ford Motor Co said it", "Alimentation Couche-Tard said it") or placed in an object position
+    ("Belgium's region of Wallonia said it") is that name, an organisation; "he" or "she" after a lone
+    surname taken for an organisation ("Wilders, whose party won 37 seats, said he") is that person.
+    Only the name right before the reporting verb, with nothing but a time phrase or "that" after the
+    verb, and never a name the gazetteer knows as the other kind."""
+    if not earlier:
         return None
-    return None
+    o = earlier[-1]
+    k = o.end
+    if k < len(tokens) and tokens[k].text == ",":
+        # "Wilders, whose anti-Islam party won 37 of the 150 seats, said he": skip a clause between commas
+        close = next((j for j in range(k + 1, min(len(tokens), k + 25)) if tokens[j].text == ","), None)
+        if close is None or any(m.start > k and m.end <= close and m.kind != "pronoun" for m in earlier):
+            return None
+        k = close + 1
+    between = tokens[k : pronoun.start]
+    if not between or between[0].norm not in _SAID:
+        return None
+    if not all(t.norm in _SAID_FILLERS or t.norm in _WEEKDAYS for t in between[1:]):
+        return None
+    wants_person = pronoun.role in ("he", "his", "she", "her")
+    known = gaz.kind_of(o.name or o.actor or "")
+    if wants_person:
+        single = o.end - o.start == 1 and o.kind == "unknown_org" and known is None
+        return o if single else None
+    if known == "person" or o.kind in ("pronoun", "person") or not o.actor:
+        return None
+    return o if (o.kind == "unknown_person" or _object_position(tokens, o.start)) else None
 
 
 _SAID_FILLERS = frozenset(
