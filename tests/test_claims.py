@@ -633,3 +633,17 @@ def test_acting_on_a_decision_to_restrict_turns_the_stance_over() -> None:
     assert current("Leeds City Council blocked the mayor's plan to close the library.") == {
         ("Leeds City Council", "support")
     }
+
+
+def test_a_restriction_noun_after_its_adjective_is_a_noun_not_a_second_cue() -> None:
+    # "opposes the planned ban" is opposition to the ban, as "opposes a ban" is: not oppose x oppose
+    assert current("Germany opposes the planned ban on combustion engines.") == {("Germany", "oppose")}
+    assert current("Germany opposes a ban on combustion engines.") == {("Germany", "oppose")}
+    assert current("Germany has banned the sale of combustion engines.") == {("Germany", "oppose")}
+
+
+def test_a_purpose_after_an_impersonal_judgement_does_not_turn_it_over() -> None:
+    # what is necessary is the austerity; "to curb inflation" is what it is for
+    curb = current("Milei argues the austerity is necessary to curb inflation.")
+    assert curb == current("Milei argues the austerity is necessary to tame inflation.")
+    assert {stance for _, stance in curb} == {"support"}

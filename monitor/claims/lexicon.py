@@ -436,6 +436,15 @@ def _noun_use(tokens: list[Token], i: int) -> bool:
     before = tokens[i - 1]
     if before.norm in _DETERMINERS or before.norm in _NOUN_MODIFIERS or before.norm.endswith("-time"):
         return True
+    if (
+        i >= 2
+        and tokens[i - 2].norm in _DETERMINERS
+        and not tokens[i].norm.endswith("ed")
+        and before.is_word
+        and not before.is_capitalised
+        and (before.norm.endswith("ed") or "-" in before.norm or before.norm in _ADJECTIVES)
+    ):
+        return True  # "the planned ban", "an across-the-board ban", "a total ban": a noun after its adjective
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     return (
         tokens[i].is_capitalised
@@ -448,6 +457,10 @@ def _noun_use(tokens: list[Token], i: int) -> bool:
 
 
 _NOUN_MODIFIERS = frozenset(["world", "defending", "former", "reigning", "olympic", "national", "european"])
+_ADJECTIVES = frozenset(
+    ["new", "total", "outright", "blanket", "full", "partial", "temporary", "permanent", "complete",
+     "possible", "nationwide", "general", "formal", "final", "initial", "strong", "broad"]
+)  # fmt: skip
 _DETERMINERS = frozenset(["its", "their", "his", "her", "our", "my", "your", "the", "a", "an"])
 _HAVE = frozenset(["have", "has", "had", "having", "'ve", "'d"])
 

@@ -89,6 +89,8 @@ def _restriction_at(
     """The index of a restriction verb ("restrict", "ban") right after the cue that opens the
     proposition, or after a decision named there ("reversed Colorado's decision to remove Trump from
     the ballot", "blocked the city's plan to close the library"), else None."""
+    if chain.cues[-1].kind == "impersonal":
+        return None  # "austerity is necessary to curb inflation": what is necessary came before; a purpose
     k = chain.end
     j = k
     while (
