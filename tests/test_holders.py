@@ -60,10 +60,3 @@ def test_it_after_an_unknown_name_that_reports_it_points_to_that_name() -> None:
         for m in mentions:
             _resolve(m, tokens, mentions, gaz, _Context())
         assert [m.actor for m in mentions if m.text == "it"] == [expected], text
-
-
-def test_a_description_nothing_points_back_to_is_the_holders_name() -> None:
-    from monitor.claims import extract_claims
-
-    claims = extract_claims("The league rejected the proposal on Tuesday.")
-    assert [(c.actor, c.stance) for c in claims] == [("league", "oppose")]

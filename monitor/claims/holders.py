@@ -241,21 +241,9 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         if kind in ("org", "unknown_org"):
             m.actor, m.name = o.actor, o.name
             return
-    if role in gaz.org_roles and m.owner is None:
-        # nothing named before is what it points to: the description is the holder's name ("the monetary
-        # policy committee", "the league"), and a later "the committee" points back to it
-        m.actor = m.name = _description(m.text)
 
 
 _GROUP_WORDS = _WORDS["group_words"]
-
-
-def _description(text: str) -> str:
-    """A role mention as a holder's name: its words without the article ("the league" -> "league")."""
-    words = text.split()
-    if words and words[0].lower() in ("the", "this", "a", "an"):
-        words = words[1:]
-    return " ".join(words)
 
 
 _SAID = _WORDS["said_before_it"]

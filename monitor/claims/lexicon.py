@@ -442,9 +442,15 @@ def _noun_use(tokens: list[Token], i: int) -> bool:
         and not tokens[i].norm.endswith("ed")
         and before.is_word
         and not before.is_capitalised
-        and (before.norm.endswith("ed") or "-" in before.norm or before.norm in _ADJECTIVES)
+        and (
+            before.norm.endswith("ed")
+            or "-" in before.norm
+            # a base form after a singular word: "a blanket ban" (a plural subject takes one: "the
+            # unions oppose")
+            or (not before.norm.endswith("s") and not tokens[i].norm.endswith(("s", "ing")))
+        )
     ):
-        return True  # "the planned ban", "an across-the-board ban", "a total ban": a noun after its adjective
+        return True  # "the planned ban", "an across-the-board ban", "a blanket ban": a noun
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     return (
         tokens[i].is_capitalised
@@ -457,10 +463,6 @@ def _noun_use(tokens: list[Token], i: int) -> bool:
 
 
 _NOUN_MODIFIERS = frozenset(["world", "defending", "former", "reigning", "olympic", "national", "european"])
-_ADJECTIVES = frozenset(
-    ["new", "total", "outright", "blanket", "full", "partial", "temporary", "permanent", "complete",
-     "possible", "nationwide", "general", "formal", "final", "initial", "strong", "broad"]
-)  # fmt: skip
 _DETERMINERS = frozenset(["its", "their", "his", "her", "our", "my", "your", "the", "a", "an"])
 _HAVE = frozenset(["have", "has", "had", "having", "'ve", "'d"])
 
