@@ -3,6 +3,8 @@ what they answer. Sentences written for these tests."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitor.claims import extract_claims
 from monitor.diff import diff_texts
 from monitor.diff.questions import Story, one_name_per_holder, questions
@@ -144,3 +146,14 @@ def test_a_country_is_not_short_for_a_body_named_after_it() -> None:
     old_named, new_named = one_name_per_holder(old, new)
     assert [c.actor for c in old_named] == ["Canada", "Canada Industrial Relations Board"]
     assert [c.actor for c in new_named] == ["Canada", "Alimentation Couche-Tard", "Alimentation Couche-Tard"]
+
+
+def test_a_body_described_by_its_country_is_the_one_such_body_named_in_full() -> None:
+    described = _claim("Indian regulator", 1)
+    full = replace(_claim("TRAI", 2), actor_text="the Telecom Regulatory Authority of India")
+    _, new_named = one_name_per_holder([full], [described])
+    assert [c.actor for c in new_named] == ["TRAI"]
+    # two Indian bodies of that kind: which one is meant is not known
+    other = _claim("Competition Commission of India", 3)
+    _, new_named = one_name_per_holder([full, other], [described])
+    assert [c.actor for c in new_named] == ["Indian regulator"]

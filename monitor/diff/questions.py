@@ -98,12 +98,59 @@ def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim]
             longer = [m for m in longer if words[name][0] in (words[m][0], words[m][-1])]
         if len(longer) == 1:
             renames[name] = renames.get(longer[0], longer[0])
+    spelled: dict[str, set[str]] = defaultdict(set)  # a holder's name and how the sentences named it
+    for c in old + new:
+        if c.actor:
+            spelled[c.actor].update((c.actor.casefold(), (c.actor_text or "").casefold()))
+    renames.update(_bodies_named_in_full(names - set(renames), spelled))
     if not renames:
         return old, new
     return (
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in old],
         [replace(c, actor=renames[c.actor]) if c.actor in renames else c for c in new],
     )
+
+
+# What the claim engine calls a country's body it knows only by description ("India's telecoms
+# regulator" -> "Indian regulator", mentions._institution), and the words of a full name that say it is
+# such a body ("Telecom Regulatory Authority of India", "Drugs Controller General of India").
+_DESCRIBED_BODIES = {
+    "regulator": ("regulator", "regulatory", "authority", "commission", "agency", "controller", "watchdog"),
+    "agency": ("agency", "authority", "administration"),
+    "commission": ("commission",),
+    "central bank": ("bank",),
+}
+
+
+def _bodies_named_in_full(names: set[str], spelled: dict[str, set[str]]) -> dict[str, str]:
+    """A body described by its country ("Indian regulator") is the one body of that country the texts
+    also name in full with a word of its kind ("Telecom Regulatory Authority of India"): the name a
+    reader (and a rival outlet) uses. Two such bodies: ambiguous, left alone."""
+    gaz = _places_and_people()
+    found: dict[str, str] = {}
+    for name in names:
+        for noun, words in _DESCRIBED_BODIES.items():
+            if not name.endswith(" " + noun):
+                continue
+            demonym = name[: -len(noun) - 1]
+            country = next(
+                (c for c, a in gaz.actors.items() if a.kind == "country" and demonym in a.demonyms), None
+            )
+            if country is None:
+                continue
+            marks = {country.casefold(), demonym.casefold()}
+            full = [
+                other
+                for other in names
+                if other != name
+                and any(
+                    marks & set(text.split()) and any(w in text.split() for w in words)
+                    for text in spelled.get(other, {other.casefold()})
+                )
+            ]
+            if len(full) == 1:
+                found[name] = full[0]
+    return found
 
 
 @cache
