@@ -36,3 +36,14 @@ def test_mentions_do_not_overlap_and_come_left_to_right() -> None:
     found = find_mentions(tokenize("Ryanair rejects the offer, Germany said."), load_gazetteer())
     assert [m.text for m in found] == ["Ryanair", "Germany"]
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+
+
+def test_a_city_office_holder_speaks_for_the_city_not_the_country_it_is_capital_of() -> None:
+    from monitor.claims import extract_claims
+
+    for text, holder in [
+        ("London mayor Sadiq Khan rejected the plan.", "Sadiq Khan"),
+        ("Tokyo Governor Yuriko Koike backed the plan.", "Yuriko Koike"),
+        ("Kremlin spokesman Dmitry Peskov rejected the plan.", "Russia"),  # not a city office
+    ]:
+        assert [c.actor for c in extract_claims(text) if c.stance] == [holder], text

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.claims.gazetteer import Gazetteer
+from monitor.claims.gazetteer import Actor, Gazetteer
 from monitor.claims.tokens import Token
 from monitor.claims.wordlists import word_lists
 from monitor.claims.words import MONTHS
@@ -149,6 +149,28 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
 
 
 _BODY_HEADS = _WORDS["body_heads"]
+_LOCAL_OFFICES = _WORDS["local_offices"]
+
+
+def _local_official(tokens: list[Token], i: int, j: int, end: int, actor: Actor) -> Mention | None:
+    """A city's office holder or body named after the city, which the gazetteer knows as its country's
+    capital or city: "London mayor Sadiq Khan", "Tokyo Governor Yuriko Koike", "Paris city council"
+    speak for the city, not for the United Kingdom, Japan or France. The person, when named, is the
+    holder; else the body as written."""
+    place = " ".join(t.fold for t in tokens[i:j])
+    if place == actor.name or place in actor.demonyms or place not in actor.aliases:
+        return None
+    roles = [k for k in range(j, end) if tokens[k].norm in _LOCAL_OFFICES]
+    if not roles:
+        return None
+    name_start = roles[-1] + 1
+    while name_start < end and not tokens[name_start].is_capitalised:
+        name_start += 1
+    if name_start < end:
+        person = _text(tokens, name_start, end)
+        return Mention(i, end, _text(tokens, i, end), "unknown_person", person, person)
+    body = _text(tokens, i, end)
+    return Mention(i, end, body, "unknown_org", body, body)
 
 
 def _body_head(tokens: list[Token], k: int, gaz: Gazetteer) -> int | None:
@@ -402,6 +424,11 @@ def find_mentions(
                 resume = end
                 continue
             end, possessive = _extend_roles(tokens, j, gaz)
+            local = _local_official(tokens, i, j, end, actor) if actor.kind == "country" else None
+            if local is not None:
+                mentions.append(local)
+                resume = end
+                continue
             person = _own_person(tokens, j, end, canonical, gaz)
             if person is not None:
                 # "Tesla chief executive Elon Musk" buying a newspaper: a gazetteer person who is their own
