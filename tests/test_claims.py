@@ -647,3 +647,10 @@ def test_a_purpose_after_an_impersonal_judgement_does_not_turn_it_over() -> None
     curb = current("Milei argues the austerity is necessary to curb inflation.")
     assert curb == current("Milei argues the austerity is necessary to tame inflation.")
     assert {stance for _, stance in curb} == {"support"}
+
+
+def test_restriction_synonyms_read_alike() -> None:
+    # two outlets' words for one move must not read as two stances
+    assert current("The Reserve Bank of India moved to rein in inflation.") == current(
+        "The Reserve Bank of India sought to curb inflation."
+    )
