@@ -388,7 +388,9 @@ def _analyse(
         if owned and prop_start == prop_end and holder is not None:
             prop_start, prop_end = _owned_plan_span(tokens, holder.end, chain.start)
         restriction = _restriction_at(tokens, chain, prop_start, prop_end, lex)
-        if restriction is not None and stance_value in _TURNED:
+        if stance_value not in _TURNED:
+            restriction = None  # "would study the proposal to cap rents": nothing to turn, "cap" is the topic
+        if restriction is not None:
             # "has no plans to restrict wheat exports": for the exports, which "bans" then opposes
             stance_value = _TURNED[stance_value]
             cue_words = f"{cue_words} {tokens[restriction].text}"
