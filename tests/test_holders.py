@@ -60,3 +60,18 @@ def test_it_after_an_unknown_name_that_reports_it_points_to_that_name() -> None:
         for m in mentions:
             _resolve(m, tokens, mentions, gaz, _Context())
         assert [m.actor for m in mentions if m.text == "it"] == [expected], text
+
+
+def test_a_banks_governor_speaks_for_the_bank_named_before() -> None:
+    from monitor.claims import extract_claims
+
+    text = (
+        "Sri Lanka's central bank met on Monday, with Governor Ajith Nivard Cabraal in the chair.\n\n"
+        "Cabraal has repeatedly ruled out floating the rupee."
+    )
+    assert {(c.actor, c.stance) for c in extract_claims(text) if c.stance} == {
+        ("Sri Lankan central bank", "oppose")
+    }
+    # no bank named: a governor is their own holder
+    alone = extract_claims("Governor Ajith Nivard Cabraal ruled out floating the rupee.")
+    assert {(c.actor, c.stance) for c in alone if c.stance} == {("Ajith Nivard Cabraal", "oppose")}

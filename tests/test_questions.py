@@ -157,3 +157,10 @@ def test_a_body_described_by_its_country_is_the_one_such_body_named_in_full() ->
     other = _claim("Competition Commission of India", 3)
     _, new_named = one_name_per_holder([full, other], [described])
     assert [c.actor for c in new_named] == ["Indian regulator"]
+
+
+def test_a_described_body_matches_a_full_name_with_a_country_of_two_words() -> None:
+    described = _claim("Sri Lankan central bank", 1)
+    full = _claim("Central Bank of Sri Lanka", 2)
+    _, new_named = one_name_per_holder([full], [described])
+    assert [c.actor for c in new_named] == ["Central Bank of Sri Lanka"]

@@ -33,6 +33,7 @@ from monitor.claims.holders import (
     _list_members,
     _main_subject,
     _named,
+    _officer_of,
     _owned_plan_span,
     _reporting_subjects,
     _resolve,
@@ -214,6 +215,7 @@ def _analyse(
     by_start = {m.start: m for m in mentions}
     for m in mentions:
         _resolve(m, tokens, mentions, gaz, ctx)
+        _officer_of(m, mentions, ctx)
         if m.kind == "unknown_person" and m.role == "minister":
             # "Transport Secretary Mark Harper" in a London story speaks for the British government
             home = ctx.dateline_country or (

@@ -244,6 +244,21 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
 
 
 _GROUP_WORDS = _WORDS["group_words"]
+_OFFICER_TITLES = _WORDS["bank_officer_titles"]
+
+
+def _officer_of(m: Mention, mentions: list[Mention], ctx: _Context) -> None:
+    """A person titled as a bank's officer ("Governor Ajith Nivard Cabraal") in a story that has named
+    a bank just before, in this sentence or the last ones, speaks for that bank: a central bank's
+    governor states its policy. Their surname alone later does too (through `ctx.persons`)."""
+    if m.kind != "unknown_person" or m.actor != m.name or m.text.split()[0].lower() not in _OFFICER_TITLES:
+        return
+    earlier = [o for o in mentions if o.end <= m.start]
+    recent = [o for sentence in reversed(ctx.recent) for o in reversed(sentence)]
+    for o in [*reversed(earlier), *recent]:
+        if o.actor and o.kind in ("org", "unknown_org") and "bank" in o.actor.lower().split():
+            m.actor = o.actor
+            return
 
 
 _SAID = _WORDS["said_before_it"]

@@ -144,13 +144,18 @@ def _bodies_named_in_full(names: set[str], spelled: dict[str, set[str]]) -> dict
                 for other in names
                 if other != name
                 and any(
-                    marks & set(text.split()) and any(w in text.split() for w in words)
+                    any(_has_words(text, mark) for mark in marks) and any(w in text.split() for w in words)
                     for text in spelled.get(other, {other.casefold()})
                 )
             ]
             if len(full) == 1:
                 found[name] = full[0]
     return found
+
+
+def _has_words(text: str, phrase: str) -> bool:
+    """True when `phrase` occurs in `text` as whole words ("sri lanka" in "central bank of sri lanka")."""
+    return _inside(tuple(phrase.split()), tuple(text.split()))
 
 
 @cache
