@@ -654,3 +654,11 @@ def test_restriction_synonyms_read_alike() -> None:
     assert current("The Reserve Bank of India moved to rein in inflation.") == current(
         "The Reserve Bank of India sought to curb inflation."
     )
+
+
+def test_a_restriction_judged_needed_reads_as_the_restriction_announced() -> None:
+    needed = current(
+        "The Financial Services Commission said the full ban was needed to restore a level field."
+    )
+    announced = current("The Financial Services Commission announced a blanket ban on short selling.")
+    assert {s for _, s in needed} == {s for _, s in announced} == {"oppose"}

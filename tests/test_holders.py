@@ -75,3 +75,16 @@ def test_a_banks_governor_speaks_for_the_bank_named_before() -> None:
     # no bank named: a governor is their own holder
     alone = extract_claims("Governor Ajith Nivard Cabraal ruled out floating the rupee.")
     assert {(c.actor, c.stance) for c in alone if c.stance} == {("Ajith Nivard Cabraal", "oppose")}
+
+
+def test_a_bracketed_acronym_or_the_seat_of_a_body_does_not_hide_the_subject() -> None:
+    from monitor.claims import extract_claims
+
+    for text, holder in [
+        (
+            "The Pakistan Telecommunication Authority (PTA) on Friday blocked the app.",
+            "Pakistan Telecommunication Authority",
+        ),
+        ("The High Court in Nairobi on Friday barred the deployment.", "High Court"),
+    ]:
+        assert [(c.actor, c.stance) for c in extract_claims(text) if c.stance] == [(holder, "oppose")], text

@@ -244,6 +244,7 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
 
 
 _GROUP_WORDS = _WORDS["group_words"]
+_PLACE_PREPOSITIONS = frozenset(["in", "at"])
 _OFFICER_TITLES = _WORDS["bank_officer_titles"]
 
 
@@ -386,6 +387,13 @@ def _subject(
             if not collective and (
                 _object_position(tokens, group_start) or _requested(tokens, group_start, lex)
             ):
+                if (
+                    group_start >= limit + 2
+                    and tokens[group_start - 1].norm in _PLACE_PREPOSITIONS
+                    and (group_start - 2) in by_end
+                ):
+                    j = group_start - 2  # "The High Court in Nairobi barred": the body, not its seat
+                    continue
                 if j + 1 < len(tokens) and tokens[j + 1].text == "," and commas < 2:
                     k = _previous_comma(tokens, group_start, limit)
                     if k is not None:
@@ -409,6 +417,16 @@ def _subject(
         if norm in _TIME_NOUNS and j - 1 >= limit and tokens[j - 1].norm in _TIME_PREPS:
             j -= 2
             continue
+        if tok.text == ")":
+            # "The Pakistan Telecommunication Authority (PTA) on Friday blocked": a short aside in
+            # brackets between the subject and its verb
+            k = j - 1
+            while k >= limit and j - k <= 6 and tokens[k].text != "(":
+                k -= 1
+            if k >= limit and tokens[k].text == "(":
+                j = k - 1
+                continue
+            return None, ""
         if norm == "to" and j - 1 >= limit and tokens[j - 1].norm == "yet":
             j -= 2  # "the commission has yet to rule": the subject of the pending decision
             continue

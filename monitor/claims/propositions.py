@@ -89,8 +89,21 @@ def _restriction_at(
     """The index of a restriction verb ("restrict", "ban") right after the cue that opens the
     proposition, or after a decision named there ("reversed Colorado's decision to remove Trump from
     the ballot", "blocked the city's plan to close the library"), else None."""
-    if chain.cues[-1].kind == "impersonal":
-        return None  # "austerity is necessary to curb inflation": what is necessary came before; a purpose
+    if chain.cues[0].kind == "impersonal":
+        # what is judged comes before the cue ("the full ban ... was needed"): a restriction there turns
+        # the judgement over as "announced a ban" does; after it comes a purpose ("is necessary to curb
+        # inflation"), which turns nothing
+        k = chain.start - 1
+        while k >= 0 and chain.start - k <= 15 and tokens[k].norm not in lex.reporting_forms:
+            if (
+                tokens[k].norm in lex.restrictive_forms
+                and not tokens[k].is_capitalised
+                and k > 0
+                and tokens[k - 1].norm not in ("to", "would", "will", "could", "should")
+            ):
+                return k  # a restriction named in the judged subject: "the full ban ... was needed"
+            k -= 1
+        return None
     k = chain.end
     j = k
     while (
