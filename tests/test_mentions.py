@@ -47,3 +47,14 @@ def test_a_city_office_holder_speaks_for_the_city_not_the_country_it_is_capital_
         ("Kremlin spokesman Dmitry Peskov rejected the plan.", "Russia"),  # not a city office
     ]:
         assert [c.actor for c in extract_claims(text) if c.stance] == [holder], text
+
+
+def test_a_group_named_by_description_at_the_start_of_a_sentence_holds_its_stance() -> None:
+    from monitor.claims import extract_claims
+
+    for text, holder in [
+        ("Calgary voters rejected a bid to host the Winter Olympics.", "Calgary voters"),
+        ("Swedish prosecutors on Monday reopened their investigation.", "Swedish prosecutors"),
+        ("Unite members voted to accept the pay offer.", "Unite"),  # an organisation's people
+    ]:
+        assert [c.actor for c in extract_claims(text) if c.stance] == [holder], text

@@ -617,7 +617,43 @@ def find_mentions(
         free = all(m is mention or m.end <= mention.end or m.start >= end for m in mentions)
         if end > mention.end and free:
             mention.end = end
+    group = _described_group(tokens, mentions)
+    if group is not None:
+        mentions.insert(0, group)
     return mentions
+
+
+def _described_group(tokens: list[Token], mentions: list[Mention]) -> Mention | None:
+    """A group named by description at the start of a sentence and acting as its subject: "Calgary
+    voters rejected", "Some sports groups said", "Swedish prosecutors on Monday reopened". Its name is
+    the description without the determiner or quantifier ("Calgary voters"); a place inside it is part
+    of the name, not a holder of its own."""
+    k = 1 if tokens and tokens[0].norm in _GROUP_OPENERS else 0
+    start = k
+    while k < len(tokens) and k - start < 3 and tokens[k].is_word and tokens[k].norm not in _GROUP_NOUNS:
+        if tokens[k].norm in _NOT_MODIFIERS:
+            return None
+        k += 1
+    if k >= len(tokens) - 1 or tokens[k].norm not in _GROUP_NOUNS:
+        return None
+    if k == 0:
+        return None  # a bare "Economists expect ...": the capitalised first word is read as a name already
+    after = tokens[k + 1]
+    if not after.is_word or after.is_capitalised or after.norm in ("of", "and", "or", "who", "which", "'s"):
+        return None  # "voters in Calgary ...", "Voters and officials": a longer phrase than this reads
+    inside = [m for m in mentions if m.start < k + 1 and m.end > start]
+    if any(m.kind not in ("country", "unknown_org", "unknown_person") for m in inside):
+        return None
+    if tokens[k].norm in _MEMBER_WORDS:
+        return None  # "Unite members", "RMT workers": an organisation's people speak for it (holders)
+    for m in [m for m in mentions if m.start >= start and m.end <= k + 1]:
+        mentions.remove(m)  # "Calgary" in "Calgary voters" names the group's place
+    name = _text(tokens, start, k + 1)
+    return Mention(start, k + 1, name, "unknown_org", name, name)
+
+
+_GROUP_OPENERS = frozenset(["the", "some", "many", "most", "several", "other", "a"])
+_GROUP_NOUNS = _WORDS["group_subjects"]
 
 
 _COMPANY_SUFFIXES = frozenset(["inc", "corp", "ltd", "plc", "llc"])
