@@ -100,9 +100,11 @@ def request_sentences(body: dict[str, Any]) -> tuple[list[str], list[str]]:
             olds.append(pair["old"])
         if pair.get("new"):
             news.append(pair["new"])
-    for sentence in body.get("context", []):  # unchanged: in both versions
-        olds.append(sentence)
-        news.append(sentence)
+    for entry in body.get("context", []):  # "in": both, old or new
+        if entry["in"] in ("both", "old"):
+            olds.append(entry["text"])
+        if entry["in"] in ("both", "new"):
+            news.append(entry["text"])
     for candidate in body.get("candidates", []):
         if candidate.get("before_quote"):
             olds.append(candidate["before_quote"])
