@@ -18,7 +18,7 @@ from monitor.cli._common import app
 from monitor.config import SAMPLES_DIR, JudgeConfig
 from monitor.errors import ConfigError
 from monitor.judge.evidence import AnswerError, check_answer, parse_answer
-from monitor.judge.request import build_request, request_key
+from monitor.judge.request import JudgeRequest, build_request, request_key
 from monitor.store import open_store
 from monitor.store.tables import JudgeAnswerRow, JudgeEventRow, JudgeRequestRow
 
@@ -99,9 +99,12 @@ def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
     assert verify is not None and full is not None
     assert {c["holder"] for c in verify.body["candidates"]} == {"United States", "Germany"}
     assert verify.body["pairs"] == [] and full.body["pairs"], "verify sends candidates only"
-    # the changed sentences, not the page: the unchanged last sentence (Putin's warning) is not sent
+    # the changed sentences, not the page; an unchanged sentence goes only as context, once, marked as
+    # in both versions, when it states a stance about a name the changed sentences name (Putin's warning)
     sent = json.dumps(full.body)
-    assert "Putin warned" not in sent and "given Ukraine permission" in sent
+    assert "given Ukraine permission" in sent and sent.count("Putin warned") == 1
+    assert [c["in"] for c in full.body["context"] if "Putin warned" in c["text"]] == ["both"]
+    assert not any("Putin warned" in (p["old"] or "") + (p["new"] or "") for p in full.body["pairs"])
     assert sent.count("given Ukraine permission") == 1, "a candidate's sentence is not sent twice"
     # unchanged text costs nothing: sixty more unchanged paragraphs, the same request
     filler = "".join(
@@ -115,7 +118,10 @@ def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
     assert verify.key == build_request(old, new, changes, model=MODEL, mode="verify").key  # type: ignore[union-attr]
     assert verify.key != build_request(old, new, changes, model="other", mode="verify").key  # type: ignore[union-attr]
     assert request_key(MODEL, "v1", verify.body) != request_key(MODEL, "v2", verify.body)
-    assert "A stance is one of: support" in verify.messages()[0]["content"]
+    assert verify.prompt_version == "v2" and "Pauses and suspensions" in verify.messages()[0]["content"]
+    v1 = JudgeRequest(model=MODEL, mode="verify", body=verify.body, prompt_version="v1")
+    assert "A stance is one of: support" in v1.messages()[0]["content"], "v1 stays loadable"
+    assert v1.key != verify.key
     assert (
         verify.messages()[0]["role"] == "system"
         and "support, oppose or undecided" not in verify.messages()[1]["content"]

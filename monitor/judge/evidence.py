@@ -109,16 +109,41 @@ def _mentioned(name: str, flat_texts: str) -> bool:
     return bool(flat) and re.search(r"(?<!\w)" + re.escape(flat) + r"(?!\w)", flat_texts) is not None
 
 
-def _digits(value: str) -> str:
+_UNITS = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen"),
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_NUMBER_WORDS: dict[str, int] = {word: n for n, word in enumerate(_UNITS)} | {
+    word: 20 + 10 * n for n, word in enumerate(_TENS)
+}
+_TENS_ALT, _DIGIT_ALT, _UNIT_ALT = "|".join(_TENS), "|".join(_UNITS[1:10]), "|".join(_UNITS)
+_NUMBER_WORD = re.compile(rf"^(?:({_TENS_ALT})(?:[- ]({_DIGIT_ALT}))?|({_UNIT_ALT}))$")
+
+
+def figure(value: str) -> str:
+    """A figure as the scorer and the dedupe compare it: its digits ("2,012" -> "2012", "6.50%" ->
+    "6.5"), or the number a number word spells ("Eight" -> "8", "twenty-five" -> "25"); "" when it
+    is neither. Reports write counts in words as often as in digits."""
     digits = re.sub(r"[^0-9.]", "", value).strip(".")
-    return digits.rstrip("0").rstrip(".") if "." in digits else digits
+    if digits:
+        return digits.rstrip("0").rstrip(".") if "." in digits else digits
+    match = _NUMBER_WORD.match(value.strip().lower())
+    if not match:
+        return ""
+    tens, unit, single = match.groups()
+    if single:
+        return str(_NUMBER_WORDS[single])
+    return str(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[unit] if unit else 0))
 
 
 def _figure_in(value: str, quote: str) -> bool:
-    """`value` ("2,012", "$38bn") is written in `quote`, as it stands or as one of its figures."""
-    if flatten(value) in flatten(quote):
+    """`value` ("2,012", "$38bn", "eight") is written in `quote`, as it stands or as one of its
+    figures."""
+    if re.search(r"(?<!\w)" + re.escape(flatten(value)) + r"(?!\w)", flatten(quote)):
         return True
-    return _digits(value) in {_digits(figure) for figure in re.findall(r"\d[\d,.]*", quote)}
+    return figure(value) in {figure(f) for f in re.findall(r"\d[\d,.]*", quote)}
 
 
 def _string(item: dict[str, Any], key: str) -> str:
@@ -204,9 +229,9 @@ def _number(item: dict[str, Any], flat_old: str, flat_new: str) -> tuple[NumberF
     before, after = _string(item, "from"), _string(item, "to")
     before_quote, after_quote = _string(item, "before_quote"), _string(item, "after_quote")
     label = f"number {before or '?'} -> {after or '?'}"
-    if not _digits(before) or not _digits(after):
-        return None, f"{label}: a value without digits"
-    if _digits(before) == _digits(after):
+    if not figure(before) or not figure(after):
+        return None, f"{label}: a value that is neither a figure nor a number word"
+    if figure(before) == figure(after):
         return None, f"{label}: the same value on both sides is no change"
     if not _occurs(before_quote, flat_old):
         return None, f"{label}: before_quote does not occur in the older text: {before_quote[:80]!r}"

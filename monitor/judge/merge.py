@@ -14,7 +14,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from monitor.judge.evidence import CheckedAnswer, NumberFinding, ShiftFinding, flatten
+from monitor.judge.evidence import CheckedAnswer, NumberFinding, ShiftFinding, figure, flatten
 from monitor.judge.request import CANDIDATE_KINDS, candidate_id
 from monitor.model import Change, ChangeKind, ChangeSide
 
@@ -88,11 +88,6 @@ def _number_change(finding: NumberFinding, old: str, new: str, who: str) -> Chan
     )
 
 
-def _digits(value: str | None) -> str:
-    digits = re.sub(r"[^0-9.]", "", value or "").strip(".")
-    return digits.rstrip("0").rstrip(".") if "." in digits else digits
-
-
 def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, who: str) -> Judged:
     """See the module doc. `who` is the model's name, recorded as `judged_by`."""
     from monitor.diff import sort_changes
@@ -112,7 +107,7 @@ def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, w
         if c.kind is ChangeKind.STANCE_SHIFT and c.before and c.after
     }
     kept_numbers = {
-        (_digits(c.before.value), _digits(c.after.value))
+        (figure(c.before.value or ""), figure(c.after.value or ""))
         for c in out.changes + out.rejected
         if c.kind is ChangeKind.NUMBER_CHANGED and c.before and c.after
     }
@@ -122,7 +117,7 @@ def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, w
             kept_shifts.add(ident)
             out.found.append(_shift_change(shift, old, new, who))
     for number in answer.numbers:
-        pair = (_digits(number.before_value), _digits(number.after_value))
+        pair = (figure(number.before_value), figure(number.after_value))
         if pair not in kept_numbers:
             kept_numbers.add(pair)
             out.found.append(_number_change(number, old, new, who))

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 
 _STANCE: dict[str, Any] = {"type": "string", "enum": ["support", "oppose", "undecided"]}
 _STRING: dict[str, Any] = {"type": "string"}

@@ -1,9 +1,12 @@
 """What the judge is asked: a small request built from two texts and the engine's changes.
 
 Not whole pages: the two headlines, the sentences that differ (aligned old/new where one replaces
-the other), the engine's candidate shifts and number changes (with ids the answer refers to) and the
-names of the holders the engine found. The request is plain JSON; its hash with the model's name and
-the prompt version is the cache key (`request_key`).
+the other), the engine's candidate shifts and number changes (with ids the answer refers to), the
+names of the holders the engine found, and `context`: the few other sentences a careful reader
+needs (`_context`): the sentence a shown sentence refers back to ("He said ...", "The ministry
+...") and, in mode `full`, unchanged sentences that state a stance of a holder the changed
+sentences name (an old stance kept word for word is still the old stance). The request is plain
+JSON; its hash with the model's name and the prompt version is the cache key (`request_key`).
 """
 
 from __future__ import annotations
@@ -65,14 +68,27 @@ def _headline(text: str) -> str:
 def aligned_pairs(old: str, new: str) -> list[tuple[str | None, str | None]]:
     """The sentences that differ, in the newer text's order: (old, new) when one replaced the other,
     (old, None) for a sentence only the older text has, (None, new) for one only the newer has."""
-    before, after = split_sentences(old), split_sentences(new)
+    return _alignment(split_sentences(old), split_sentences(new))[0]
+
+
+def _alignment(
+    before: list[str], after: list[str]
+) -> tuple[list[tuple[str | None, str | None]], set[int], set[int]]:
+    """The differing pairs (see `aligned_pairs`), and the indices of the sentences of `before` and of
+    `after` that the other text holds unchanged."""
+    # a sentence both texts hold word for word is unchanged, also when it moved (a reordered
+    # paragraph): it differs in nothing a reader weighs, so it is never sent as a difference
+    kept = set(before) & set(after)
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     pairs: list[tuple[str | None, str | None]] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        pairs += _pair_block(before[i1:i2], after[j1:j2])
-    return pairs
+        if op != "equal":
+            pairs += _pair_block(
+                [s for s in before[i1:i2] if s not in kept], [s for s in after[j1:j2] if s not in kept]
+            )
+    same_before = {i for i, s in enumerate(before) if s in kept}
+    same_after = {j for j, s in enumerate(after) if s in kept}
+    return pairs, same_before, same_after
 
 
 _SIMILAR = 55.0  # rapidfuzz ratio: two sentences this alike are one sentence reworded
@@ -178,38 +194,137 @@ def build_request(
     candidates = [_candidate(c) for c in changes if c.kind in CANDIDATE_KINDS]
     if mode == "verify" and not candidates:
         return None
+    before, after = split_sentences(old), split_sentences(new)
+    differing, same_before, same_after = _alignment(before, after)
+    headline = {"old": _headline(old), "new": _headline(new)}
     pairs: list[dict[str, str | None]] = []
     truncated = False
+    used = sum(len(json.dumps(c, ensure_ascii=False)) for c in candidates)
+    # a sentence a candidate quotes, or a headline, is in the request already: not sent twice
+    shown = {_flat(h) for h in headline.values() if h} | {
+        _flat(q) for c in candidates for q in (c["before_quote"], c["after_quote"]) if q
+    }
     if mode == "full":
-        used = sum(len(json.dumps(c, ensure_ascii=False)) for c in candidates)
-        # a sentence a candidate quotes is in the request already: not sent twice
-        quoted = {
-            _SPACES.sub(" ", q).strip()
-            for c in candidates
-            for q in (c["before_quote"], c["after_quote"])
-            if q
-        }
-        for before, after in aligned_pairs(old, new):
-            before = None if before in quoted else before
-            after = None if after in quoted else after
-            if before is None and after is None:
+        if not differing and not candidates:
+            return None
+        for old_sentence, new_sentence in differing:
+            old_sentence = None if old_sentence and _flat(old_sentence) in shown else old_sentence
+            new_sentence = None if new_sentence and _flat(new_sentence) in shown else new_sentence
+            if old_sentence is None and new_sentence is None:
                 continue
-            size = len(before or "") + len(after or "") + 24
+            size = len(old_sentence or "") + len(new_sentence or "") + 24
             if used + size > max_chars:
                 truncated = True
                 break
             used += size
-            pairs.append({"old": before, "new": after})
-        if not pairs and not candidates:
-            return None
+            pairs.append({"old": old_sentence, "new": new_sentence})
+            shown |= {_flat(x) for x in (old_sentence, new_sentence) if x}
     holders = sorted({c.actor for c in changes if c.actor})[:_MAX_HOLDERS]
+    context = _context(
+        before, after, same_before, same_after, shown, holders, mode=mode, budget=max_chars - used
+    )
     body: dict[str, Any] = {
         "mode": mode,
-        "headline": {"old": _headline(old), "new": _headline(new)},
+        "headline": headline,
         "pairs": pairs,
+        "context": context,
         "holders": holders,
         "candidates": candidates,
     }
     if truncated:
         body["truncated"] = True
     return JudgeRequest(model=model, mode=mode, body=body)
+
+
+def _flat(sentence: str) -> str:
+    return _SPACES.sub(" ", sentence).strip()
+
+
+# A sentence that names its holder only by a pronoun or a role noun ("He said ...", "The ministry
+# said ..."): who holds the stance is in the sentence before it.
+_REFERS_BACK = re.compile(
+    r"^[\"'“‘(]?(?:he|she|it|they|his|her|its|their|this|that|these|those|both"
+    r"|(?:the|a|an) (?:[\w'’-]+ ){0,3}?"
+    r"(?:minister|ministry|secretary|spokes\w*|agency|company|government|administration|board|court"
+    r"|party|union|regulator|bank|council|department|president|chair\w*|leader|official|officials"
+    r"|commission|committee|body|group|club|league|mayor|premier|governor|organi[sz]ers|authority"
+    r"|watchdog|firm|publisher|university|institute|panel|country|state|city|region|senator"
+    r"|lawmakers|prosecutors?|justices|judge|executive|chief|team|lender|carrier|insurer))\b",
+    re.IGNORECASE,
+)
+# Words by which a sentence states a stance (the prompt's definitions, as stems): an unchanged
+# sentence with one of them about a holder the changed sentences name may hold that holder's stance.
+_STANCE_CUE = re.compile(
+    r"\b(?:support|back|approv|allow|permit|endors|agree|accept|welcom|favou?r|recommend|commit"
+    r"|go ahead|proceed|oppos|reject|refus|rul\w* out|block|ban|bar|veto|against|object|scrap"
+    r"|withdr|drop|cancel|halt|suspen|paus|on hold|defer|postpon|review|consider|weigh|undecided"
+    r"|decid|decision|open to|insist|vow|pledg|stand by|stood by|no plans|yet to)",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]")
+_NOT_NAMES = frozenset(
+    {
+        *("The", "A", "An", "He", "She", "It", "They", "His", "Her", "Its", "Their", "This", "That"),
+        *("These", "Those", "But", "And", "Or", "On", "In", "At", "For", "By", "Of", "To", "As", "If"),
+        *("When", "While", "After", "Before", "Since", "Under", "Until", "With", "Without", "Mr"),
+        *("Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"),
+        *("Sunday", "January", "February", "March", "April", "May", "June", "July", "August"),
+        *("September", "October", "November", "December"),
+    }
+)
+_MAX_CONTEXT = 6  # sentences: the few a reader needs, not the unchanged article
+
+
+def _names(sentence: str) -> set[str]:
+    return {m.group(0) for m in _NAME.finditer(sentence) if m.group(0) not in _NOT_NAMES}
+
+
+def _context(
+    before: list[str],
+    after: list[str],
+    same_before: set[int],
+    same_after: set[int],
+    shown: set[str],
+    holders: list[str],
+    *,
+    mode: Mode,
+    budget: int,
+) -> list[dict[str, str]]:
+    """The sentences besides the pairs and quotes that a careful reader needs, each with the version
+    it is in (`both`: the two versions hold it word for word):
+
+    1. the sentence before a shown sentence that refers back to its holder ("He said ...");
+    2. mode `full`: an unchanged sentence with a stance word that names a holder a shown sentence
+       names, so that a stance neither version changed (or an old stance the newer text keeps word
+       for word) is visible.
+    At most `_MAX_CONTEXT` sentences within `budget` characters, in the newer text's order."""
+    picked: dict[str, dict[str, str]] = {}
+    where: dict[str, float] = {}
+    unchanged = {before[i] for i in same_before}
+
+    def add(sentence: str, side: str, position: float) -> bool:
+        flat = _flat(sentence)
+        if flat in shown or flat in picked or len(picked) >= _MAX_CONTEXT:
+            return False
+        if sum(len(e["text"]) + 24 for e in picked.values()) + len(sentence) + 24 > budget:
+            return False
+        picked[flat] = {"in": "both" if sentence in unchanged else side, "text": sentence}
+        where[flat] = position
+        return True
+
+    def position(sentence: str) -> float:
+        return after.index(sentence) if sentence in after else before.index(sentence) + 0.5
+
+    for side, sentences in (("new", after), ("old", before)):
+        for i, sentence in enumerate(sentences):
+            if i and _flat(sentence) in shown and _REFERS_BACK.search(sentence):
+                add(sentences[i - 1], side, position(sentences[i - 1]))
+    if mode == "full":
+        names = {n for s in shown for n in _names(s)} | set(holders)
+        for j in sorted(same_after):
+            sentence = after[j]
+            if _STANCE_CUE.search(sentence) and any(
+                re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", sentence) for n in names
+            ):
+                add(sentence, "both", j)
+    return [picked[k] for k in sorted(picked, key=lambda k: where[k])]
