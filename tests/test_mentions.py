@@ -58,3 +58,17 @@ def test_a_group_named_by_description_at_the_start_of_a_sentence_holds_its_stanc
         ("Unite members voted to accept the pay offer.", "Unite"),  # an organisation's people
     ]:
         assert [c.actor for c in extract_claims(text) if c.stance] == [holder], text
+
+
+def test_a_countrys_body_named_with_modifiers() -> None:
+    from monitor.claims import extract_claims
+
+    for text, holder in [
+        ("Russia's sports ministry welcomed the ruling.", "Russia"),  # an organ of the government
+        (
+            "Afghanistan's cricket board pleaded with Cricket Australia not to cancel.",
+            "Afghanistan's cricket board",
+        ),
+        ("Germany's vaccine advisory committee, STIKO, refused to recommend the shots.", "STIKO"),
+    ]:
+        assert {c.actor for c in extract_claims(text) if c.stance} == {holder}, text

@@ -149,6 +149,7 @@ def _extend_roles(tokens: list[Token], j: int, gaz: Gazetteer, allow_name: bool 
 
 
 _BODY_HEADS = _WORDS["body_heads"]
+_OWN_BODIES = _WORDS["own_bodies"]
 _LOCAL_OFFICES = _WORDS["local_offices"]
 
 
@@ -718,6 +719,13 @@ def _institution(
             known = gaz.resolve(f"{prefix} {described}")
             if known is not None and known != country and gaz.kind_of(known) == "org":
                 return Mention(start, end, _text(tokens, start, end), "org", known, gaz.stance_actor(known))
+    if end - 1 > j and tokens[end - 1].norm in _OWN_BODIES and tokens[j].norm in ("'s", "'"):
+        # "Afghanistan's cricket board", "Nigeria's two main labour federations": a body of its own,
+        # named as the text names it
+        body = _text(tokens, start, end)
+        if end + 1 < len(tokens) and tokens[end].text == "," and tokens[end + 1].text.isupper():
+            body = tokens[end + 1].text  # "Germany's vaccine advisory committee, STIKO, ...": its name
+        return Mention(start, end, _text(tokens, start, end), "unknown_org", body, body)
     head = None
     for k in range(j, end):
         norm_k = tokens[k].norm
