@@ -645,8 +645,10 @@ def _described_group(tokens: list[Token], mentions: list[Mention]) -> Mention | 
     inside = [m for m in mentions if m.start < k + 1 and m.end > start]
     if any(m.kind not in ("country", "unknown_org", "unknown_person") for m in inside):
         return None
-    if tokens[k].norm in _MEMBER_WORDS:
-        return None  # "Unite members", "RMT workers": an organisation's people speak for it (holders)
+    if tokens[k].norm in _MEMBER_WORDS and (inside or any(t.is_capitalised for t in tokens[start:k])):
+        # "Unite members", "RMT workers": an organisation's people speak for it (holders); "Council
+        # members" names no body; "Some education workers" is a group
+        return None
     for m in [m for m in mentions if m.start >= start and m.end <= k + 1]:
         mentions.remove(m)  # "Calgary" in "Calgary voters" names the group's place
     name = _text(tokens, start, k + 1)
