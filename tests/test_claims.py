@@ -662,3 +662,12 @@ def test_a_restriction_judged_needed_reads_as_the_restriction_announced() -> Non
     )
     announced = current("The Financial Services Commission announced a blanket ban on short selling.")
     assert {s for _, s in needed} == {s for _, s in announced} == {"oppose"}
+
+
+def test_ordering_a_stop_opposes_and_suspending_ones_own_order_is_a_pause() -> None:
+    assert current(
+        "The Food and Drug Administration ordered Juul Labs to stop selling its e-cigarettes."
+    ) == {("Food and Drug Administration", "oppose")}
+    assert current(
+        "The Food and Drug Administration temporarily suspended its order banning Juul's e-cigarettes."
+    ) == {("Food and Drug Administration", "undecided")}

@@ -178,8 +178,11 @@ def _body_head(tokens: list[Token], k: int, gaz: Gazetteer) -> int | None:
     """Index of a body noun after up to three lower-case modifier words at k, else None."""
     n = len(tokens)
     m = k
-    while m < n and m - k < 3 and tokens[m].norm not in _BODY_HEADS:
+    while m < n and m - k < 4 and tokens[m].norm not in _BODY_HEADS:
         tok = tokens[m]
+        if tok.norm in ("'", "'s") and m > k:
+            m += 1  # "Kenya's doctors' union": a possessive inside the description
+            continue
         if not tok.is_word or tok.is_capitalised or tok.norm in gaz.role_words or tok.norm in _NOT_MODIFIERS:
             return None
         m += 1
