@@ -671,3 +671,8 @@ def test_ordering_a_stop_opposes_and_suspending_ones_own_order_is_a_pause() -> N
     assert current(
         "The Food and Drug Administration temporarily suspended its order banning Juul's e-cigarettes."
     ) == {("Food and Drug Administration", "undecided")}
+
+
+def test_a_union_declaring_or_calling_off_a_general_strike() -> None:
+    assert current("The Histadrut declared a general strike on Monday.") == {("Histadrut", "support")}
+    assert current("The Histadrut called off the general strike.") == {("Histadrut", "oppose")}
