@@ -203,7 +203,7 @@ def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Stat
         cues=cues,
         reporting=reporting,
         mentions=mentions,
-        quotes=_quote_mask(tokens),
+        quotes=_quote_mask(tokens, text),
         places=places,
         recalled=_recalled(text),
         actor_tokens=actor_tokens,
@@ -541,7 +541,9 @@ def _analyse(
     return claims
 
 
-def _quote_mask(tokens: list[Token]) -> list[bool]:
+def _quote_mask(tokens: list[Token], text: str) -> list[bool]:
+    if '"' not in text and "\u201c" not in text and "\u201d" not in text:
+        return [False] * len(tokens)  # most sentences quote nobody: no token can open or close a quote
     inside = False
     mask: list[bool] = []
     for tok in tokens:
