@@ -535,7 +535,9 @@ def _subset(text: str, start: int, end: int) -> tuple[str, str] | None:
     lowered = [w.lower() for w in after]
     group: str | None = None
     rest: list[str] = []
-    leading = _LEADING_OF.search(text[max(0, start - 60) : start])
+    window = text[max(0, start - 60) : start]
+    # the pattern ends in a comma and spaces: without one the search (tried at every position) is skipped
+    leading = _LEADING_OF.search(window) if window.rstrip().endswith(",") else None
     if leading and lowered[:1] != ["of"]:
         what = leading.group("what").lower()
         group = _EVENT_OF.get(what, what if what not in _FUNCTION else None)
