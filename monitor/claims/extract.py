@@ -21,7 +21,7 @@ them from each other (statements <- holders <- propositions <- extract), nothing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from monitor.claims.gazetteer import Gazetteer
 from monitor.claims.holders import (
@@ -50,6 +50,15 @@ from monitor.claims.propositions import (
     _qualifier_tokens,
     _restriction_at,
     _span_text,
+)
+from monitor.claims.reuse import (
+    _ANALYSES_KEPT,
+    _Analysed,
+    _ContextState,
+    _placed,
+    _restore,
+    _reused,
+    _state,
 )
 from monitor.claims.sentences import Sentence, split_sentences
 from monitor.claims.statements import (
@@ -94,6 +103,8 @@ class _Static:
     actor_tokens: set[int]
     topic: list[str]
     qualifiers: tuple[str, ...]  # the whole sentence's qualifier phrases, for a claim without a stance
+    # the sentence's full analyses in the contexts it was last read in (see `_reused`)
+    analysed: list[_Analysed] = field(default_factory=list)
 
 
 SentenceCache = dict[str, _Static]
@@ -108,9 +119,11 @@ def extract_claims_with(
     claims: list[Claim] = []
     if cache is None:
         cache = {}
+    state: _ContextState | None = None  # ctx as it is now, when copied already
     for sentence in split_sentences(text):
         if sentence.kind == "dateline":
             _note_dateline(sentence, gaz, ctx)
+            state = None
             continue
         if sentence.kind == "boilerplate":
             continue
@@ -118,7 +131,22 @@ def extract_claims_with(
         if static is None:
             static = _static(sentence.text, gaz, lex, model)
             cache[sentence.text] = static
-        claims.extend(_analyse(sentence, static, gaz, lex, model, ctx))
+        elif static.analysed:
+            if state is None:
+                state = _state(ctx)
+            found = _reused(static.analysed, sentence.kind, state)
+            if found is not None:
+                _restore(ctx, found.after)
+                state = found.after
+                claims.extend(_placed(found.claims, sentence))
+                continue
+        before = state if state is not None else _state(ctx)
+        analysed = _analyse(sentence, static, gaz, lex, model, ctx)
+        state = _state(ctx)
+        claims.extend(analysed)
+        static.analysed.append(_Analysed(sentence.kind, before, analysed, state))
+        if len(static.analysed) > _ANALYSES_KEPT:
+            del static.analysed[0]
     return _full_company_names(claims, gaz)
 
 
@@ -176,7 +204,7 @@ def _static(text: str, gaz: Gazetteer, lex: Lexicon, model: TopicModel) -> _Stat
         cues=cues,
         reporting=reporting,
         mentions=mentions,
-        quotes=_quote_mask(tokens),
+        quotes=_quote_mask(tokens, text),
         places=places,
         recalled=_recalled(text),
         actor_tokens=actor_tokens,
@@ -517,7 +545,9 @@ def _analyse(
     return claims
 
 
-def _quote_mask(tokens: list[Token]) -> list[bool]:
+def _quote_mask(tokens: list[Token], text: str) -> list[bool]:
+    if '"' not in text and "\u201c" not in text and "\u201d" not in text:
+        return [False] * len(tokens)  # most sentences quote nobody: no token can open or close a quote
     inside = False
     mask: list[bool] = []
     for tok in tokens:

@@ -102,20 +102,19 @@ class Gazetteer:
 
     def match_alias(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
         """(length, canonical) of the longest alias starting at token i."""
-        return _longest(self.alias_index, tokens, i)
+        candidates = self.alias_index.get(tokens[i].fold)  # most words start none: no call then
+        return _longest(candidates, tokens, i) if candidates else None
 
     def match_demonym(self, tokens: list[Token], i: int) -> tuple[int, str] | None:
         """(length, canonical) of the longest demonym phrase starting at token i."""
-        return _longest(self.demonym_index, tokens, i)
+        candidates = self.demonym_index.get(tokens[i].fold)
+        return _longest(candidates, tokens, i) if candidates else None
 
 
 def _longest(
-    index: dict[str, list[tuple[tuple[str, ...], str]]], tokens: list[Token], i: int
+    candidates: list[tuple[tuple[str, ...], str]], tokens: list[Token], i: int
 ) -> tuple[int, str] | None:
-    """The first (longest: the index lists keys longest first) key of `index` matching from token i."""
-    candidates = index.get(tokens[i].fold)
-    if not candidates:
-        return None
+    """The first (longest: the index lists keys longest first) of `candidates` matching from token i."""
     n = len(tokens)
     for key, canonical in candidates:
         length = len(key)

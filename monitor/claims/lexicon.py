@@ -250,11 +250,18 @@ class Lexicon:
         cues: list[Cue] = []
         n = len(tokens)
         taken = [False] * n
+        index, commitment_forms = self.index, self.commitment_forms
+        # only a word that starts an entry or is a commitment form can start a cue: the loop visits those
+        # positions only (a comprehension passes over the others faster than the loop would)
+        starts = [k for k, t in enumerate(tokens) if t.norm in index or t.norm in commitment_forms]
         i = 0
-        while i < n:
+        for start in starts:
+            if start < i:
+                continue  # inside the cue just taken
+            i = start
             best: tuple[int, Pattern] | None = None
             first = tokens[i].norm
-            candidates: list[Pattern] | tuple[Pattern, ...] | None = self.index.get(first)
+            candidates: list[Pattern] | tuple[Pattern, ...] | None = index.get(first)
             if candidates:
                 following = tokens[i + 1].norm if i + 1 < n else ""
                 if not (following.endswith("ly") or following in _FILLER_STARTS or following.isdigit()):
@@ -266,8 +273,8 @@ class Lexicon:
                     best is None or end > best[0] or (end == best[0] and _rank(pattern) > _rank(best[1]))
                 ):
                     best = (end, pattern)
-            if best is None and tokens[i].norm in self.commitment_forms and self._committed(tokens, i):
-                cues.append(Cue(i, i + 1, "support", "commitment", tokens[i].norm))
+            if best is None and first in commitment_forms and self._committed(tokens, i):
+                cues.append(Cue(i, i + 1, "support", "commitment", first))
                 taken[i] = True
                 i += 1
                 continue
@@ -316,8 +323,9 @@ class Lexicon:
         n = len(tokens)
         cue_at = {c.start: c for c in cues}
         out = list(cues)
-        for i in range(n):
-            keys = self.noun_first.get(tokens[i].norm)
+        noun_first = self.noun_first
+        for i in [k for k, t in enumerate(tokens) if t.norm in noun_first]:
+            keys = noun_first[tokens[i].norm]
             if not keys:
                 continue
             for key in keys:

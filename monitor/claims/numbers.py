@@ -57,6 +57,12 @@ _UNIT = (
 _CORE_RE = re.compile(r"(?<![\w.,:-])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d|,\d)|\d+(?:\.\d+)?(?![\d:]))")
 _APPROX_BEFORE = re.compile(rf"\b(?:{_APPROX})\s+$", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})$")
+# Both patterns end at the end of the window, so a match starts at most this many characters before the
+# window's last non-space (an approximation phrase) or its end (a currency: "EUR " and a final newline):
+# the searches start there instead of trying every position of the window (they cost two thirds of
+# reading a figure). Lookbehinds and word boundaries still see the characters before the start.
+_APPROX_LONGEST = max(len(re.sub(r"\(\?<!.*?\)", "", phrase)) for phrase in _APPROX.split("|"))
+_CURRENCY_LONGEST = 5
 _AFTER = re.compile(
     rf"(?P<scale>\s?(?:million|billion|trillion|bn|mn|tn)\b|(?:m|bn|k)\b)?(?P<unit>\s?(?:{_UNIT}))?",
     re.IGNORECASE,
@@ -73,10 +79,10 @@ class _Found:
         self.num_start = core.start()
         self.num_end = core.end()
         before = text[max(0, self.num_start - 24) : self.num_start]
-        currency = _CURRENCY_BEFORE.search(before)
+        currency = _CURRENCY_BEFORE.search(before, max(0, len(before) - _CURRENCY_LONGEST))
         self.cur = currency.group() if currency else ""
         head = before[: len(before) - len(self.cur)] if self.cur else before
-        approx = _APPROX_BEFORE.search(head)
+        approx = _APPROX_BEFORE.search(head, max(0, len(head.rstrip()) - _APPROX_LONGEST))
         self.approx = approx.group() if approx else ""
         self.start = self.num_start - len(self.cur) - len(self.approx)
         after = _AFTER.match(text, self.num_end)
@@ -138,6 +144,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.I)
 _MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.I)
 _CAPITALISED_BEFORE = re.compile(r"\b([A-Z][A-Za-z]*|[A-Z]+\d*)[\s-]$")
+_NOT_MODEL_NAMES = ("The", "A", "An", "In", "On", "At", "By", "Of", "Some", "About", "Over")
 _EVENTS = {
     "killed": [
         "kill",
@@ -261,6 +268,18 @@ _NUMBER_WORD_RE = re.compile(
     r"|" + "|".join(sorted(_UNITS_WORDS, key=len, reverse=True)) + r")(?![\w-])",
     re.IGNORECASE,
 )
+# A cheap necessary condition for `_NUMBER_WORD_RE` (whose case-blind alternation tried at every
+# position cost a fifth of `extract_quantities`): the lowercased text holds one of the words. Exact,
+# because only ASCII letters and these four characters match an ASCII letter case-blind in `re`.
+_NUMBER_WORD_HINT = re.compile("|".join(sorted({*_TENS_WORDS, *_UNITS_WORDS}, key=len, reverse=True)))
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
+
+
+def _has_number_word(text: str) -> bool:
+    hinted = _NUMBER_WORD_HINT.search(text.lower()) is not None
+    if not hinted and (text.isascii() or not any(c in text for c in _FOLDS_TO_ASCII)):
+        return False
+    return _NUMBER_WORD_RE.search(text) is not None
 
 
 def _word_value(word: str) -> float:
@@ -516,7 +535,9 @@ def _subset(text: str, start: int, end: int) -> tuple[str, str] | None:
     lowered = [w.lower() for w in after]
     group: str | None = None
     rest: list[str] = []
-    leading = _LEADING_OF.search(text[max(0, start - 60) : start])
+    window = text[max(0, start - 60) : start]
+    # the pattern ends in a comma and spaces: without one the search (tried at every position) is skipped
+    leading = _LEADING_OF.search(window) if window.rstrip().endswith(",") else None
     if leading and lowered[:1] != ["of"]:
         what = leading.group("what").lower()
         group = _EVENT_OF.get(what, what if what not in _FUNCTION else None)
@@ -616,7 +637,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """Quantities in one sentence, offsets relative to `text`."""
     out: list[_Record] = []
     if not _HAS_DIGIT.search(text):
-        if _NUMBER_WORD_RE.search(text):
+        if _has_number_word(text):
             _word_figures(text, out)
         return tuple(r.quantity() for r in out)
     for core in _CORE_RE.finditer(text):
@@ -634,7 +655,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             r"[-–]\d", after_text
         ):
             continue  # time, score or range ("5-4")
-        if re.search(r"\d[-–]$", before_text):
+        if re.search(r"\d[-–]$", before_text[-3:]):  # a match ends at the end or before a final newline
             continue
         if _MONTH_BEFORE.search(before_text[-14:]) or (_MONTH_AFTER.match(after_text) and not currency):
             continue  # a date: "April 1", "31 May"
@@ -663,24 +684,11 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             and not currency
             and not match.approx
             and "," not in number  # models are small numbers: "gave Jones 673,896 votes" is a count
-            and _CAPITALISED_BEFORE.search(before_text[-30:])
+            and (word := _CAPITALISED_BEFORE.search(before_text[-30:]))
+            and word.group(1) not in _NOT_MODEL_NAMES
+            and not before_text.rstrip().endswith(("(", ","))
         ):
-            word = _CAPITALISED_BEFORE.search(before_text[-30:])
-            assert word is not None
-            if word.group(1) not in (
-                "The",
-                "A",
-                "An",
-                "In",
-                "On",
-                "At",
-                "By",
-                "Of",
-                "Some",
-                "About",
-                "Over",
-            ) and not before_text.rstrip().endswith(("(", ",")):
-                continue  # a model or phase: "Leopard 2", "Phase 3", "M1"
+            continue  # a model or phase: "Leopard 2", "Phase 3", "M1"
         stripped = before_text.rstrip()
         if stripped.endswith("(") and out and match.start - out[-1].end < 4:
             continue  # a unit conversion of the figure just before: "72 km (45 miles)"
@@ -722,7 +730,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             record.about = f"{record.about} @{year.group(1)}".strip()
         _mark_previous(text, record, previous)
         out.append(record)
-    if _NUMBER_WORD_RE.search(text):
+    if _has_number_word(text):
         _word_figures(text, out)
     return tuple(r.quantity() for r in out)
 
