@@ -676,3 +676,9 @@ def test_ordering_a_stop_opposes_and_suspending_ones_own_order_is_a_pause() -> N
 def test_a_union_declaring_or_calling_off_a_general_strike() -> None:
     assert current("The Histadrut declared a general strike on Monday.") == {("Histadrut", "support")}
     assert current("The Histadrut called off the general strike.") == {("Histadrut", "oppose")}
+
+
+def test_declaring_an_emergency_is_the_health_bodys_decision() -> None:
+    assert current("The World Health Organization declared mpox a public health emergency.") == {
+        ("World Health Organization", "support")
+    }
