@@ -23,12 +23,13 @@ BATCHES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 STANCES = {"support", "oppose", "undecided"}
 STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
 
-# Floors on the whole corpus (all batches together), set on 2026-12-04 a little under the scores then
-# (b04-b11, 200 cases: shift F1 0.37, precision 0.62, number F1 0.76, 3 of 48 noise cases alerted).
-MIN_SHIFT_PRECISION = 0.58
-MIN_SHIFT_F1 = 0.34
-MIN_NUMBER_F1 = 0.73
-MAX_NOISE_ALERTS = 3
+# Floors on the whole corpus (all batches together), raised on 2026-12-04 (second session) a little under
+# the scores then (b04-b14, 275 cases: shift F1 0.36, precision 0.68, number F1 0.77, 1 of 66 noise
+# cases alerted).
+MIN_SHIFT_PRECISION = 0.64
+MIN_SHIFT_F1 = 0.33
+MIN_NUMBER_F1 = 0.74
+MAX_NOISE_ALERTS = 2
 
 
 def _cases(batch: Path) -> list[Path]:
