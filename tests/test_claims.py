@@ -682,3 +682,12 @@ def test_declaring_an_emergency_is_the_health_bodys_decision() -> None:
     assert current("The World Health Organization declared mpox a public health emergency.") == {
         ("World Health Organization", "support")
     }
+
+
+def test_what_a_speaker_says_should_or_should_not_be_done_is_their_stance() -> None:
+    assert current("The EMA said the drug should not be approved.") == {
+        ("European Medicines Agency", "oppose")
+    }
+    assert current("The drug should be approved for adults, the EMA said.") == {
+        ("European Medicines Agency", "support")
+    }

@@ -366,8 +366,9 @@ def _analyse(
                 continue
             holder = speaker
             how = "speaker"
-        if head.kind == "impersonal":
-            # "Macron said Ukraine should be allowed to ...": the subject is who the stance is about
+        if head.kind == "impersonal" or (speaker is not None and _advised_passive(tokens, head.start)):
+            # "Macron said Ukraine should be allowed to ...": the subject is who the stance is about;
+            # "the EMA said the drug should not be approved": what the speaker advises others to do
             holder = speaker if speaker is not None else (main_subject if quotes[chain.start] else None)
             how = "speaker"
         if (
@@ -543,6 +544,20 @@ def _analyse(
         claims.append(_bare_claim(sentence, static, main_subject, speakers, heading))
     _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
+
+
+def _advised_passive(tokens: list[Token], start: int) -> bool:
+    """A stance verb in the passive after "should (not) be" or "ought (not) to be": advice on what
+    others should do, the speaker's stance ("the drug should not be approved")."""
+    k = start - 1
+    if k < 1 or tokens[k].norm != "be" or not tokens[start].norm.endswith(("ed", "en")):
+        return False
+    k -= 1
+    if k >= 0 and tokens[k].norm == "not":
+        k -= 1
+    if k >= 0 and tokens[k].norm == "to":
+        k -= 1
+    return k >= 0 and tokens[k].norm in ("should", "ought", "shouldn't")
 
 
 def _quote_mask(tokens: list[Token], text: str) -> list[bool]:
