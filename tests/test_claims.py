@@ -691,3 +691,7 @@ def test_what_a_speaker_says_should_or_should_not_be_done_is_their_stance() -> N
     assert current("The drug should be approved for adults, the EMA said.") == {
         ("European Medicines Agency", "support")
     }
+
+
+def test_recognising_a_capital_or_a_government_is_support() -> None:
+    assert current("Australia recognises West Jerusalem as Israel's capital.") == {("Australia", "support")}
