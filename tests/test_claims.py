@@ -695,3 +695,8 @@ def test_what_a_speaker_says_should_or_should_not_be_done_is_their_stance() -> N
 
 def test_recognising_a_capital_or_a_government_is_support() -> None:
     assert current("Australia recognises West Jerusalem as Israel's capital.") == {("Australia", "support")}
+
+
+def test_saying_one_will_not_attend_is_a_refusal() -> None:
+    assert current("Lopez Obrador said on Monday that Mexico will not attend the summit.") <= {("Mexico", "oppose")}
+    assert current("Biden said he would attend the summit.") == {("United States", "support")}
