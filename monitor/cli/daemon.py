@@ -1,8 +1,5 @@
 """`claimwatch run`, `claimwatch check` and `claimwatch sources`: the daemon and its sources."""
 
-from __future__ import annotations
-
-import asyncio
 import logging
 import sys
 from datetime import datetime
@@ -109,6 +106,8 @@ def run_command(
     if not no_alerts:
         require_secrets(settings)
     # The file actually read (also when found implicitly), so SIGHUP re-reads that same file.
+    import asyncio
+
     daemon = asyncio.run(run_daemon(settings, config_path=settings.path, once=once, alerts=not no_alerts))
     if once and daemon.passes:
         report = daemon.passes[-1]
@@ -160,6 +159,8 @@ def check_command(
     if not no_alerts:
         require_secrets(settings)
     names = list(sources) if sources else None
+    import asyncio
+
     report = asyncio.run(_check_with_progress(settings, names, alerts=not no_alerts))
     if fmt is OutputFormat.json:
         emit([report.to_dict()], fmt, SUMMARY_COLUMNS)
