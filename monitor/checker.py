@@ -44,9 +44,9 @@ from sqlalchemy import select as select_core
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from monitor.analysis import Analysis, AnalysisPool, default_workers
 from monitor.config import Config, SourceConfig
 from monitor.errors import ClaimwatchError, ExtractError, FetchError, InputError
-from monitor.extract import Article, extract_article
 from monitor.redact import redact_url, with_credentials
 from monitor.sources import Fetcher, FetchResult, make_source
 from monitor.sources.types import FeedEntry
@@ -141,10 +141,10 @@ def _finish_statement() -> Any:
 
 
 def _latest_raw_statement() -> Any:
-    """The id of the document (source, url) and its latest version's `raw_hash`."""
+    """The id of the document (source, url) and its latest version's `raw_hash` and `text_hash`."""
     documents, versions = _DOCUMENTS, _VERSIONS
     return (
-        select_core(documents.c.id, versions.c.raw_hash)
+        select_core(documents.c.id, versions.c.raw_hash, versions.c.text_hash)
         .join(versions, versions.c.document_id == documents.c.id)
         .where(documents.c.source_id == bindparam("_source"), documents.c.url == bindparam("_url"))
         .order_by(versions.c.fetched_at.desc(), versions.c.id.desc())
@@ -429,6 +429,12 @@ class Checker:
         self._cpu = ThreadPoolExecutor(
             max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="claimwatch-extract"
         )
+        self.analysis = AnalysisPool(
+            default_workers() if config.analysis.workers is None else config.analysis.workers,
+            [config.resolve(p) for p in config.actors],
+            self.gazetteer,
+            self._cpu,
+        )
         self._closed = False
         self._index: tuple[Config, dict[str, SourceConfig]] | None = None
         self._batch: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
@@ -454,6 +460,7 @@ class Checker:
             await asyncio.get_running_loop().run_in_executor(None, self._drain)
 
     def _drain(self) -> None:
+        self.analysis.close()
         self._cpu.shutdown(wait=True, cancel_futures=True)
         self._db.shutdown(wait=True)
 
@@ -883,22 +890,28 @@ class _Run:
             self.fresh_state = True
             self.new_etag, self.new_last_modified = stamp, None
         url = redact_url(url)  # the document's identity, as stored
-        if await self.checker.batched(self._same_raw, url, hashlib.sha256(body).hexdigest()):
+        latest = await self.checker.batched(self._same_raw, url, hashlib.sha256(body).hexdigest())
+        if latest is True:
             self._count("unchanged", 0, None, source_level=True)
             return
-        article = await self.checker.cpu(extract_article, body, content_type, url)
+        analysis = await self.checker.analysis.analyse(body, content_type, url, latest or None)
+        article = analysis.article
         await self.checker.prejudge(self.source.name, url, article.text)
-        outcome = await self.checker.db(self._record_page, url, body, article, fetched_at or utcnow())
+        outcome = await self.checker.db(self._record_page, url, body, analysis, fetched_at or utcnow())
         self._count(outcome.status, len(outcome.changes), outcome.error, source_level=True)
 
-    def _same_raw(self, session: Session, url: str, raw_hash: str) -> bool:
+    def _same_raw(self, session: Session, url: str, raw_hash: str) -> bool | str:
         """A body byte for byte the latest version's is "unchanged" without being extracted again:
         the document's check is noted (as `record_version` does for an unchanged text) and the
-        source's conditional-GET state moves on. False (nothing written) for any other body."""
+        source's conditional-GET state moves on: True. For any other body nothing is written and the
+        latest version's text hash is returned ("" for a new document), so that a worker extracting
+        the same text as before skips its claims."""
         conn = session.connection()
         row = conn.execute(_statement("latest-raw"), {"_source": self.claimed.id, "_url": url}).first()
-        if row is None or row[1] != raw_hash:
-            return False
+        if row is None:
+            return ""
+        if row[1] != raw_hash:
+            return str(row[2])
         conn.execute(_statement("document-checked"), {"_id": row[0], "_now": utcnow()})
         conn.execute(
             _statement("source-state"),
@@ -906,9 +919,10 @@ class _Run:
         )
         return True
 
-    def _record_page(self, url: str, body: bytes, article: Article, fetched_at: datetime) -> Any:
+    def _record_page(self, url: str, body: bytes, analysis: Analysis, fetched_at: datetime) -> Any:
         from monitor.pipeline import record_version
 
+        article = analysis.article
         with self.checker.store.session() as session:
             source_row = session.get(SourceRow, self.claimed.id)
             assert source_row is not None
@@ -925,6 +939,7 @@ class _Run:
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
                 judge=self.checker.judge,
+                claims=analysis.claims,
             )
             if outcome.status != "failed":
                 # The conditional-GET state moves with the version it describes (same transaction).
@@ -1028,9 +1043,9 @@ class _Run:
                 await self.checker.db(self._article_state, doc_id, checked, None)
                 self.documents += 1
                 return
-            article = await self.checker.cpu(extract_article, result.body, result.content_type, url)
-            await self.checker.prejudge(self.source.name, url, article.text)
-            outcome = await self.checker.db(self._record_article, doc_id, url, result, article, checked)
+            analysis = await self.checker.analysis.analyse(result.body, result.content_type, url, None)
+            await self.checker.prejudge(self.source.name, url, analysis.article.text)
+            outcome = await self.checker.db(self._record_article, doc_id, url, result, analysis, checked)
         except (FetchError, ExtractError, DBAPIError) as exc:
             reason = database_problem(exc) if isinstance(exc, DBAPIError) else str(exc)
             with contextlib.suppress(DBAPIError):  # the database may still be unable to take it
@@ -1070,10 +1085,11 @@ class _Run:
             session.add(row)
 
     def _record_article(
-        self, doc_id: int, url: str, result: FetchResult, article: Article, now: datetime
+        self, doc_id: int, url: str, result: FetchResult, analysis: Analysis, now: datetime
     ) -> Any:
         from monitor.pipeline import record_version
 
+        article = analysis.article
         with self.checker.store.session() as session:
             row = session.get(DocumentRow, doc_id)
             source_row = session.get(SourceRow, self.claimed.id)
@@ -1091,6 +1107,7 @@ class _Run:
                 gazetteer=self.checker.gazetteer,
                 min_text_ratio=self.config.articles.min_text_ratio,
                 judge=self.checker.judge,
+                claims=analysis.claims,
             )
             row.last_checked_at = now
             row.next_check_at = self._next_article_check(row, now)

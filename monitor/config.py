@@ -129,6 +129,12 @@ class SchedulerConfig(_Section):
     lease: PositiveDuration = timedelta(minutes=2)
 
 
+class AnalysisConfig(_Section):
+    # Worker processes for a changed page's extraction and claims (monitor/analysis.py): None = the
+    # machine's cores, 0 = none (everything in the checking process, as before issue 14).
+    workers: int | None = Field(default=None, ge=0, le=64)
+
+
 class AlertsConfig(_Section):
     max_attempts: int = Field(default=8, gt=0)
     backoff: PositiveDuration = timedelta(seconds=30)
@@ -222,6 +228,7 @@ class Config(_Section):
     fetch: FetchConfig = FetchConfig()
     articles: ArticlesConfig = ArticlesConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
     alerts: AlertsConfig = AlertsConfig()
     rules: Path = Path("rules")
     actors: tuple[Path, ...] = ()  # extra actor gazetteer files

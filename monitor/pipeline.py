@@ -29,6 +29,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from monitor.analysis import normalize_text, text_hash
 from monitor.ledger import Provenance, change_row, insert_changes, observe
 from monitor.model import Change, ChangeSide, Claim, Quantity
 from monitor.redact import redact_url
@@ -50,16 +51,6 @@ class RecordOutcome:
     change_ids: tuple[int, ...] = ()
     changes: tuple[Change, ...] = ()  # version changes then ledger shifts, as stored
     error: str | None = None
-
-
-def normalize_text(text: str) -> str:
-    """What is hashed and stored: newlines unified, trailing spaces and surrounding blank lines gone."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # A page's title is a label, not content: one of 940 KB was stored with every version of its page.
@@ -236,8 +227,12 @@ def record_version(
     gazetteer: Any = None,
     min_text_ratio: float = 0.3,
     judge: Any = None,
+    claims: list[Claim] | None = None,
 ) -> RecordOutcome:
-    """`record_document` inside a session the caller owns (and commits), e.g. with its own updates."""
+    """`record_document` inside a session the caller owns (and commits), e.g. with its own updates.
+
+    `claims`: the claims of `normalize_text(text)` when they were extracted elsewhere (a worker
+    process, `monitor.analysis`); None: extracted here."""
     from monitor.claims import extract_claims
     from monitor.diff import diff_claims
 
@@ -297,7 +292,8 @@ def record_version(
     session.flush()
     assert version.id is not None
 
-    claims = extract_claims(body, gazetteer=gazetteer)
+    if claims is None:
+        claims = extract_claims(body, gazetteer=gazetteer)
     insert_claims(session, claims, version.id)
 
     where = Provenance(source=source_row, document=document, version=version, observed_at=observed_at)

@@ -350,3 +350,85 @@ def test_check_exits_1_when_every_article_of_a_feed_failed(http_server: TestServ
         CliRunner().invoke(app, ["sources", "--config", str(config), "--format", "json"]).stdout
     )
     assert listed["sources"][0]["consecutive_failures"] == 1
+
+
+def test_check_to_a_pipe_lists_what_changed_or_failed_and_all_lists_every_row(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Issue 14.3: to a pipe (cron) `check` printed a row per source, thousands of quiet lines."""
+    for n, name in enumerate(["quiet1", "quiet2", "moved"]):
+        http_server.page("/" + name, page(70 + n))
+    http_server.route("/down", status=500)
+    config = write_config(tmp_path, http_server, ["quiet1", "quiet2", "moved", "down"])
+
+    def check(*extra: str, quiet: bool = False) -> subprocess.CompletedProcess[str]:
+        command = ["-q", "check"] if quiet else ["check"]
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", *command, "--config", str(config), "--no-alerts", *extra],
+            capture_output=True,  # stdout is a pipe, as under cron
+            text=True,
+            env=env() | {"COLUMNS": "200"},
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    first = check()
+    assert first.returncode == 1, first.stderr
+    assert all(name in first.stdout for name in ("quiet1", "quiet2", "moved", "down"))  # all new or failed
+    assert "quiet source(s) not listed" not in first.stdout
+
+    http_server.page("/moved", page(99))
+    second = check()
+    assert second.returncode == 1, second.stderr
+    listed = {name for name in ("quiet1", "quiet2", "moved", "down") if name in second.stdout}
+    assert listed == {"moved", "down"}
+    assert second.stdout.rstrip().splitlines()[-1] == (
+        "4 source(s) checked, 1 new version(s), 1 change(s), 1 error(s); "
+        "2 quiet source(s) not listed (--all lists every one)"
+    )
+
+    every = check("--all")
+    assert all(name in every.stdout for name in ("quiet1", "quiet2", "moved", "down"))
+    assert (
+        every.stdout.rstrip().splitlines()[-1]
+        == "4 source(s) checked, 0 new version(s), 0 change(s), 1 error(s)"
+    )
+
+    exported = json.loads(check("--format", "json").stdout)[0]  # JSON: every source, as before
+    assert [s["name"] for s in exported["sources"]] == ["quiet1", "quiet2", "moved", "down"]
+    assert len(check("--format", "csv").stdout.strip().splitlines()) == 5  # CSV: a header and every row
+
+    http_server.page("/down", page(80))
+    quiet = check(quiet=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "down" in quiet.stdout and "quiet1" not in quiet.stdout and "checked" not in quiet.stdout
+
+
+def test_check_on_a_terminal_lists_every_row(http_server: TestServer, tmp_path: Path) -> None:
+    import pty
+
+    http_server.page("/calm", page(90))
+    config = write_config(tmp_path, http_server, ["calm"])
+    assert CliRunner().invoke(app, ["check", "--config", str(config), "--no-alerts"]).exit_code == 0
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "check", "--config", str(config), "--no-alerts"],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env=env() | {"COLUMNS": "200", "TERM": "dumb"},
+        cwd=tmp_path,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    shown = b"".join(chunks).decode()
+    assert "calm" in shown and "modified" in shown and "not listed" not in shown  # a quiet row, shown

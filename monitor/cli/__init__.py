@@ -4,8 +4,6 @@ Each group of commands lives in its own module and registers itself on `app` whe
 package holds what they share (`_common`): the `--config` option, `--format` output and error lines.
 """
 
-from __future__ import annotations
-
 import importlib
 import sys
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Shared CLI plumbing: the app object, options every command takes, output formats, error lines."""
 
-from __future__ import annotations
-
 import contextlib
 import csv
 import functools
@@ -15,13 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-from sqlalchemy.exc import DBAPIError
 
 # Usage errors raise click's exceptions; recent Typer carries its own copy of click.
 try:
@@ -31,15 +25,25 @@ except ImportError:  # a Typer that uses the click package
     from click.exceptions import ClickException as ClickException  # type: ignore[no-redef]
     from click.exceptions import NoArgsIsHelpError as NoArgsIsHelpError  # type: ignore[no-redef]
 
-from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError, SecretError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from monitor.config import Config
+
+# Start-up is imports, so this package imports at top level only what every command needs, `--help`
+# included (typer and our errors); rich, SQLAlchemy, pydantic and the config models are imported by
+# the commands that use them. See docs/decisions.md "Start-up: lazy imports, plain help".
 app = typer.Typer(
     name="claimwatch",
     help="Watch news sources and get told when a position shifts, not merely when text changes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help (click's): typer's rich help imports rich, markdown-it and rich's traceback and
+    # pretty-printer, 60-90 ms, half of the `--help` budget of 0.12 s.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -55,8 +59,29 @@ class GlobalOptions:
 
 
 GLOBALS = GlobalOptions()
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: rich.console costs ~20-30 ms to import, and `--help`,
+    `history --format json` or a usage error never print through it. Behaves as the Console."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def _real(self) -> "Console":
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+
+console: "Console" = _LazyConsole(highlight=False)  # type: ignore[assignment]
+err_console: "Console" = _LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
 
 
 class OutputFormat(StrEnum):
@@ -90,7 +115,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ClaimwatchError as exc:
             err_console.print(f"claimwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
-        except DBAPIError as exc:  # the database is locked past the busy timeout, full, unreachable
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            # the database is locked past the busy timeout, full, unreachable
             reason = (str(exc.orig or exc).strip().splitlines() or [type(exc).__name__])[0]
             err_console.print(f"claimwatch: error: database: {reason}", markup=False, highlight=False)
             raise typer.Exit(1) from None
@@ -98,15 +126,23 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _is_database_error(exc: Exception) -> bool:
+    """A SQLAlchemy DBAPIError, without importing SQLAlchemy: if it was never imported, nothing raised one."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.DBAPIError)
+
+
 def config_path(path: Path | None) -> Path | None:
     """The command's own `--config`, else the one given before the subcommand."""
     return path if path is not None else GLOBALS.config
 
 
-def get_config(path: Path | None, *, announce: bool = True, sources: bool = False) -> Config:
+def get_config(path: Path | None, *, announce: bool = True, sources: bool = False) -> "Config":
     """Load the config. With no config file found, say so on stderr with what the built-in defaults
     mean, the database path above all (`announce`); for commands about sources (`sources`), warn
     when there are none. `-q` silences both."""
+    from monitor.config import load_config
+
     settings = load_config(config_path(path))
     if GLOBALS.quiet:
         return settings
@@ -142,7 +178,7 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
-def require_secrets(settings: Config) -> None:
+def require_secrets(settings: "Config") -> None:
     """Refuse to start a command that sends alerts while a channel's secret is missing: a missing
     variable cannot fix itself, so it is one clear error now rather than a retry loop later."""
     if not settings.channels:
@@ -209,6 +245,10 @@ def emit(
     if not rows:
         console.print(empty, markup=False)
         return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, show_lines=False)
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     needed = 1

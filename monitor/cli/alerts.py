@@ -1,8 +1,6 @@
 """`claimwatch alerts`: list deliveries by status; `alerts retry ID` / `--dead` requeue failed ones;
 `alerts deliver` sends what is due now."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any
 

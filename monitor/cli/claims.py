@@ -4,15 +4,12 @@ Like urlwatch's `--test-filter`: the extracted article text, then each claim wit
 proposition, topic, qualifiers, numbers and the cue words that decided it. Nothing is stored.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
 from monitor.inputs import read_text
@@ -78,6 +75,8 @@ def claims_command(
         payload = {"source": document, "title": title, "text": text, "claims": shown}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
+    from rich.text import Text
+
     console.rule(Text(f"extracted text{f': {title}' if title else ''}"))
     console.print(Text(text), soft_wrap=False)
     console.rule(Text(f"{len(shown)} claim(s)"))
@@ -92,6 +91,8 @@ def claims_command(
 
 def _print_claim(number: int, claim: dict[str, Any]) -> None:
     # Article text is printed as Text, never parsed as rich markup.
+    from rich.text import Text
+
     if claim["stance"]:
         holder = claim["holder"] or "?"
         head = f"{number}. {holder}: {claim['stance']}"

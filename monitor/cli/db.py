@@ -1,7 +1,5 @@
 """`claimwatch db prune` and `claimwatch db stats`: retention and size (`db upgrade` is in history.py)."""
 
-from __future__ import annotations
-
 import json
 import sys
 from typing import Annotated, Any

@@ -12,9 +12,6 @@ a `story.txt`, or a demo file edited since) is refused, or with `--force` moved 
 `NAME.bak`, `NAME.bak.1`, ... and never deleted.
 """
 
-from __future__ import annotations
-
-import asyncio
 import hashlib
 import json
 import logging
@@ -24,12 +21,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from monitor.cli._common import OutputFormat, app, console, err_console, handle_errors
-from monitor.config import SAMPLES_DIR, parse_config
 from monitor.errors import InputError
 
+# monitor.config.SAMPLES_DIR, without importing the config models (pydantic) on every command's start
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE_STORY = SAMPLES_DIR / "strike-policy"
 
 _CONFIG = """\
@@ -206,6 +203,12 @@ def demo(
     config_path = write_demo_config(workdir)
     written = {CONFIG_NAME: _digest(config_path), DATABASE_NAME: ""}
     _remember(workdir, written)  # before the database exists: a crash mid-demo leaves it marked as ours
+    import asyncio
+
+    from rich.text import Text
+
+    from monitor.config import parse_config
+
     config = parse_config(config_path)
     story = workdir / STORY_NAME
     versions = sample_versions()

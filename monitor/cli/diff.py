@@ -1,20 +1,19 @@
 """`claimwatch diff OLD NEW`: the claim-level differ on two files or URLs."""
 
-from __future__ import annotations
-
 import json
 import re
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from monitor.cli._common import ConfigOption, app, console, get_config, handle_errors
 from monitor.errors import ClaimwatchError, InputError
 from monitor.inputs import read_text
-from monitor.model import KIND_ORDER
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class DiffFormat(StrEnum):
@@ -31,8 +30,10 @@ _KIND_STYLE = {
 }
 
 
-def colourise(report: str) -> Text:
+def colourise(report: str) -> "Text":
     """Colour a plain report: word-diff markers and the headline of each change."""
+    from rich.text import Text
+
     out = Text()
     for line in report.splitlines(keepends=True):
         style = next((s for kind, s in _KIND_STYLE.items() if line.startswith(kind)), None)
@@ -112,6 +113,7 @@ def diff(
     from monitor.claims import load_gazetteer
     from monitor.diff import diff_texts
     from monitor.diff.report import render_text
+    from monitor.model import KIND_ORDER
 
     settings = get_config(config, announce=False)
     old_text, _ = read_text(old, settings.fetch)

@@ -1,8 +1,6 @@
 """`claimwatch ingest`, `history`, `show`, `positions` and `db upgrade`: feed the store by hand and ask it
 what changed, who moved, and since when."""
 
-from __future__ import annotations
-
 import json
 import sys
 from collections import Counter
@@ -14,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-from rich.markup import escape
 
 from monitor.cli._common import (
     ConfigOption,
@@ -28,13 +25,12 @@ from monitor.cli._common import (
     handle_errors,
     require_secrets,
 )
-from monitor.config import Config
 from monitor.errors import ExtractError, InputError
-from monitor.model import KIND_ORDER, ChangeKind
 from monitor.redact import redact_url
 from monitor.timeutil import ensure_utc, parse_moment, utcnow
 
-if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported only by the commands that need it
+if TYPE_CHECKING:  # SQLAlchemy (the store) and pydantic (the config): imported by the commands using them
+    from monitor.config import Config
     from monitor.store import Store
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -59,13 +55,13 @@ def _short(moment: Any) -> str:
     return ensure_utc(moment).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def _gazetteer(config: Config) -> Any:
+def _gazetteer(config: "Config") -> Any:
     from monitor.claims import load_gazetteer
 
     return load_gazetteer([config.resolve(p) for p in config.actors])
 
 
-def _open(config: Config) -> Store:
+def _open(config: "Config") -> "Store":
     from monitor.store import open_store
 
     return open_store(config.database_url)
@@ -87,7 +83,7 @@ def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def _fetch(url: str, config: Config) -> _Input:
+def _fetch(url: str, config: "Config") -> _Input:
     """One GET through the daemon's own fetcher: the same limits, content types, retries and errors."""
     from monitor.inputs import fetch_url
 
@@ -104,7 +100,7 @@ def _read(value: str, limit: int) -> _Input:
     return _Input(resolved.as_uri(), body, None, path.stem, "file")
 
 
-def _judge(config: Config, store: Store) -> Any:
+def _judge(config: "Config", store: "Store") -> Any:
     """The LLM judge when the config has `[judge]`, else None."""
     if config.judge is None:
         return None
@@ -113,14 +109,14 @@ def _judge(config: Config, store: Store) -> Any:
     return Judge(config.judge, store)
 
 
-def alert_hook(config: Config) -> Any:
+def alert_hook(config: "Config") -> Any:
     """The pipeline's `on_change` hook: queue the alerts the rules ask for, as the daemon does."""
     from monitor.scheduler import RulesHolder, make_on_change_hook
 
     return make_on_change_hook(RulesHolder(config))
 
 
-def deliver_alerts(config: Config, store: Store) -> int:
+def deliver_alerts(config: "Config", store: "Store") -> int:
     """Send what this ingest queued before exiting; the daemon retries anything left over.
     Returns how many alerts gave up (dead)."""
     from monitor.alerts.dispatch import deliver_pending
@@ -160,6 +156,7 @@ def ingest(
 ) -> None:
     """Add documents by hand: each becomes a version; changes, positions and alerts follow as in a pass."""
     from monitor.extract import extract_article
+    from monitor.model import KIND_ORDER
     from monitor.pipeline import ensure_source, record_version
 
     settings = get_config(config)
@@ -247,6 +244,8 @@ def ingest(
 
 
 def _kinds(values: list[str] | None) -> list[str]:
+    from monitor.model import ChangeKind
+
     out: list[str] = []
     for value in values or ():
         for part in value.split(","):
@@ -617,6 +616,8 @@ def positions(
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply pending schema migrations (claimwatch also does this on start) and print the revision."""
     settings = get_config(config)
+    from rich.markup import escape
+
     from monitor.store import open_store
 
     store = open_store(settings.database_url, migrate=False)

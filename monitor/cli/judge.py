@@ -1,12 +1,10 @@
 """`claimwatch judge stats|export|import|run`: the LLM judge's bill, its batch mode, its queue."""
 
-from __future__ import annotations
-
 import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,9 +17,11 @@ from monitor.cli._common import (
     get_config,
     handle_errors,
 )
-from monitor.config import Config, JudgeConfig
 from monitor.errors import InputError
 from monitor.timeutil import parse_moment
+
+if TYPE_CHECKING:  # pydantic's config models: imported by the commands that load a config
+    from monitor.config import Config, JudgeConfig
 
 judge_app = typer.Typer(
     help="The optional LLM judge: what it cost, batch export/import, the pairs waiting for it.",
@@ -35,7 +35,7 @@ class ModeOption(StrEnum):
     full = "full"
 
 
-def judge_config(settings: Config, mode: ModeOption | None = None) -> JudgeConfig:
+def judge_config(settings: "Config", mode: ModeOption | None = None) -> "JudgeConfig":
     """The config's `[judge]`, with `mode` overridden when given; InputError when there is none."""
     if settings.judge is None:
         where = f" ({settings.path})" if settings.path else ""
@@ -43,11 +43,11 @@ def judge_config(settings: Config, mode: ModeOption | None = None) -> JudgeConfi
     return replace_mode(settings.judge, mode)
 
 
-def replace_mode(config: JudgeConfig, mode: ModeOption | None) -> JudgeConfig:
+def replace_mode(config: "JudgeConfig", mode: ModeOption | None) -> "JudgeConfig":
     return config.model_copy(update={"mode": str(mode)}) if mode is not None else config
 
 
-def open_judge(settings: Config, mode: ModeOption | None = None) -> Any:
+def open_judge(settings: "Config", mode: ModeOption | None = None) -> Any:
     from monitor.cli.history import _open
     from monitor.judge.service import Judge
 

@@ -7,13 +7,10 @@ sees it at once, with no reload. While it runs, changes are recorded as ever and
 stored as `suppressed` with the reason (`claimwatch alerts --status suppressed`).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import select
 
 from monitor.cli._common import (
     ConfigOption,
@@ -44,6 +41,8 @@ def _until(duration: str) -> datetime:
 
 def _set(config: Any, kind: str, name: str, until: datetime | None) -> None:
     """Mute (until a time) or unmute (None) one source or rule, in one transaction."""
+    from sqlmodel import select
+
     from monitor.store import open_store
     from monitor.store.tables import MuteRow
 
@@ -140,6 +139,8 @@ def unmute_rule(
 @handle_errors
 def list_mutes(config: ConfigOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """The mutes in force, sources and rules, with when each ends."""
+    from sqlmodel import select
+
     from monitor.store import open_store
     from monitor.store.tables import MuteRow
 

@@ -1,10 +1,8 @@
 """`claimwatch rules check [PATH]` validates rule files; `claimwatch rules test` replays the stored history
 through them and prints which alerts would fire and where. Nothing is sent."""
 
-from __future__ import annotations
-
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,10 +16,12 @@ from monitor.cli._common import (
     err_console,
     handle_errors,
 )
-from monitor.config import Config, find_config, load_config
 from monitor.errors import InputError, SecretError
-from monitor.rules import RULE_KEYS, RuleSet, default_actor_resolver, load_rules
 from monitor.timeutil import parse_moment
+
+if TYPE_CHECKING:  # the config models and the rule matcher: imported by the commands that use them
+    from monitor.config import Config
+    from monitor.rules import RuleSet
 
 rules_app = typer.Typer(
     help="Check rule files and dry-run them against the stored history.", no_args_is_help=True
@@ -29,11 +29,13 @@ rules_app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 
 
-def _load(settings: Config, path: Path | None, configured: bool) -> RuleSet:
+def _load(settings: "Config", path: Path | None, configured: bool) -> "RuleSet":
     target = path or settings.rules_path
     # Channel names are checked against the config's channels, unless no config file was found (then
     # a rule file can still be checked on its own).
     channels = set(settings.channels) if configured else None
+    from monitor.rules import default_actor_resolver, load_rules
+
     resolver = default_actor_resolver([settings.resolve(p) for p in settings.actors])
     return load_rules(target, channels, resolve_actor=resolver)
 
@@ -56,6 +58,8 @@ def check(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate rule files (file, line and reason on error) and list the rules they define."""
+    from monitor.config import find_config, load_config
+
     config = config_path(config)
     configured = find_config(config) is not None
     settings = load_config(config)
@@ -71,6 +75,8 @@ def check(
             row["limits"] = "; ".join([row["severity"], *limits])
             row["file"] = _short_path(row["file"])
     else:
+        from monitor.rules import RULE_KEYS
+
         columns = [key for key in RULE_KEYS if key != "min_sources_within"] + ["file"]
     emit(rows, fmt, columns, json_key="rules", title="rules", empty="no rules")
     if fmt is OutputFormat.table:
@@ -102,6 +108,7 @@ def test(
     """Replay stored changes through the rules, with cooldown, digest and min_sources as the daemon
     applies them, and print the alerts that would fire. Nothing is sent or written."""
     from monitor.alerts.outbox import replay
+    from monitor.config import find_config, load_config
     from monitor.store import open_store
 
     config = config_path(config)

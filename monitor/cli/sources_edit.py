@@ -5,8 +5,6 @@ tables in place (see `monitor.config_edit`: comments and layout kept, the result
 previous file kept as `.bak`). A running daemon takes the change on SIGHUP (`systemctl reload`).
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any
 
