@@ -698,5 +698,7 @@ def test_recognising_a_capital_or_a_government_is_support() -> None:
 
 
 def test_saying_one_will_not_attend_is_a_refusal() -> None:
-    assert current("Lopez Obrador said on Monday that Mexico will not attend the summit.") <= {("Mexico", "oppose")}
+    assert current("Lopez Obrador said on Monday that Mexico will not attend the summit.") <= {
+        ("Mexico", "oppose")
+    }
     assert current("Biden said he would attend the summit.") == {("United States", "support")}

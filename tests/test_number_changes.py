@@ -585,3 +585,9 @@ def test_a_rewritten_sentence_does_not_pair_figures_by_place() -> None:
         "The count resumes on Monday."
     )
     assert numbers(old, new) == []
+
+
+def test_a_names_number_in_an_updated_sentence_is_not_an_amount() -> None:
+    old = "The port authority said it still opposed the expansion plan 70, its director told the assembly."
+    new = "The port authority said it still opposed the expansion plan 99, its director told the assembly."
+    assert numbers(old, new) == []

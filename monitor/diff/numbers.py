@@ -299,9 +299,10 @@ def _same_sentence_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
         for a, b in zip(was_figures, now_figures, strict=True):
             if a.counts or b.counts or a.unit != b.unit or a.value == b.value or a.bound != b.bound:
                 continue
-            if _context(was_claim.text, a) != _context(now_claim.text, b):
+            context = _context(was_claim.text, a)
+            if context != _context(now_claim.text, b):
                 continue
-            if a.approximate or b.approximate:
+            if a.approximate or b.approximate or not _tallied(a, context[0]):
                 continue
             changes.append(
                 Change(
@@ -341,6 +342,17 @@ def _best_match(shape: tuple[Claim, str], others: dict[int, tuple[Claim, str]]) 
     if not scored or scored[0][0] < SAME_SENTENCE or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
     return scored[0][1]
+
+
+def _tallied(quantity: Quantity, before: list[str]) -> bool:
+    """A figure that reads as an amount, not as a name's number ("the expansion plan 70", "Bill 28"):
+    written with a separator or decimals, or after a word that introduces an amount ("with 14,189")."""
+    return "," in quantity.text or "." in quantity.text or bool(before and before[-1] in _AMOUNT_WORDS)
+
+
+_AMOUNT_WORDS = frozenset(
+    ["with", "to", "from", "of", "by", "at", "than", "about", "around", "nearly", "almost"]
+)
 
 
 def _context(text: str, quantity: Quantity) -> tuple[list[str], list[str]]:
