@@ -13,6 +13,8 @@ benchmark's own pairs, it records:
   from the cache when the newer version is analysed).
 
 A speed change passes only if the dump is byte-identical; --check prints the first cases that differ.
+Run by the compiled build's python with -P (`.bench/compiled-venv/bin/python -P benchmarks/...`), it
+checks the installed compiled engine against the same dump.
 
 Both modes then stress the reuse of sentence analyses (monitor/claims/reuse.py), which ordinary
 version pairs exercise only lightly: each case's older version with one paragraph left out, or two
@@ -33,7 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if not sys.flags.safe_path:  # with -P (a compiled build's python) the installed engine is checked
+    sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "benchmarks"))
 
 from bench_claims import _pairs  # noqa: E402
