@@ -113,6 +113,12 @@ def _places_and_people() -> Gazetteer:
     return load_gazetteer()
 
 
+def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """True when `short` occurs as a contiguous run of words in `long`."""
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
 def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Question]:
     """The questions one holder's statements answer: `before` from the old version, `after` from the new.
 
