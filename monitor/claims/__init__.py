@@ -16,7 +16,7 @@ from monitor.claims.actors import Actor, Gazetteer, load_gazetteer
 from monitor.claims.extract import SentenceCache, extract_claims_with
 from monitor.claims.lexicon import Lexicon, load_lexicon
 from monitor.claims.numbers import extract_quantities
-from monitor.claims.sentences import Sentence, split_sentences
+from monitor.claims.sentences import Sentence, clear_line_caches, split_sentences
 from monitor.claims.topics import load_topic_model
 from monitor.model import Claim
 
@@ -84,9 +84,10 @@ def _shared_caches(
 
 
 def clear_caches() -> None:
-    """Forget every analysed sentence and text (benchmarks measure the cold case with it)."""
+    """Forget every analysed sentence, line and text (benchmarks measure the cold case with it)."""
     with _DATA_CACHES_LOCK:
         _DATA_CACHES.clear()
+    clear_line_caches()
 
 
 def extract_claims(

@@ -559,7 +559,7 @@ def _holder(text: str, record: _Record) -> str | None:
     """Whose figure: a possessive right before it ("Disney's $38"), else for counts other than casualties
     the name that is the subject of a short clause ending at the figure ("Labour won 411 seats")."""
     before = text[max(0, record.full_start - 70) : record.full_start].replace("\u2019", "'")
-    possessive = _POSSESSIVE_BEFORE.search(before)
+    possessive = _POSSESSIVE_BEFORE.search(before) if "'s" in before else None  # the pattern's own "'s"
     if possessive:
         return _holder_name(possessive.group("name"))
     if record.counts in _EVENT_COUNTS or (record.counts or "").endswith(" subset"):

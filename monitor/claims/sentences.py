@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from monitor.claims.words import MONTH_ABBREVIATIONS
@@ -236,7 +237,6 @@ def _split_body(line: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[Sentence]:
     """All sentences of `text`, in order, with offsets into `text` and their kind."""
     out: list[Sentence] = []
-    kinds: list[SentenceKind] = []
     lines: list[tuple[int, str]] = []
     position = 0
     for raw in text.splitlines(keepends=True):
@@ -247,14 +247,7 @@ def split_sentences(text: str) -> list[Sentence]:
 
     # First pass: classify lines. Then an unquoted line that addresses the reader ("you", "we") between two
     # boilerplate lines is boilerplate too: the middle of a multi-paragraph appeal.
-    line_kinds: list[str] = []
-    for _, line in lines:
-        if _is_boilerplate(line):
-            line_kinds.append("boilerplate")
-        elif _DATELINE_LINE.match(line):
-            line_kinds.append("dateline")
-        else:
-            line_kinds.append("text")
+    line_kinds = [_line_kind(line) for _, line in lines]
     for i in range(1, len(lines) - 1):
         if (
             line_kinds[i] == "text"
@@ -269,36 +262,55 @@ def split_sentences(text: str) -> list[Sentence]:
         if line_kind in ("boilerplate", "dateline"):
             kind: SentenceKind = "boilerplate" if line_kind == "boilerplate" else "dateline"
             out.append(Sentence(line, offset, offset + len(line), len(out), paragraph, kind))
-            kinds.append(kind)
             continue
-        body = line
-        prefix = _DATELINE_PREFIX.match(line)
-        if prefix:
-            dateline = line[: prefix.end()].rstrip(" —–-:")
-            if dateline.strip():
-                out.append(
-                    Sentence(
-                        dateline.strip(),
-                        offset,
-                        offset + len(dateline.rstrip()),
-                        len(out),
-                        paragraph,
-                        "dateline",
-                    )
-                )
-            offset += prefix.end()
-            body = line[prefix.end() :]
-        if not _TERMINAL.search(body) and len(body.split()) <= 25:
-            out.append(Sentence(body, offset, offset + len(body), len(out), paragraph, "heading"))
-            continue
-        for start, end in _split_body(body):
-            piece = body[start:end]
-            lead = len(piece) - len(piece.lstrip())
-            piece = piece.strip()
-            if piece:
-                out.append(
-                    Sentence(
-                        piece, offset + start + lead, offset + start + lead + len(piece), len(out), paragraph
-                    )
-                )
+        for piece, start, piece_kind in _text_line_pieces(line):
+            out.append(
+                Sentence(piece, offset + start, offset + start + len(piece), len(out), paragraph, piece_kind)
+            )
     return out
+
+
+# Versions of one story share most lines: what a line holds is worked out once per process (bounded,
+# and cleared with the sentence caches by `monitor.claims.clear_caches`). Both are context-free; only
+# the run of reader-addressing lines between boilerplate (above) looks at a line's neighbours.
+_LINE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
+def _line_kind(line: str) -> str:
+    """ "boilerplate", "dateline" or "text", for a stripped line on its own."""
+    if _is_boilerplate(line):
+        return "boilerplate"
+    if _DATELINE_LINE.match(line):
+        return "dateline"
+    return "text"
+
+
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
+def _text_line_pieces(line: str) -> tuple[tuple[str, int, SentenceKind], ...]:
+    """The sentences of a text line: (text, start offset in the line, kind)."""
+    out: list[tuple[str, int, SentenceKind]] = []
+    offset = 0
+    body = line
+    prefix = _DATELINE_PREFIX.match(line)
+    if prefix:
+        dateline = line[: prefix.end()].rstrip(" —–-:")
+        if dateline.strip():
+            out.append((dateline.strip(), 0, "dateline"))
+        offset = prefix.end()
+        body = line[prefix.end() :]
+    if not _TERMINAL.search(body) and len(body.split()) <= 25:
+        out.append((body, offset, "heading"))
+        return tuple(out)
+    for start, end in _split_body(body):
+        piece = body[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        piece = piece.strip()
+        if piece:
+            out.append((piece, offset + start + lead, "body"))
+    return tuple(out)
+
+
+def clear_line_caches() -> None:
+    _line_kind.cache_clear()
+    _text_line_pieces.cache_clear()

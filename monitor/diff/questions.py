@@ -88,10 +88,12 @@ def one_name_per_holder(old: list[Claim], new: list[Claim]) -> tuple[list[Claim]
         if len(initials) >= 2 and initials in acronyms:
             renames[name] = initials
     words = {n: tuple(n.casefold().split()) for n in names}
+    # " central bank " in " european central bank ": a contiguous run of words, found by one C search
+    spaced = {n: f" {' '.join(w)} " if w else " " for n, w in words.items()}
     for name in names:
         if name in renames or name in acronyms or _places_and_people().kind_of(name) == "country":
             continue  # a country is a holder of its own, not short for "Canada Industrial Relations Board"
-        longer = [m for m in names if len(words[m]) > len(words[name]) and _inside(words[name], words[m])]
+        longer = [m for m in names if len(words[m]) > len(words[name]) and spaced[name] in spaced[m]]
         if len(words[name]) == 1:
             # one word stands for a longer name only as its first or last word ("Couche-Tard" for
             # "Alimentation Couche-Tard", "Ford" for "Ford Motor Co"), not from its middle
