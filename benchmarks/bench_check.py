@@ -197,6 +197,7 @@ def run_claimwatch(
     process's CPU time, its worker processes' included, is appended to CPU_SECONDS."""
     env = dict(os.environ, HOME=str(workdir), CLAIMWATCH_CONFIG=str(config), **(extra_env or {}))
     env.pop("CLAIMWATCH_DATABASE_URL", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed claimwatch has its .pyc files (see bench_startup)
     command = [str(claimwatch), "check", "--no-alerts", "--config", str(config)]
     command += ["--format", "json"] if as_json else []
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -47,7 +47,10 @@ def main() -> None:
     python = str(PYTHON if PYTHON.exists() else sys.executable)
     folder = Path(tempfile.mkdtemp(prefix="claimwatch-startup-"))
     (folder / "claimwatch.toml").write_text(f'[store]\nurl = "sqlite:///{folder / "empty.db"}"\n')
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_") and k != "PYTHONPATH"}
+    # PYTHONDONTWRITEBYTECODE (set on the development machine) would compile every module of ours
+    # from source on every start; an installed claimwatch has its .pyc files.
+    dropped = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_") and k not in dropped}
     trees: list[tuple[str, dict[str, str]]] = [("this tree", base)]
     if args.before:
         trees.append((f"before ({args.before})", base | {"PYTHONPATH": str(args.before.resolve())}))

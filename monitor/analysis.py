@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import ClaimwatchError
 from monitor.extract import Article, extract_article
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,12 @@ class AnalysisPool:
                 log.warning("analysis worker %d died; %s is analysed in the main process", slot, url)
                 self._executors[slot] = None
                 executor.shutdown(wait=False, cancel_futures=True)
+            except ClaimwatchError:  # the page's own problem (not HTML, no text): the same here
+                raise
+            except Exception:  # e.g. a result that could not cross the process boundary
+                log.warning(
+                    "analysis worker %d failed on %s; analysed in the main process", slot, url, exc_info=True
+                )
         return await loop.run_in_executor(
             self._fallback, analyse, body, content_type, url, previous_hash, self._gazetteer
         )

@@ -11,11 +11,13 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from httpserver import TestServer, article_html
 from typer.testing import CliRunner
 
 from monitor.analysis import AnalysisPool, analyse, normalize_text, text_hash
 from monitor.cli import app
+from monitor.errors import ExtractError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "monitor" / "samples" / "strike-policy"
 
@@ -37,6 +39,8 @@ def test_a_worker_finds_what_the_checking_process_finds_and_a_dead_one_loses_not
             try:
                 first = await pool.analyse(body, "text/html", "https://example.test/story", None)
                 assert first == here
+                with pytest.raises(ExtractError):  # the page's own problem comes back as itself
+                    await pool.analyse(b"\x00\x01\x02" * 400, "text/html", "https://example.test/bin", None)
                 worker = next(iter(pool._executors[0]._processes.values()))  # type: ignore[union-attr]
                 assert worker.pid != os.getpid()
                 os.kill(worker.pid, signal.SIGKILL)
