@@ -239,7 +239,8 @@ def test_run_follows_a_shorter_interval_than_check_stored(http_server: TestServe
     the hour (logging "unchanged" every second without a request). A config change caps stored next
     checks at now + the new interval."""
     http_server.page("/a", page(40))
-    config = write_config(tmp_path, http_server, ["a"])  # interval 1h
+    # no start-up spread: with the default (first checks at random within 30 s) the wait below raced it
+    config = write_config(tmp_path, http_server, ["a"], startup_spread="0s")  # interval 1h
     result = CliRunner().invoke(app, ["check", "--config", str(config), "--no-alerts"])
     assert result.exit_code == 0, result.output
     assert http_server.hits["/a"] == 1
