@@ -559,19 +559,6 @@ def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> 
     start = m.start
     while _linked(tokens, start, m.start, by_end):
         start = by_end[start - 2].start
-    k = start - 1
-    if k >= 0 and tokens[k].norm in _LIST_INTROS:
-        # "countries including Britain and the Netherlands", "ministers, including those from ..."
-        j = k - 1
-        if tokens[k].norm == "from" and j >= 0 and tokens[j].norm == "those":
-            j -= 1
-        if tokens[k].norm == "as" and j >= 0 and tokens[j].norm == "such":
-            j -= 1
-        while j >= 0 and tokens[j].text == ",":
-            j -= 1
-        if j >= 0 and tokens[j].norm in _COLLECTIVES:
-            # the list is the subject; report its start as after the intro so no preposition check fires
-            return start
     return start
 
 
