@@ -8,12 +8,11 @@ noise case with a false alert.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from evalscore import load_scorer
+from evalscore import load_scorer, score_cases
 
 from monitor.diff import diff_texts
 from monitor.model import ChangeKind
@@ -63,20 +62,9 @@ def _scorer() -> ModuleType:
 
 def test_dev_set_meets_targets() -> None:
     scorer = _scorer()
-    totals = dict(tp=0, fp=0, fn=0, num_tp=0, num_fp=0, num_fn=0)
-    noise_alerts = 0
     cases = sorted(p for p in DEV.iterdir() if (p / "gold.json").is_file())
     assert cases
-    for case in cases:
-        gold = json.loads((case / "gold.json").read_text(encoding="utf-8"))
-        changes = diff_texts(
-            (case / "old.txt").read_text(encoding="utf-8"), (case / "new.txt").read_text(encoding="utf-8")
-        )
-        result = scorer.score_case(gold, [c.to_dict() for c in changes])
-        for key in totals:
-            totals[key] += result[key]
-        if not gold.get("shifts") and not gold.get("numbers") and (result["fp"] or result["num_fp"]):
-            noise_alerts += 1
+    totals, noise_alerts = score_cases(cases)
     precision = scorer.ratio(totals["tp"], totals["tp"] + totals["fp"])
     recall = scorer.ratio(totals["tp"], totals["tp"] + totals["fn"])
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
