@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 
-def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
+def claimwatch(
+    *args: str, cwd: Path, home: Path | None = None, drop: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`home`: run with an empty user config and data dir there; `drop`: more variables to leave out
+    ("COLUMNS", so a table's width is the default's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_") and k not in drop}
+    if home is not None:
+        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / "data"))
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
         capture_output=True,

@@ -5,26 +5,10 @@ a user runs it: `python -m monitor` in a subprocess."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def run(*args: str, cwd: Path, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    if home is not None:  # an empty user config and data dir
-        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / "data"))
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+from cliproc import claimwatch
 
 
 @pytest.fixture
@@ -38,19 +22,19 @@ def config(tmp_path: Path) -> Path:
 
 
 def test_global_options_go_before_the_subcommand(tmp_path: Path, config: Path) -> None:
-    result = run("--config", str(config), "history", "--format", "json", cwd=tmp_path)
+    result = claimwatch("--config", str(config), "history", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"changes": []}
     assert (config.parent / "desk.db").is_file()  # that config's database, not a default one
-    listed = run("-c", str(config), "-q", "sources", "--format", "csv", cwd=tmp_path)
+    listed = claimwatch("-c", str(config), "-q", "sources", "--format", "csv", cwd=tmp_path)
     assert listed.returncode == 0 and listed.stdout.splitlines()[1].startswith("wire,page,")
     assert listed.stderr == ""
 
 
 def test_help_version_and_usage_errors(tmp_path: Path) -> None:
-    helped = run("history", "-h", cwd=tmp_path)
+    helped = claimwatch("history", "-h", cwd=tmp_path)
     assert helped.returncode == 0 and "Usage: claimwatch history" in helped.stdout
-    version = run("-V", cwd=tmp_path)
+    version = claimwatch("-V", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("claimwatch ")
     for args, words in (
         (["history", "--bogus"], "No such option: --bogus"),
@@ -58,7 +42,7 @@ def test_help_version_and_usage_errors(tmp_path: Path) -> None:
         (["history", "--format", "xml"], "'xml' is not one of"),
         (["nosuchcommand"], "No such command"),
     ):
-        result = run(*args, cwd=tmp_path)
+        result = claimwatch(*args, cwd=tmp_path)
         assert result.returncode == 2, args
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("claimwatch: error: ") and words in lines[0], (
@@ -70,10 +54,10 @@ def test_help_version_and_usage_errors(tmp_path: Path) -> None:
 def test_without_a_config_file_the_defaults_and_the_database_are_named(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    result = run("sources", cwd=tmp_path, home=home)
+    result = claimwatch("sources", cwd=tmp_path, home=home)
     assert result.returncode == 0, result.stderr
     assert "no config file found" in result.stderr
     assert f"database sqlite:///{home / 'data' / 'claimwatch' / 'claimwatch.db'}" in result.stderr
     assert "warning: no sources configured" in result.stderr
-    quiet = run("-q", "sources", cwd=tmp_path, home=home)
+    quiet = claimwatch("-q", "sources", cwd=tmp_path, home=home)
     assert quiet.returncode == 0 and quiet.stderr == ""

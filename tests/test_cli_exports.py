@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cliproc import claimwatch as run_claimwatch
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "monitor" / "samples" / "strike-policy"
@@ -21,15 +20,7 @@ OLD_STYLE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")  # the space-separated form
 
 
 def claimwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_") and k != "COLUMNS"}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+    return run_claimwatch(*args, cwd=cwd, drop=("COLUMNS",))
 
 
 @pytest.fixture(scope="module")
