@@ -135,9 +135,7 @@ def _bodies_named_in_full(names: set[str], spelled: dict[str, set[str]]) -> dict
             if not name.endswith(" " + noun):
                 continue
             demonym = name[: -len(noun) - 1]
-            country = next(
-                (c for c, a in gaz.actors.items() if a.kind == "country" and demonym in a.demonyms), None
-            )
+            country = gaz.place_names.get(demonym.casefold())  # the gazetteer's demonym index
             if country is None:
                 continue
             marks = {country.casefold(), demonym.casefold()}
