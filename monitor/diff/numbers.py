@@ -285,8 +285,12 @@ def _same_sentence_changes(old: list[Claim], new: list[Claim]) -> list[Change]:
     what they count (above)."""
     old_shapes = _shapes(old)
     new_shapes = _shapes(new)
-    best_new = {o: _best_match(shape, new_shapes) for o, shape in old_shapes.items()}
-    best_old = {n: _best_match(shape, old_shapes) for n, shape in new_shapes.items()}
+    # each pair of sentences is compared once; both directions read the same scores
+    scores = {
+        (o, n): fuzz.ratio(was[1], now[1]) for o, was in old_shapes.items() for n, now in new_shapes.items()
+    }
+    best_new = {o: _best_match({n: scores[o, n] for n in new_shapes}) for o in old_shapes}
+    best_old = {n: _best_match({o: scores[o, n] for o in old_shapes}) for n in new_shapes}
     changes: list[Change] = []
     for o, n in best_new.items():
         if n is None or best_old.get(n) != o:
@@ -334,11 +338,10 @@ def _shapes(claims: list[Claim]) -> dict[int, tuple[Claim, str]]:
     return shapes
 
 
-def _best_match(shape: tuple[Claim, str], others: dict[int, tuple[Claim, str]]) -> int | None:
-    """The other version's sentence most like this one, when it is alike enough and unrivalled."""
-    scored = sorted(
-        ((fuzz.ratio(shape[1], other[1]), index) for index, other in others.items()), reverse=True
-    )
+def _best_match(scores: dict[int, float]) -> int | None:
+    """The other version's sentence most like this one (its index -> similarity), when it is alike
+    enough and unrivalled."""
+    scored = sorted(((score, index) for index, score in scores.items()), reverse=True)
     if not scored or scored[0][0] < SAME_SENTENCE or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
     return scored[0][1]
