@@ -164,3 +164,55 @@ def test_a_described_body_matches_a_full_name_with_a_country_of_two_words() -> N
     full = _claim("Central Bank of Sri Lanka", 2)
     _, new_named = one_name_per_holder([full], [described])
     assert [c.actor for c in new_named] == ["Central Bank of Sri Lanka"]
+
+
+_HOLDER_BODY = (
+    "\n\nThe launch site sits on the coast, and the company employs 3,000 people there.\n\n"
+    "Engineers said the rocket was the largest ever built.\n\n"
+    "Environmental groups have asked for a fuller review of the site."
+)
+
+
+def test_a_story_holder_with_nothing_paired_is_asked_one_question() -> None:
+    # "is evaluating the application" / "granted the permit": no shared topic word, and the old
+    # version's statement is below its lead, so only the holder rule joins them
+    old = (
+        "Rocket maker waits on test flight\n\n"
+        "BOCA CHICA — Norland Space said its rocket was ready to fly and that it hoped to launch soon.\n\n"
+        "Aviation officials met the company twice this month."
+        + _HOLDER_BODY
+        + "\n\nThe Federal Aviation Administration is evaluating the application, the agency said."
+    )
+    new = (
+        "Regulator clears rocket for first flight\n\n"
+        "BOCA CHICA — The Federal Aviation Administration granted Norland Space a permit on Friday." + _HOLDER_BODY
+    )
+    found = _questions(old, new, "Federal Aviation Administration", subject=False)
+    assert ("holder", ["undecided"], ["support"]) in found
+    shifts = [c for c in diff_texts(old, new) if c.kind is ChangeKind.STANCE_SHIFT]
+    faa = [c for c in shifts if c.actor == "Federal Aviation Administration"]
+    assert [(c.before.stance, c.after.stance) for c in faa if c.before and c.after] == [("undecided", "support")]
+    assert faa[0].extra["linked_by"] == "holder"
+    assert faa[0].confidence < 0.85  # a holder link weighs less than a worded one
+
+
+def test_the_holder_rule_leaves_a_holder_that_is_not_in_any_lead_alone() -> None:
+    old = (
+        "Rocket maker waits on test flight\n\n"
+        "BOCA CHICA — Norland Space said its rocket was ready to fly.\n\n"
+        "Officials met the company twice this month." + _HOLDER_BODY
+        + "\n\nThe Federal Aviation Administration is evaluating the application, the agency said."
+    )
+    new = (
+        "Rocket maker waits on test flight\n\n"
+        "BOCA CHICA — Norland Space said its rocket was ready to fly.\n\n"
+        "Officials met the company twice this month." + _HOLDER_BODY
+        + "\n\nThe Federal Aviation Administration separately granted a permit to a drone maker."
+    )
+    assert not any(q[0] == "holder" for q in _questions(old, new, "Federal Aviation Administration", subject=False))
+
+
+def test_two_firm_stances_on_unrelated_things_are_not_joined_by_the_holder_rule() -> None:
+    old = "Italy backed the pension reform on Monday. Germany opposed the plan."
+    new = "Italy opposed a fishing ban on Tuesday. Germany opposed the plan."
+    assert not any(q[0] == "holder" for q in _questions(old, new, "Italy", subject=False))

@@ -14,7 +14,10 @@ The statements of one holder across both versions are joined into one question w
    version and those in the new version's headline and lead answer the story's main question, however
    differently they are worded ("DUP keeps Stormont boycott in place" / "Unionists back deal to
    restore Northern Ireland government"). That pairing is offered as one more question beside the
-   groups above, with the statements whose sentences share a content word with one on the other side.
+   groups above, with the statements whose sentences share a content word with one on the other side;
+4. **holder**: a holder of the story (with a stance statement in a headline or lead) whose statements
+   none of the rules above pairs across the versions: its old statements and its new ones are one
+   question (`_holder_question`).
 
 Every question records how it was linked (`linked_by`), which the change carries as evidence.
 Joining by embedding similarity (wordllama) was measured and not adopted: see docs/decisions.md,
@@ -62,7 +65,7 @@ class Question:
 
     old: list[Claim] = field(default_factory=list)
     new: list[Claim] = field(default_factory=list)
-    linked_by: str = "words"  # "words", "story" or "lead": why these statements are one question
+    linked_by: str = "words"  # "words", "story", "lead" or "holder": why these statements are one question
 
     @property
     def stems(self) -> frozenset[str]:
@@ -190,7 +193,46 @@ def questions(before: list[Claim], after: list[Claim], story: Story) -> list[Que
     lead = _lead_question(before, after, story)
     if lead is not None and not any(_covers(q, lead) for q in found):
         found.append(lead)
+    holder = _holder_question(found, before, after, story)
+    if holder is not None:
+        found.append(holder)
     return found
+
+
+def _holder_question(
+    found: list[Question], before: list[Claim], after: list[Claim], story: Story
+) -> Question | None:
+    """The holder's statements that no question pairs, as one question, for a holder the story is about.
+
+    When every statement of a holder in the old version falls into groups the new version has nothing
+    for, and every new statement into groups the old has nothing for, the two sets are most often one
+    question reworded past the word rules ("was weighing its options" / "rules out raising the offer",
+    "is evaluating the application" / "licenses Starship"): a story does not drop the question its
+    main actor was asked and report another. Only for a holder with a stance statement in the headline
+    or lead of either version (the story's actors, not a bystander quoted lower down), and only when
+    none of its groups is already on both sides (then the questions really differ). The shift stage
+    still needs a stance that went and one that came. Measured on the development corpus
+    (docs/decisions.md, "Claim engine v2, third session").
+    """
+    if any(q.old and q.new for q in found):
+        return None
+    if not (
+        any(c.index in story.lead_old for c in before) or any(c.index in story.lead_new for c in after)
+    ):
+        return None
+    old = [c for q in found if q.old and not q.new for c in q.old]
+    new = [c for q in found if q.new and not q.old for c in q.new]
+    if not old or not new:
+        return None
+    if not any(c.stance == "undecided" for c in old + new):
+        # two firm stances ("backed the pension reform" / "opposed a fishing ban") are one question
+        # only when their sentences share a content word
+        content = {id(c): _content_words(c) for c in old + new}
+        old = [c for c in old if any(_related(c, n, content) for n in new)]
+        new = [c for c in new if any(_related(o, c, content) for o in old)]
+        if not old or not new:
+            return None
+    return Question(old=old, new=new, linked_by="holder")
 
 
 def _lead_question(before: list[Claim], after: list[Claim], story: Story) -> Question | None:
@@ -289,3 +331,4 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
