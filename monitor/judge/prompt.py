@@ -1,6 +1,6 @@
 """The judge's prompt: a versioned file in this package, and the JSON schema of the answer.
 
-The version is part of every cache key: editing the prompt means a new file (`prompt_v2.txt`) and a
+The version is part of every cache key: editing the prompt means a new file (`prompt_v3.txt`) and a
 new `PROMPT_VERSION`, so answers to the old prompt are never served for the new one.
 """
 
@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-PROMPT_VERSION = "v2"
+PROMPT_VERSION = "v3"
 
 _STANCE: dict[str, Any] = {"type": "string", "enum": ["support", "oppose", "undecided"]}
 _STRING: dict[str, Any] = {"type": "string"}
