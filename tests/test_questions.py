@@ -185,13 +185,16 @@ def test_a_story_holder_with_nothing_paired_is_asked_one_question() -> None:
     )
     new = (
         "Regulator clears rocket for first flight\n\n"
-        "BOCA CHICA — The Federal Aviation Administration granted Norland Space a permit on Friday." + _HOLDER_BODY
+        "BOCA CHICA — The Federal Aviation Administration granted Norland Space a permit on Friday."
+        + _HOLDER_BODY
     )
     found = _questions(old, new, "Federal Aviation Administration", subject=False)
     assert ("holder", ["undecided"], ["support"]) in found
     shifts = [c for c in diff_texts(old, new) if c.kind is ChangeKind.STANCE_SHIFT]
     faa = [c for c in shifts if c.actor == "Federal Aviation Administration"]
-    assert [(c.before.stance, c.after.stance) for c in faa if c.before and c.after] == [("undecided", "support")]
+    assert [(c.before.stance, c.after.stance) for c in faa if c.before and c.after] == [
+        ("undecided", "support")
+    ]
     assert faa[0].extra["linked_by"] == "holder"
     assert faa[0].confidence < 0.85  # a holder link weighs less than a worded one
 
@@ -200,16 +203,20 @@ def test_the_holder_rule_leaves_a_holder_that_is_not_in_any_lead_alone() -> None
     old = (
         "Rocket maker waits on test flight\n\n"
         "BOCA CHICA — Norland Space said its rocket was ready to fly.\n\n"
-        "Officials met the company twice this month." + _HOLDER_BODY
+        "Officials met the company twice this month."
+        + _HOLDER_BODY
         + "\n\nThe Federal Aviation Administration is evaluating the application, the agency said."
     )
     new = (
         "Rocket maker waits on test flight\n\n"
         "BOCA CHICA — Norland Space said its rocket was ready to fly.\n\n"
-        "Officials met the company twice this month." + _HOLDER_BODY
+        "Officials met the company twice this month."
+        + _HOLDER_BODY
         + "\n\nThe Federal Aviation Administration separately granted a permit to a drone maker."
     )
-    assert not any(q[0] == "holder" for q in _questions(old, new, "Federal Aviation Administration", subject=False))
+    assert not any(
+        q[0] == "holder" for q in _questions(old, new, "Federal Aviation Administration", subject=False)
+    )
 
 
 def test_two_firm_stances_on_unrelated_things_are_not_joined_by_the_holder_rule() -> None:

@@ -541,7 +541,7 @@ def _analyse(
             if k < len(claims) and claims[k].actor in main:
                 claims[k] = replace(claims[k], background=True)
     if not claims:
-        claims.append(_bare_claim(sentence, static, main_subject, speakers, heading))
+        claims.append(_bare_claim(sentence, static, main_subject, speakers, heading, lex))
     _remember(ctx, mentions, main_subject, speakers, claims, sentence_topic)
     return claims
 
@@ -576,15 +576,39 @@ def _quote_mask(tokens: list[Token], text: str) -> list[bool]:
     return mask
 
 
+# A learned reading counts for less than a lexicon cue (most of those weigh 0.7-0.9, _confidence).
+READER_CONFIDENCE = 0.8
+
+
 def _bare_claim(
     sentence: Sentence,
     static: _Static,
     main_subject: Mention | None,
     speakers: dict[int, Mention],
     heading: bool,
+    lex: Lexicon,
 ) -> Claim:
-    """A sentence without a stance: kept for alignment, numbers and as elaboration of an actor's stance."""
+    """A sentence without a stance cue: kept for alignment, numbers and as elaboration of an actor's
+    stance. When it names a holder, the learned reader (reader.py) may still read the holder's stance
+    in it; history recalled is left alone."""
     holder = main_subject or next(iter(speakers.values()), None)
+    if holder is not None and holder.actor and lex.reader is not None and not static.recalled:
+        reading = lex.reader.read(sentence.text, holder.text)
+        if reading is not None:
+            return Claim(
+                text=sentence.text,
+                start=sentence.start,
+                end=sentence.end,
+                index=sentence.index,
+                actor=holder.actor,
+                actor_text=holder.text,
+                stance=reading.stance,  # type: ignore[arg-type]
+                cue=reading.cue,
+                topic=topic_key(static.topic),
+                qualifiers=static.qualifiers,
+                numbers=static.numbers,
+                confidence=round(READER_CONFIDENCE * reading.probability, 3),
+            )
     return Claim(
         text=sentence.text,
         start=sentence.start,

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from monitor.claims.reader import StanceReader, load_reader
 from monitor.claims.tokens import Token, words
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -195,6 +196,8 @@ class Lexicon:
     # (first word, next word) -> the first word's patterns that next word allows, in index order: "is",
     # "the", "was" start ~160 patterns each ({be}/{det} entries), nearly all ruled out by the next word
     pair_cache: dict[tuple[str, str], tuple[Pattern, ...]] = field(default_factory=dict)
+    # the learned reader (reader.py) for a holder's sentence that has no cue here; None: lexicon only
+    reader: StanceReader | None = None
 
     # ----------------------------------------------------------------------------------------------
 
@@ -633,7 +636,9 @@ def _load(paths: tuple[Path, ...]) -> Lexicon:
     for path in paths:
         with path.open("rb") as handle:
             datasets.append(tomllib.load(handle))
-    return _build(datasets)
+    lex = _build(datasets)
+    lex.reader = load_reader()
+    return lex
 
 
 def load_lexicon(extra: list[Path] | tuple[Path, ...] = ()) -> Lexicon:

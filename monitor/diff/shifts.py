@@ -117,6 +117,8 @@ def _shift(actor: str, question: Question, new: list[Claim]) -> Change | None:
         if moved is None:
             return None
         from_stance, to_stance = moved
+    if question.linked_by == "holder" and "undecided" not in (from_stance, to_stance):
+        return None  # the holder rule joins an open question to its answer, not two firm stances
     was = _best(question.old, from_stance)
     now = _best(question.new, to_stance)
     qualifiers = _qualifiers(actor, to_stance, question.new, new, question.stems)
