@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -68,6 +68,9 @@ class StanceReader:
     bias: tuple[float, ...]
     weights: dict[str, tuple[float, ...]]
     threshold: float
+    # words that say nothing alone ("to", "and", "the": topics.toml's function words): a cue made of
+    # them only explains nothing to a reader, so the cue prefers features with a content word
+    plain_words: frozenset[str] = frozenset()
 
     def probabilities(self, feats: list[tuple[str, str]]) -> list[float]:
         scores = list(self.bias)
@@ -92,14 +95,16 @@ class StanceReader:
         return Reading(stance, probs[best], self._cue(feats, best, holder_text))
 
     def _cue(self, feats: list[tuple[str, str]], k: int, holder_text: str | None) -> str:
-        """The words of the (at most) three features that weighed most for class `k`, in sentence order."""
+        """The words of the (at most) three features that weighed most for class `k`, in sentence order;
+        features with a content word first ("not pay" rather than "and")."""
         scored = []
         for position, (name, words) in enumerate(feats):
             row = self.weights.get(name)
             if row is not None and row[k] > 0 and HOLDER.lower() not in words.split():
-                scored.append((row[k], position, words))
-        top = sorted(sorted(scored, reverse=True)[:3], key=lambda item: item[1])
-        return ", ".join(words for _, _, words in top)
+                telling = any(w.removeprefix("n't") and w not in self.plain_words for w in words.split())
+                scored.append((telling, row[k], position, words))
+        top = sorted(sorted(scored, reverse=True)[:3], key=lambda item: item[2])
+        return ", ".join(words for *_, words in top)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -132,4 +137,7 @@ def load_reader(path: Path = DEFAULT_READER) -> StanceReader | None:
     """The shipped reader (None when its file is absent: the lexicon alone reads stances)."""
     if not path.is_file():
         return None
-    return reader_from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+    from monitor.claims.topics import load_topic_model
+
+    reader = reader_from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+    return replace(reader, plain_words=load_topic_model().function_words)
