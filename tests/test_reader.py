@@ -100,3 +100,13 @@ def test_fitting_learns_a_stance_from_labelled_sentences(tmp_path: Path) -> None
     out = tmp_path / "reader.json"
     out.write_text(json.dumps(reader.to_json()))
     assert reader_from_json(json.loads(out.read_text())).read("The regulator will fund the plan.", None)
+
+
+def test_the_cue_prefers_words_with_content() -> None:
+    weights = {f"u:{w}": (0.0, 2.0, 0.0, 0.0) for w in ("and", "said", "the")}
+    weights |= {name: (0.0, 1.0, 0.0, 0.0) for name in ("u:NOT_pay", "u:grant", "u:fee")}
+    plain = replace(_reader(weights), plain_words=frozenset({"and", "said", "the"}))
+    reading = plain.read(
+        "The council refused to pay the grant, and said the fee was too high.", "The council"
+    )
+    assert reading is not None and reading.cue == "pay, grant, fee"  # not the heavier "and, said, the"
