@@ -72,3 +72,23 @@ def test_a_countrys_body_named_with_modifiers() -> None:
         ("Germany's vaccine advisory committee, STIKO, refused to recommend the shots.", "STIKO"),
     ]:
         assert {c.actor for c in extract_claims(text) if c.stance} == {holder}, text
+
+
+def test_a_body_named_for_its_fields_keeps_the_whole_list() -> None:
+    assert [m[0] for m in _mentions("The Ministry of Economy, Trade and Industry said no.")] == [
+        "The Ministry of Economy, Trade and Industry"
+    ]
+    assert [m[0] for m in _mentions("The Department of Health and Human Services said no.")] == [
+        "The Department of Health and Human Services"
+    ]
+    # a field that is also a party's name ("Labour") is a field inside such a list
+    assert [m[0] for m in _mentions("The Ministry of Health, Labour and Welfare said no.")] == [
+        "The Ministry of Health, Labour and Welfare"
+    ]
+
+
+def test_a_list_that_does_not_close_on_a_field_is_no_part_of_the_name() -> None:
+    names = [m[0] for m in _mentions("The Ministry of Defence and Germany backed the plan.")]
+    assert "Germany" in names and not any("Defence and" in n for n in names)
+    names = [m[0] for m in _mentions("The Ministry of Finance, Reuters reported, rejected the bid.")]
+    assert not any("Reuters" in n and "Ministry" in n for n in names)

@@ -279,6 +279,17 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
             if j > k + 1 and j < n and tokens[j].is_capitalised and tokens[j].is_word:
                 k = j
                 continue
+        head = i + 1 if tokens[i].norm == "the" else i
+        if (
+            k >= head + 3
+            and tok.norm in (",", "and")
+            and tokens[head].norm in ORG_WORDS
+            and tokens[head + 1].norm in ("of", "for")
+        ):
+            listed = _portfolio_end(tokens, k, gaz)
+            if listed:
+                k = listed  # "Ministry of Economy, Trade and Industry", "... of Health and Human Services"
+                continue
         if tok.norm == "of" and k > i and k + 1 < n:
             place = _place_in_org_name(tokens, i, k + 1, gaz)
             if place:
@@ -306,6 +317,36 @@ def _capital_span(tokens: list[Token], i: int, gaz: Gazetteer) -> int:
     while k > i and tokens[k - 1].norm in ("of", "for", "de", "and", "&"):
         k -= 1
     return k
+
+
+def _capitalised_run(tokens: list[Token], k: int, gaz: Gazetteer | None) -> int:
+    """End of the capitalised words from k (k itself when none); with `gaz`, not a known actor's name."""
+    n = len(tokens)
+    j = k
+    while j < n and tokens[j].is_capitalised and tokens[j].is_word:
+        if gaz is not None and gaz.match_alias(tokens, j) is not None:
+            break
+        j += 1
+    return j
+
+
+def _portfolio_end(tokens: list[Token], k: int, gaz: Gazetteer) -> int:
+    """A body named for what it covers lists its fields: ", Trade and Industry", " and Human Services".
+    From the "," or "and" at k, the end of that list when it closes with "and" and a capitalised word
+    ("Ministry of Health, Labour and Welfare"); 0 when it is no such list ("Ministry of Finance, Reuters
+    reported", "Ministry of Defence and Germany's army": the last field is no actor's name)."""
+    n = len(tokens)
+    j = k
+    while j < n and tokens[j].norm == ",":
+        end = _capitalised_run(tokens, j + 1, None)  # "Labour" in a list of fields is a field
+        if end == j + 1:
+            return 0
+        j = end
+    if j < n and tokens[j].norm == "and":
+        end = _capitalised_run(tokens, j + 1, gaz)
+        if end > j + 1:
+            return end
+    return 0
 
 
 def _take_titled_person(tokens: list[Token], mention: Mention, gaz: Gazetteer) -> int:
