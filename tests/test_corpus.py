@@ -20,13 +20,13 @@ BATCHES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 STANCES = {"support", "oppose", "undecided"}
 STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
 
-# Floors on the whole corpus (all batches together), raised on 2026-12-04 (second session) a little under
-# the scores then (b04-b14, 275 cases: shift F1 0.36, precision 0.68, number F1 0.77, 1 of 66 noise
-# cases alerted).
-MIN_SHIFT_PRECISION = 0.64
-MIN_SHIFT_F1 = 0.37
-MIN_NUMBER_F1 = 0.74
-MAX_NOISE_ALERTS = 2
+# Floors on the whole corpus (all batches together), set on 2026-12-04 (third session) a little under the
+# scores then (b04-b17, 350 cases: shift F1 0.45, precision 0.61, number F1 0.71, 3 of 84 noise cases
+# alerted). b15-b17 joined at their first contact (0.40, 0.24, 0.15), which lowered the corpus figures.
+MIN_SHIFT_PRECISION = 0.58
+MIN_SHIFT_F1 = 0.42
+MIN_NUMBER_F1 = 0.69
+MAX_NOISE_ALERTS = 3
 
 
 def _cases(batch: Path) -> list[Path]:
