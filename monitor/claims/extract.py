@@ -592,24 +592,7 @@ def _bare_claim(
     stance. When it names a holder, the learned reader (reader.py) may still read the holder's stance
     in it; history recalled is left alone."""
     holder = main_subject or next(iter(speakers.values()), None)
-    if holder is not None and holder.actor and lex.reader is not None and not static.recalled:
-        reading = lex.reader.read(sentence.text, holder.text)
-        if reading is not None:
-            return Claim(
-                text=sentence.text,
-                start=sentence.start,
-                end=sentence.end,
-                index=sentence.index,
-                actor=holder.actor,
-                actor_text=holder.text,
-                stance=reading.stance,  # type: ignore[arg-type]
-                cue=reading.cue,
-                topic=topic_key(static.topic),
-                qualifiers=static.qualifiers,
-                numbers=static.numbers,
-                confidence=round(READER_CONFIDENCE * reading.probability, 3),
-            )
-    return Claim(
+    bare = Claim(
         text=sentence.text,
         start=sentence.start,
         end=sentence.end,
@@ -621,6 +604,17 @@ def _bare_claim(
         numbers=static.numbers,
         background=static.recalled,
         confidence=0.5 if heading else 0.6,
+    )
+    if holder is None or not holder.actor or lex.reader is None or static.recalled:
+        return bare
+    reading = lex.reader.read(sentence.text, holder.text)
+    if reading is None:
+        return bare
+    return replace(
+        bare,
+        stance=reading.stance,  # type: ignore[arg-type]
+        cue=reading.cue,
+        confidence=round(READER_CONFIDENCE * reading.probability, 3),
     )
 
 
