@@ -82,6 +82,11 @@ def _analyse_in_worker(
     return analyse(body, content_type, url, previous_hash, _WORKER_GAZETTEER)
 
 
+# What the fork server imports before it forks a worker (a module it cannot import is skipped
+# silently by multiprocessing: tests/test_analysis.py imports each).
+FORKSERVER_PRELOAD = ("monitor.analysis", "monitor.claims", "monitor.analysis_preload")
+
+
 def default_workers() -> int:
     """The machine's cores (those this process may run on)."""
     try:
@@ -132,9 +137,10 @@ class AnalysisPool:
         executor = self._executors[slot]
         if executor is None:
             # forkserver: a clean process (this one runs threads, which fork would copy mid-lock) that
-            # imports the extractor and the claim engine once; each worker is a cheap fork of it.
+            # imports the extractor and the claim engine and loads their data once (see
+            # monitor/analysis_preload.py); each worker is a cheap fork of it.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["monitor.analysis", "monitor.claims"])
+            context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
             executor = ProcessPoolExecutor(
                 1, mp_context=context, initializer=_start_worker, initargs=(self._actor_paths,)
             )

@@ -121,3 +121,14 @@ def test_a_pass_with_workers_stores_what_one_without_stores(http_server: TestSer
     assert with_workers["claims"] == without["claims"]
     assert with_workers["versions"] == without["versions"]
     assert [c[1:] for c in with_workers["changes"]] == [c[1:] for c in without["changes"]]
+
+
+def test_the_fork_server_preloads_modules_that_import() -> None:
+    """multiprocessing skips a preload module that fails to import without a word: each must import
+    (monitor.analysis_preload loads the engine's data once, for every worker to inherit)."""
+    import importlib
+
+    from monitor.analysis import FORKSERVER_PRELOAD
+
+    for name in FORKSERVER_PRELOAD:
+        importlib.import_module(name)
