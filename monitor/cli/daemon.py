@@ -12,6 +12,7 @@ from monitor.cli._common import (
     ConfigOption,
     FormatOption,
     OutputFormat,
+    print_line,
     app,
     console,
     emit,
@@ -191,7 +192,7 @@ def _print_check_table(report: Any, *, every_row: bool) -> None:
     hidden = len(report.results) - len(shown)
     if hidden:
         summary += f"; {hidden} quiet source(s) not listed (--all lists every one)"
-    console.print(summary, markup=False, soft_wrap=True)
+    print_line(console, summary, soft_wrap=True)
 
 
 def _worth_a_row(result: Any) -> bool:
