@@ -13,6 +13,9 @@ What runs:
   every process: the analysis workers too) is measured with the wall time: "cores" = CPU / wall.
 - `--in-process` adds a third tool: the same build with `[analysis] workers = 0` (no worker
   processes, as before issue 14), so the worker pool is measured A/B in the same run.
+- `--before TREE` adds one more tool: the first build run on another source tree (through
+  PYTHONPATH, same venv; e.g. `git archive <commit> | tar -x -C /tmp/before`), so a change is
+  measured against its starting point in the same rotation, on the same machine load.
 - urlwatch: `urlwatch --urls --config --cache` in a fresh process from its own venv,
   one `url` job per page, its default reporters (stdout text report, so it computes its diffs; the
   output goes to a file) and no filters (its default; html2text would cost it more).
@@ -285,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--in-process", action="store_true", help="also the first build with [analysis] workers = 0"
     )
+    parser.add_argument(
+        "--before", type=Path, help="also the first build on this source tree (PYTHONPATH), side by side"
+    )
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else max(1, args.repeat)
     ensure_urlwatch()
@@ -296,10 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     configs = {build: None for build in builds}  # tool -> [analysis] workers (None: the default)
+    first = next(iter(builds))
     if args.in_process:
-        first = next(iter(builds))
         builds[f"{first}, workers=0"] = builds[first]
         configs[f"{first}, workers=0"] = 0
+    if args.before:
+        executable, extra = builds[first]
+        builds[f"{first}, before"] = (executable, {**extra, "PYTHONPATH": str(args.before.resolve())})
+        configs[f"{first}, before"] = None
     tools = [*builds, "urlwatch"]
     cpu: dict[tuple[str, str], list[float]] = {}  # (scenario, tool) -> CPU seconds
 

@@ -18,6 +18,8 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -68,18 +70,43 @@ def analyse(
 _WORKER_GAZETTEER: Any = None
 
 
-def _start_worker(actor_paths: Sequence[Path]) -> None:
+def _start_worker(actor_paths: Sequence[Path], checker_pid: int | None = None) -> None:
     global _WORKER_GAZETTEER
+    if checker_pid is not None:
+        _end_with(checker_pid)
     if actor_paths:
         from monitor.claims import load_gazetteer
 
         _WORKER_GAZETTEER = load_gazetteer(list(actor_paths))
 
 
+def _end_with(pid: int, every: float = 1.0) -> None:
+    """End this worker once the process it works for is gone. A pool worker killed with its checking
+    process (SIGKILL, the OOM killer) would otherwise wait for work forever: it holds its own call
+    queue's write end, so it never reads an end of file, and it keeps the fork server alive too."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by another user's process: gone as well
+                os._exit(0)
+
+    threading.Thread(target=watch, name="claimwatch-checker-watch", daemon=True).start()
+
+
 def _analyse_in_worker(
     body: bytes, content_type: str | None, url: str, previous_hash: str | None
 ) -> Analysis:
     return analyse(body, content_type, url, previous_hash, _WORKER_GAZETTEER)
+
+
+# What the fork server imports before it forks a worker (a module it cannot import is skipped
+# silently by multiprocessing: tests/test_analysis.py imports each).
+FORKSERVER_PRELOAD = ("monitor.analysis", "monitor.claims", "monitor.analysis_preload")
 
 
 def default_workers() -> int:
@@ -132,11 +159,15 @@ class AnalysisPool:
         executor = self._executors[slot]
         if executor is None:
             # forkserver: a clean process (this one runs threads, which fork would copy mid-lock) that
-            # imports the extractor and the claim engine once; each worker is a cheap fork of it.
+            # imports the extractor and the claim engine and loads their data once (see
+            # monitor/analysis_preload.py); each worker is a cheap fork of it.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["monitor.analysis", "monitor.claims"])
+            context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
             executor = ProcessPoolExecutor(
-                1, mp_context=context, initializer=_start_worker, initargs=(self._actor_paths,)
+                1,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self._actor_paths, os.getpid()),
             )
             self._executors[slot] = executor
         return executor

@@ -112,6 +112,36 @@ def _claim_statement(due: bool) -> Any:
     )
 
 
+def _claim_many_statement() -> Any:
+    """`_claim_statement(False)` for several sources at once (`_names`), RETURNING each won one's name
+    first: the claims one batch holds, in one statement (see `Checker._run_ops`)."""
+    t = _SOURCES
+    return (
+        update(t)
+        .where(
+            and_(
+                t.c.name.in_(bindparam("_names", expanding=True)),
+                or_(
+                    t.c.lease_owner.is_(None),
+                    t.c.lease_until < _param("_now", t.c.lease_until),
+                    t.c.lease_owner == bindparam("_owner"),
+                    t.c.lease_owner == bindparam("_dead"),
+                ),
+            )
+        )
+        .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
+        .returning(
+            t.c.name,
+            t.c.id,
+            t.c.etag,
+            t.c.last_modified,
+            t.c.next_check_at,
+            t.c.consecutive_failures,
+            t.c.untracked_entries,
+        )
+    )
+
+
 def _finish_statement() -> Any:
     """UPDATE a checked source's health and release our own lease (another worker may have taken an
     expired one over). Columns a check leaves alone keep their value through CASE."""
@@ -181,6 +211,7 @@ def _statement(key: str) -> Any:
         builder = {
             "claim": lambda: _claim_statement(False),
             "claim-due": lambda: _claim_statement(True),
+            "claim-many": _claim_many_statement,
             "finish": _finish_statement,
             "latest-raw": _latest_raw_statement,
             "document-checked": _document_checked_statement,
@@ -496,7 +527,7 @@ class Checker:
         outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
         try:
             with self.store.session() as session:
-                results = [op(session, *args) for op, args, _ in batch]
+                results = self._run_ops(session, batch)
             outcomes = [(done, None, result) for (_, _, done), result in zip(batch, results, strict=True)]
         except Exception as exc:
             if len(batch) == 1:
@@ -514,6 +545,34 @@ class Checker:
         for loop, delivered in by_loop.items():
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_deliver, delivered)
+
+    def _run_ops(
+        self, session: Session, batch: list[tuple[Callable[..., Any], tuple[Any, ...], Any]]
+    ) -> list[Any]:
+        """A batch's operations in one session, in order, except that its claims of sources checked
+        whether due or not (`check`) run as ONE `UPDATE ... RETURNING` before the rest, and its
+        finishing UPDATEs as one executemany where the first of them was. A batch's operations are
+        about different sources (a source is checked by one task at a time, and its finish is queued
+        only after its claim returned), so the order they run in within the transaction changes
+        nothing. A source the shared claim did not win is claimed on its own (`_claim`: busy, new
+        since the pass began, held by a dead process)."""
+        claims = [args[0] for op, args, _ in batch if op == self._claim and not args[1]]
+        won = self._claim_many(session, claims) if len(claims) > 1 else {}
+        finishes = [args for op, args, _ in batch if op == self._finish]
+        bulk_finish, finish_written = len(finishes) > 1, False
+        results: list[Any] = []
+        for op, args, _ in batch:
+            if op == self._claim and not args[1] and args[0] in won:
+                results.append(won[args[0]])
+            elif op == self._finish and bulk_finish:
+                if not finish_written:
+                    params = [self._finish_params(*finish) for finish in finishes]
+                    session.connection().execute(_statement("finish"), params)
+                    finish_written = True
+                results.append(None)
+            else:
+                results.append(op(session, *args))
+        return results
 
     async def cpu(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._cpu, partial(func, *args))
@@ -651,6 +710,20 @@ class Checker:
                 return SKIPPED
         return _Claimed(won[0], won[1], won[2], won[3], won[4], won[5])
 
+    def _claim_many(self, session: Session, names: list[str]) -> dict[str, _Claimed]:
+        """`_claim(session, name, False)` for each of `names` whose lease is free, in one statement;
+        returns the ones won, by name."""
+        now = utcnow()
+        params = {
+            "_names": sorted(set(names)),
+            "_now": now,
+            "_owner": self.owner,
+            "_dead": None,
+            "_until": now + self.config.scheduler.lease,
+        }
+        rows = session.connection().execute(_statement("claim-many"), params)
+        return {row[0]: _Claimed(row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows}
+
     async def _keep_lease(self, name: str, source_id: int) -> None:
         """While a check runs, push its lease forward every third of `scheduler.lease`: a slow check
         keeps its source, and a worker that stops renewing (dead, on any host) loses it within one
@@ -694,8 +767,11 @@ class Checker:
 
     def _finish(self, session: Session, run: _Run, error: str | None, started: datetime) -> None:
         """The check's outcome on the source row, and its lease given back: one UPDATE, batched."""
+        session.connection().execute(_statement("finish"), self._finish_params(run, error, started))
+
+    def _finish_params(self, run: _Run, error: str | None, started: datetime) -> dict[str, Any]:
         failed = error is not None
-        params = {
+        return {
             "_id": run.claimed.id,
             "_owner": self.owner,
             "_started": started,
@@ -709,7 +785,6 @@ class Checker:
             "_etag": run.new_etag,
             "_last_modified": run.new_last_modified,
         }
-        session.connection().execute(_statement("finish"), params)
 
     # -- one source -----------------------------------------------------------------------------------
 

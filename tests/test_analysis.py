@@ -121,3 +121,68 @@ def test_a_pass_with_workers_stores_what_one_without_stores(http_server: TestSer
     assert with_workers["claims"] == without["claims"]
     assert with_workers["versions"] == without["versions"]
     assert [c[1:] for c in with_workers["changes"]] == [c[1:] for c in without["changes"]]
+
+
+def test_the_fork_server_preloads_modules_that_import() -> None:
+    """multiprocessing skips a preload module that fails to import without a word: each must import
+    (monitor.analysis_preload loads the engine's data once, for every worker to inherit)."""
+    import importlib
+
+    from monitor.analysis import FORKSERVER_PRELOAD
+
+    for name in FORKSERVER_PRELOAD:
+        importlib.import_module(name)
+
+
+_KILLED_CHECKER = """
+import asyncio, sys
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import forkserver
+from monitor.analysis import AnalysisPool
+
+async def run() -> None:
+    pool = AnalysisPool(2, [], None, ThreadPoolExecutor(1))
+    body = sys.stdin.buffer.read()
+    pages = [pool.analyse(body, "text/html", f"https://example.test/{i}", None) for i in range(8)]
+    await asyncio.gather(*pages)
+    workers = [p for e in pool._executors if e is not None for p in e._processes]
+    print(forkserver._forkserver._forkserver_pid, *workers, flush=True)
+    await asyncio.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(run())
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_the_checking_process_is_killed(tmp_path: Path) -> None:
+    """kill -9 of a checking process (or the OOM killer) must not leave its analysis workers and their
+    fork server waiting for work forever."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "checker.py"
+    script.write_text(_KILLED_CHECKER)
+    checker = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False
+    )
+    assert checker.stdin is not None and checker.stdout is not None
+    checker.stdin.write(_page("3-2024-05-31.txt"))
+    checker.stdin.close()
+    pids = [int(p) for p in checker.stdout.readline().split()]
+    assert len(pids) >= 2 and all(_running(p) for p in pids), pids  # the fork server, its workers
+    checker.send_signal(signal.SIGKILL)
+    checker.wait(10)
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if _running(p)], "left running after the checking process died"

@@ -216,3 +216,75 @@ def test_db_upgrade(cli: Any, db_url: str) -> None:
     err = cli("db", "upgrade", code=1).stderr
     assert "claimwatch: error:" in err and "'9999'" in err and "newer claimwatch" in err
     assert "'9999'" in cli("history", code=1).stderr
+
+
+def _slow_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `history` take its normal way (SQLAlchemy) even on an empty store."""
+    import monitor.quickstore
+
+    monkeypatch.setattr(monitor.quickstore, "has_no_changes", lambda url, source=None: None)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ((), 0),
+        (("--format", "json"), 0),
+        (("--format", "csv"), 0),
+        (("--kind", "stance_shift", "--since", "2024-05-30", "--actor", "Washington"), 0),
+        (("--source", "desk"), 0),
+        (("--source", "nope"), 2),
+        (("--topic", "strike("), 2),
+        (("--topic", "strike"), 0),
+    ],
+)
+@pytest.mark.parametrize("first_version", [False, True])
+def test_history_on_a_store_without_changes_answers_as_the_normal_way(
+    cli: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    code: int,
+    first_version: bool,
+) -> None:
+    """A store without changes answers `history` without SQLAlchemy (issue 14): output, errors and exit
+    status are the normal way's, byte for byte, whatever the filters; with a first version stored
+    (a source, a document, no change yet) too."""
+    cli("db", "upgrade")
+    if first_version:
+        page = tmp_path / "page.txt"
+        page.write_text((STORY / "1-2024-05-30-morning.txt").read_text())
+        cli("ingest", str(page), "--source", "desk", "--no-alerts")
+    elif "desk" in args:
+        code = 2  # no such source yet
+    quick = cli("history", *args, code=code)
+    _slow_history(monkeypatch)
+    slow = cli("history", *args, code=code)
+    assert (quick.stdout, quick.stderr) == (slow.stdout, slow.stderr)
+
+
+def test_history_on_an_empty_store_imports_no_orm(tmp_path: Path) -> None:
+    """The point of the quick way (issue 14's start-up goal): neither SQLAlchemy nor SQLModel is
+    imported, nor rich for the one-line answer; the first call (which creates the store) still is."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "claimwatch.toml").write_text(f'[store]\nurl = "sqlite:///{tmp_path / "empty.db"}"\n')
+    probe = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: sys.stderr.write("
+        "'loaded: ' + ' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'rich') if m in sys.modules)))\n"
+        "sys.argv = ['claimwatch', 'history']\n"
+        "runpy.run_module('monitor', run_name='__main__')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_") and k != "COLUMNS"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        )
+        for _ in range(2)
+    ]
+    assert [r.stdout for r in runs] == ["No changes match.\n"] * 2, [r.stderr for r in runs]
+    assert "sqlalchemy" in runs[0].stderr  # created and migrated the normal way
+    assert runs[1].stderr.endswith("loaded: "), runs[1].stderr

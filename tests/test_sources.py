@@ -4,7 +4,10 @@ and every way a source can misbehave, each recorded on that source only."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -390,3 +393,73 @@ def test_named_sources_only_and_unknown_names(http_server: TestServer, store: St
     assert [r.name for r in check(config, store, ["b"]).results] == ["b"]  # ... unless named
     with pytest.raises(InputError, match="unknown source"):
         check(config, store, ["nope"])
+
+
+@contextlib.contextmanager
+def held(checker: Any) -> Iterator[None]:
+    """Keep the checker's store thread busy for the block: what it queues goes in one batch."""
+    release = threading.Event()
+    checker._db.submit(release.wait, 10)
+    try:
+        yield
+    finally:
+        release.set()
+
+
+def test_a_batch_claims_and_finishes_as_one_by_one_would(store: Store) -> None:
+    """One batch's claims run as one UPDATE ... RETURNING and its finishes as one executemany (issue
+    14): the same sources are won, the busy one stays busy, one added since the sync is synced and
+    won, and the finished rows read as after one-by-one finishes."""
+    from monitor.checker import BUSY, Checker, _Claimed, _Run
+
+    sources = [SourceConfig(name=n, url=f"http://127.0.0.1:9/{n}") for n in ("a", "b", "c")]
+    config = make_config(*sources)
+    late = make_config(*sources, SourceConfig(name="d", url="http://127.0.0.1:9/d"))
+
+    async def run() -> dict[str, Any]:
+        checker = Checker(config, store, gazetteer=object())
+        try:
+            await checker.db(checker.sync)
+            with store.session() as session:  # "b" is held by a live worker elsewhere
+                row = session.exec(select(SourceRow).where(SourceRow.name == "b")).one()
+                row.lease_owner = "elsewhere:1:x"
+                row.lease_until = datetime.now(UTC) + timedelta(minutes=5)
+                session.add(row)
+            checker.set_config(late)  # "d": configured after the pass's sync
+            names = ["a", "b", "c", "d"]
+            with held(checker):  # everything below is queued before the store thread takes a batch
+                claims = [checker.batched(checker._claim, n, False) for n in names]
+            outcome = dict(zip(names, await asyncio.gather(*claims), strict=True))
+            started = datetime.now(UTC)
+            runs = [
+                _Run(checker, checker.source(n), c, started, False)
+                for n, c in outcome.items()
+                if isinstance(c, _Claimed)
+            ]
+            for one in runs:
+                one.status, one.source_checked = "not modified", True
+            with held(checker):
+                finishes = [checker.batched(checker._finish, one, None, started) for one in runs]
+            await asyncio.gather(*finishes)
+            return outcome
+        finally:
+            await checker.aclose()
+
+    many: list[list[str]] = []
+    real = Checker._claim_many
+
+    def spy(self: Checker, session: Any, names: list[str]) -> Any:
+        many.append(sorted(names))
+        return real(self, session, names)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Checker, "_claim_many", spy)
+        outcome = asyncio.run(run())
+    assert many == [["a", "b", "c", "d"]], "the four claims went as one statement"
+    assert outcome["b"] == BUSY
+    assert all(isinstance(outcome[n], _Claimed) for n in ("a", "c", "d"))
+    for name in ("a", "c", "d"):
+        row = source_row(store, name)
+        assert row.lease_owner is None and row.lease_until is None, "the finish gave the lease back"
+        assert row.last_status == "not modified" and row.next_check_at is not None
+    assert source_row(store, "b").lease_owner == "elsewhere:1:x"

@@ -49,6 +49,39 @@ def test_head_revision_constant_is_alembics_head(store: Store) -> None:
     assert not at_head(store.engine)
 
 
+def test_quick_look_answers_only_when_certain(tmp_path: Path) -> None:
+    """monitor.quickstore (history on an empty store without SQLAlchemy) says "no changes" only for an
+    existing SQLite file at head, in WAL mode, with the source asked for, and never creates a file."""
+    from monitor.quickstore import has_no_changes, sqlite_file
+
+    path = tmp_path / "db" / "claimwatch.db"
+    url = f"sqlite:///{path}"
+    assert has_no_changes(url) is None and not path.parent.exists()  # the normal way creates it
+    assert sqlite_file("sqlite://") is None and sqlite_file("sqlite:///:memory:") is None
+    assert sqlite_file("postgresql+psycopg://u@h/db") is None
+    store = open_store(url)
+    try:
+        assert has_no_changes(url) is True
+        assert has_no_changes(f"{url}?timeout=5") is None  # a query: SQLAlchemy's to read
+        assert has_no_changes(url, source="desk") is None  # the normal way reports no such source
+        with store.session() as session:
+            session.add(SourceRow(name="desk", type="page", location="https://example.org/desk"))
+        assert has_no_changes(url, source="desk") is True
+        with store.session() as session:
+            session.add(ChangeRow(kind="claim_added", topic="new topic", payload={}))
+        assert has_no_changes(url) is False and has_no_changes(url, source="desk") is False
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+        assert has_no_changes(url) is None  # the normal way migrates (or refuses)
+    finally:
+        store.close()
+    other = tmp_path / "rollback.db"
+    other.write_bytes(b"")  # a file, not in WAL mode: the normal way switches it
+    assert has_no_changes(f"sqlite:///{other}") is None
+    (tmp_path / "junk.db").write_bytes(b"not a database" * 100)
+    assert has_no_changes(f"sqlite:///{tmp_path / 'junk.db'}") is None
+
+
 def test_migrations_match_table_classes(store: Store) -> None:
     with store.engine.connect() as conn, warnings.catch_warnings():
         # Neither backend reflects the expression index on lower(actor); it is checked below instead.

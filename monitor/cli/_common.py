@@ -79,6 +79,47 @@ class _LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real(), name)
 
+    def _stream(self) -> Any:
+        return sys.stderr if self._options.get("stderr") else sys.stdout
+
+    def _plain(self) -> bool:
+        """True while rich would treat this console's stream as a plain file or terminal: rich not
+        loaded for it yet, and none of what rich's `is_terminal` looks at besides `isatty()` is in
+        play (TTY_COMPATIBLE, FORCE_COLOR, IPython/Jupyter, IDLE, a stream rich proxies)."""
+        if self._console is not None or {"force_terminal", "file"} & self._options.keys():
+            return False
+        if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+            return False
+        import builtins
+
+        if hasattr(builtins, "get_ipython"):
+            return False
+        stdin_module = getattr(sys.stdin, "__module__", None)
+        if isinstance(stdin_module, str) and stdin_module.startswith("idlelib"):
+            return False
+        return not hasattr(self._stream(), "rich_proxied_file")
+
+    @property
+    def is_terminal(self) -> bool:
+        """rich's `Console.is_terminal`, answered without importing rich when that is certain."""
+        if not self._plain():
+            return bool(self._real().is_terminal)
+        isatty = getattr(self._stream(), "isatty", None)
+        try:
+            return False if isatty is None else bool(isatty())
+        except ValueError:  # a closed stream, as rich says
+            return False
+
+    def print_plain(self, text: str, *, soft_wrap: bool = False) -> None:
+        """`print(text, markup=False[, soft_wrap=True])` for one line of plain text: written as is when
+        rich would write exactly that (see `_fits_plain`), else through rich."""
+        if self._plain() and _fits_plain(text, check_width=not soft_wrap):
+            stream = self._stream()
+            stream.write(text + "\n")
+            stream.flush()
+            return
+        self._real().print(text, markup=False, soft_wrap=soft_wrap)
+
 
 console: "Console" = _LazyConsole(highlight=False)  # type: ignore[assignment]
 err_console: "Console" = _LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
@@ -243,7 +284,7 @@ def emit(
         sys.stdout.write(buffer.getvalue())
         return
     if not rows:
-        console.print(empty, markup=False)
+        print_line(console, empty)
         return
     from rich.console import Console
     from rich.table import Table
@@ -273,6 +314,34 @@ def emit(
         console.print(table)
     else:  # rich caps a print's width at the console's, so a console of that width
         Console(file=sys.stdout, width=max(base, min(needed, _PIPE_MAX)), highlight=False).print(table)
+
+
+def print_line(target: "Console", text: str, *, soft_wrap: bool = False) -> None:
+    """`target.print(text, markup=False, soft_wrap=...)`, without importing rich for a plain line."""
+    if isinstance(target, _LazyConsole):
+        target.print_plain(text, soft_wrap=soft_wrap)
+    else:
+        target.print(text, markup=False, soft_wrap=soft_wrap)
+
+
+def _fits_plain(text: str, *, check_width: bool) -> bool:
+    """Whether rich would print `text` (markup off, highlighting off) as exactly `text` and a newline:
+    printable ASCII, no emoji code (`:name:`), no tab, no edge spaces, and (unless soft-wrapped)
+    narrower than the width rich would use ($COLUMNS, else the terminal's, else 80)."""
+    if not (text.isascii() and text.isprintable()) or ":" in text or text != text.strip():
+        return False
+    if not check_width:
+        return True
+    columns = os.environ.get("COLUMNS")
+    width: int | None = int(columns) if columns is not None and columns.isdigit() else None
+    if width is None:
+        for descriptor in (0, 1, 2):  # rich asks stdin, stdout, stderr in this order
+            try:
+                width = os.get_terminal_size(descriptor).columns
+            except (AttributeError, ValueError, OSError):
+                continue
+            break
+    return len(text) < min(width or 80, 80)  # a "dumb" terminal is 80 wide to rich
 
 
 _WORD_MAX = 40  # a longer "word" (a URL) may fold

@@ -18,6 +18,7 @@ from monitor.cli._common import (
     err_console,
     get_config,
     handle_errors,
+    print_line,
     require_secrets,
     startup,
 )
@@ -191,7 +192,7 @@ def _print_check_table(report: Any, *, every_row: bool) -> None:
     hidden = len(report.results) - len(shown)
     if hidden:
         summary += f"; {hidden} quiet source(s) not listed (--all lists every one)"
-    console.print(summary, markup=False, soft_wrap=True)
+    print_line(console, summary, soft_wrap=True)
 
 
 def _worth_a_row(result: Any) -> bool:

@@ -371,29 +371,35 @@ def history(
     config: ConfigOption = None,
 ) -> None:
     """What changed, newest first: position shifts, moved numbers, edited claims."""
-    from monitor.store import queries
+    from monitor.quickstore import has_no_changes
 
     settings = get_config(config)
     kinds = _kinds(kind)
     since_at, until_at = _moment(since, "--since"), _moment(until, "--until")
     gazetteer = _gazetteer(settings) if actor else None
-    store = _open(settings)
-    try:
-        with store.session(write=False) as session:
-            rows = queries.history(
-                session,
-                actor=actor,
-                topic=topic,
-                kinds=kinds,
-                source=source,
-                since=since_at,
-                until=until_at,
-                limit=limit,
-                gazetteer=gazetteer,
-            )
-            records = queries.change_records(session, rows)
-    finally:
-        store.close()
+    records: list[dict[str, Any]] = []
+    # A store without a single change answers "none" whatever the filters (a --topic pattern is still
+    # checked the normal way): that needs neither SQLAlchemy nor the table models (issue 14).
+    if topic or not has_no_changes(settings.database_url, source=source):
+        from monitor.store import queries
+
+        store = _open(settings)
+        try:
+            with store.session(write=False) as session:
+                rows = queries.history(
+                    session,
+                    actor=actor,
+                    topic=topic,
+                    kinds=kinds,
+                    source=source,
+                    since=since_at,
+                    until=until_at,
+                    limit=limit,
+                    gazetteer=gazetteer,
+                )
+                records = queries.change_records(session, rows)
+        finally:
+            store.close()
     if fmt is OutputFormat.json:
         emit(records, fmt, [], json_key="changes")
         return

@@ -16,15 +16,15 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from monitor.errors import StoreError
+from monitor.quickstore import HEAD_REVISION as HEAD_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# The newest revision in migrations/versions; a test checks it equals alembic's head. Update it with
-# every new migration (the test fails until then).
-HEAD_REVISION = "0003_13"
+# HEAD_REVISION, the newest revision in migrations/versions, lives in monitor.quickstore (which must not
+# import SQLAlchemy); a test checks it equals alembic's head. Update it with every new migration.
 # Any fixed 63-bit number: the key of the PostgreSQL advisory lock held while migrating.
 MIGRATION_LOCK_KEY = 0x636C_6D77_6D69_6772
 
