@@ -117,19 +117,30 @@ class StanceReader:
 
 
 def reader_from_json(data: dict[str, object], source: str = "<data>") -> StanceReader:
+    """A reader from its JSON form (`StanceReader.to_json`); a ValueError naming `source` otherwise."""
+    classes, bias, weights, threshold = (
+        data.get("classes"),
+        data.get("bias"),
+        data.get("weights"),
+        data.get("threshold"),
+    )
+    if (
+        not isinstance(classes, list)
+        or not isinstance(bias, list)
+        or not isinstance(weights, dict)
+        or not isinstance(threshold, (int, float))
+    ):
+        raise ValueError(f"{source}: not a stance reader file (classes, bias, weights and threshold needed)")
     try:
-        classes = tuple(str(c) for c in data["classes"])  # type: ignore[union-attr]
-        bias = tuple(float(b) for b in data["bias"])  # type: ignore[union-attr]
-        weights = {
-            str(n): tuple(float(w) for w in row)
-            for n, row in data["weights"].items()  # type: ignore[union-attr]
-        }
-        threshold = float(data["threshold"])  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        rows = {str(name): tuple(float(w) for w in row) for name, row in weights.items()}
+        reader = StanceReader(
+            tuple(str(c) for c in classes), tuple(float(b) for b in bias), rows, float(threshold)
+        )
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{source}: not a stance reader file ({exc})") from exc
-    if len(bias) != len(classes) or any(len(row) != len(classes) for row in weights.values()):
+    if len(reader.bias) != len(reader.classes) or any(len(r) != len(reader.classes) for r in rows.values()):
         raise ValueError(f"{source}: every weight row needs one weight per class")
-    return StanceReader(classes, bias, weights, threshold)
+    return reader
 
 
 @cache
