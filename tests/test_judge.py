@@ -118,8 +118,9 @@ def test_request_is_small_and_its_key_names_model_prompt_and_request() -> None:
     assert verify.key == build_request(old, new, changes, model=MODEL, mode="verify").key  # type: ignore[union-attr]
     assert verify.key != build_request(old, new, changes, model="other", mode="verify").key  # type: ignore[union-attr]
     assert request_key(MODEL, "v1", verify.body) != request_key(MODEL, "v2", verify.body)
-    assert verify.prompt_version == "v3" and "Pauses and suspensions" in verify.messages()[0]["content"]
-    assert "FRAMING" in verify.messages()[0]["content"]
+    assert verify.prompt_version == "v2" and "Pauses and suspensions" in verify.messages()[0]["content"]
+    v3 = JudgeRequest(model=MODEL, mode="verify", body=verify.body, prompt_version="v3")
+    assert "FRAMING" in v3.messages()[0]["content"], "v3 (measured, not the default) stays loadable"
     v1 = JudgeRequest(model=MODEL, mode="verify", body=verify.body, prompt_version="v1")
     assert "A stance is one of: support" in v1.messages()[0]["content"], "v1 stays loadable"
     assert v1.key != verify.key
