@@ -17,7 +17,7 @@ The statements of one holder across both versions are joined into one question w
    groups above, with the statements whose sentences share a content word with one on the other side;
 4. **holder**: a holder of the story (with a stance statement in a headline or lead) whose statements
    none of the rules above pairs across the versions: its old statements and its new ones are one
-   question (`_holder_question`).
+   question, for a move to or from undecided only (`_holder_question`, checked in shifts.py).
 
 Every question records how it was linked (`linked_by`), which the change carries as evidence.
 Joining by embedding similarity (wordllama) was measured and not adopted: see docs/decisions.md,
@@ -217,9 +217,7 @@ def _holder_question(
     """
     if any(q.old and q.new for q in found):
         return None
-    if not (
-        any(c.index in story.lead_old for c in before) or any(c.index in story.lead_new for c in after)
-    ):
+    if not (any(c.index in story.lead_old for c in before) or any(c.index in story.lead_new for c in after)):
         return None
     old = [c for q in found if q.old and not q.new for c in q.old]
     new = [c for q in found if q.new and not q.old for c in q.new]
@@ -328,4 +326,3 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
