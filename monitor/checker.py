@@ -79,20 +79,36 @@ def _param(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
+def _lease_free() -> Any:
+    """The source's lease can be taken: nobody holds it, it ran out, we hold it, or its holder is
+    seen to be dead (`_dead`: its owner id; NULL, matching nothing, otherwise)."""
+    t = _SOURCES
+    return or_(
+        t.c.lease_owner.is_(None),
+        t.c.lease_until < _param("_now", t.c.lease_until),
+        t.c.lease_owner == bindparam("_owner"),
+        t.c.lease_owner == bindparam("_dead"),
+    )
+
+
+def _conditional_get_state() -> list[Any]:
+    """What a claim returns: the source's id and its conditional-GET and failure state."""
+    t = _SOURCES
+    return [
+        t.c.id,
+        t.c.etag,
+        t.c.last_modified,
+        t.c.next_check_at,
+        t.c.consecutive_failures,
+        t.c.untracked_entries,
+    ]
+
+
 def _claim_statement(due: bool) -> Any:
     """UPDATE the source's lease WHERE it is free (and, with `due`, the source is due) RETURNING its
     conditional-GET state. Built once; every claim only binds values."""
     t = _SOURCES
-    conditions = [
-        t.c.name == bindparam("_name"),
-        or_(
-            t.c.lease_owner.is_(None),
-            t.c.lease_until < _param("_now", t.c.lease_until),
-            t.c.lease_owner == bindparam("_owner"),
-            # a holder seen to be dead (`_dead`: its owner id; NULL, matching nothing, otherwise)
-            t.c.lease_owner == bindparam("_dead"),
-        ),
-    ]
+    conditions = [t.c.name == bindparam("_name"), _lease_free()]
     if due:
         conditions.append(
             or_(t.c.next_check_at.is_(None), t.c.next_check_at <= _param("_due_by", t.c.next_check_at))
@@ -101,14 +117,7 @@ def _claim_statement(due: bool) -> Any:
         update(t)
         .where(and_(*conditions))
         .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
-        .returning(
-            t.c.id,
-            t.c.etag,
-            t.c.last_modified,
-            t.c.next_check_at,
-            t.c.consecutive_failures,
-            t.c.untracked_entries,
-        )
+        .returning(*_conditional_get_state())
     )
 
 
@@ -118,27 +127,9 @@ def _claim_many_statement() -> Any:
     t = _SOURCES
     return (
         update(t)
-        .where(
-            and_(
-                t.c.name.in_(bindparam("_names", expanding=True)),
-                or_(
-                    t.c.lease_owner.is_(None),
-                    t.c.lease_until < _param("_now", t.c.lease_until),
-                    t.c.lease_owner == bindparam("_owner"),
-                    t.c.lease_owner == bindparam("_dead"),
-                ),
-            )
-        )
+        .where(and_(t.c.name.in_(bindparam("_names", expanding=True)), _lease_free()))
         .values(lease_owner=bindparam("_owner"), lease_until=_param("_until", t.c.lease_until))
-        .returning(
-            t.c.name,
-            t.c.id,
-            t.c.etag,
-            t.c.last_modified,
-            t.c.next_check_at,
-            t.c.consecutive_failures,
-            t.c.untracked_entries,
-        )
+        .returning(t.c.name, *_conditional_get_state())
     )
 
 
