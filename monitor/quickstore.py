@@ -17,7 +17,9 @@ from pathlib import Path
 # The newest revision in monitor/store/migrations/versions (re-exported by monitor.store.migrate; a test
 # checks it equals alembic's head). Update it with every new migration.
 HEAD_REVISION = "0003_13"
-BUSY_TIMEOUT_S = 10.0  # monitor.store.BUSY_TIMEOUT_MS
+# How long a connection waits for a writer's lock (monitor.store uses it too; here, not there, because
+# this module must not import SQLAlchemy).
+BUSY_TIMEOUT_MS = 10_000
 
 _PREFIX = "sqlite:///"
 
@@ -41,7 +43,7 @@ def has_no_changes(url: str, *, source: str | None = None) -> bool | None:
     if path is None:
         return None
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error:
         return None
     try:

@@ -29,10 +29,10 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from monitor.errors import StoreError
+from monitor.quickstore import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 
 __all__ = ["Store", "StoreInfo", "normalize_url", "open_store"]
 
-BUSY_TIMEOUT_MS = 10_000
 _IMMEDIATE = "claimwatch_immediate"
 
 
