@@ -88,3 +88,36 @@ def test_a_bracketed_acronym_or_the_seat_of_a_body_does_not_hide_the_subject() -
         ("The High Court in Nairobi on Friday barred the deployment.", "High Court"),
     ]:
         assert [(c.actor, c.stance) for c in extract_claims(text) if c.stance] == [(holder, "oppose")], text
+
+
+def test_a_cue_less_sentence_is_held_by_the_name_it_opens_with() -> None:
+    # no stance word and no reporting verb: the opening subject is the holder the reader is asked about
+    for text, holder in [
+        ("The Federal Reserve lowered interest rates by half a point on Tuesday.", "Federal Reserve"),
+        ("FIFA removed Indonesia as host of the tournament.", "FIFA"),
+        ("HONIARA, Sept 17 -- Canada closed its skies to the aircraft.", "Canada"),
+    ]:
+        s = stage(text)
+        assert not s.cues and not s.reporting
+        main = _main_subject(s.tokens, s.cues, s.reporting, s.by_end, s.lex)
+        assert main is not None and main.actor == holder, text
+    for text in [
+        "Canada's economy grew faster than expected.",  # a possessive names what the sentence is about
+        "Canada and Mexico face new tariffs.",  # a list, not a subject with its verb
+        "In March, Canada closed its skies.",  # not the sentence's opening words
+    ]:
+        s = stage(text)
+        assert _main_subject(s.tokens, s.cues, s.reporting, s.by_end, s.lex) is None, text
+
+
+def test_a_described_body_with_no_name_to_point_back_to_is_named_by_its_description() -> None:
+    gaz = stage("").gaz
+    for text, actor in [
+        ("The land board has not decided.", "land board"),
+        ("The board has not decided.", None),  # a bare role noun says too little to stand alone
+    ]:
+        tokens = tokenize(text)
+        mentions = find_mentions(tokens, gaz)
+        for m in mentions:
+            _resolve(m, tokens, mentions, gaz, _Context())
+        assert mentions[0].actor == actor, text

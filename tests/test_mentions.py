@@ -92,3 +92,20 @@ def test_a_list_that_does_not_close_on_a_field_is_no_part_of_the_name() -> None:
     assert "Germany" in names and not any("Defence and" in n for n in names)
     names = [m[0] for m in _mentions("The Ministry of Finance, Reuters reported, rejected the bid.")]
     assert not any("Reuters" in n and "Ministry" in n for n in names)
+
+
+def test_a_role_noun_described_by_lower_case_words_is_one_role_mention() -> None:
+    assert _mentions("The land board said it would rule later.")[0] == (
+        "The land board",
+        "role",
+        None,
+        "board",
+    )
+    assert _mentions("The five-judge panel rejected the appeal.")[0] == (
+        "The five-judge panel",
+        "role",
+        None,
+        "panel",
+    )
+    # a word of another phrase is no description: "the deal the board signed" names "the board" only
+    assert _mentions("The deal the board signed was approved.") == [("the board", "role", None, "board")]

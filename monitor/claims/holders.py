@@ -241,6 +241,22 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         if kind in ("org", "unknown_org"):
             m.actor, m.name = o.actor, o.name
             return
+    described = _described_body(m)
+    if described is not None:
+        # "the land board", "the five-judge panel" with no named body to point back to: the description
+        # is the only name the text gives it (a rival outlet most often uses the same one)
+        m.actor = m.name = described
+
+
+def _described_body(m: Mention) -> str | None:
+    """ "land board" for "the land board": a role noun with words describing it; None for a bare "the
+    board" or a government noun, which say too little to stand for a body alone."""
+    words = m.text.split()
+    if words and words[0].lower() in ("the", "this"):
+        words = words[1:]
+    if len(words) < 2 or (m.role or "") in ("person", "official", "government", "country", "bench"):
+        return None
+    return " ".join(words)
 
 
 _GROUP_WORDS = _WORDS["group_words"]
@@ -643,6 +659,37 @@ def _main_subject(
         subject, _ = _subject(tokens, anchor, by_end, lex)
         if subject is not None and subject.actor:
             return subject
+    if not anchors:
+        return _opening_subject(tokens, by_end)
+    return None
+
+
+# Words that continue a name or a noun phrase rather than start its verb ("Bank of Japan", "Canada and
+# Mexico", "the board, which ...").
+_NOT_A_VERB = frozenset({"and", "or", "of", "who", "which", "that", "whose", "for", "in", "on", "at", "from"})
+
+
+def _opening_subject(tokens: list[Token], by_end: dict[int, Mention]) -> Mention | None:
+    """The holder a sentence opens with when it has no stance cue and no reporting verb: "The Bank of
+    Japan raised interest rates", "FIFA removed Indonesia as host", "Canada closed its skies". News
+    states a position by an action as often as by a word for it; the learned reader (reader.py)
+    decides whether the sentence states one. The mention must open the sentence (after "the" or a
+    dateline's dash) and be followed by a lower-case word that can start a verb phrase."""
+    first = 0
+    for k, token in enumerate(tokens[:12]):
+        if token.text in ("--", "—", "–") or (token.text == "-" and k > 0 and tokens[k - 1].text == "-"):
+            first = k + 1  # a dateline's dash: "HONIARA, Sept 17 -- Canada closed ..."
+    if first < len(tokens) and tokens[first].norm == "the":
+        first += 1
+    for m in by_end.values():
+        if m.start != first or not m.actor or m.possessive or m.modifier:
+            continue
+        if m.end >= len(tokens):
+            return None
+        following = tokens[m.end]
+        if following.is_word and not following.is_capitalised and following.norm not in _NOT_A_VERB:
+            return m
+        return None
     return None
 
 

@@ -47,6 +47,8 @@ PRONOUNS = {
     "they're": "group",
 }
 _ROLE_MODIFIERS = _WORDS["role_modifiers"]
+# Words that cannot describe a body inside "the ... board": function words and verbs' helpers.
+_NOT_BODY_DESCRIPTIONS = _WORDS["not_body_descriptions"]
 _COMMON_OPENERS = _WORDS["common_openers"]
 _VERBISH = _WORDS["verbish"]
 _NOT_ACTORS = _WORDS["not_actors"]
@@ -363,6 +365,23 @@ def _take_titled_person(tokens: list[Token], mention: Mention, gaz: Gazetteer) -
     return mention.end
 
 
+def _describes_body(tokens: list[Token], k: int, gaz: Gazetteer) -> bool:
+    """A lower-case word at k that describes the body named by the organisation word after it ("land"
+    in "the land board", "five-judge" in "the five-judge panel"), not a word of its own clause."""
+    tok = tokens[k]
+    if not tok.is_word or tok.is_capitalised or tok.norm in _NOT_BODY_DESCRIPTIONS:
+        return False
+    following = tokens[k + 1] if k + 1 < len(tokens) else None
+    return following is not None and (
+        following.norm in gaz.org_roles
+        or (
+            k + 2 < len(tokens)
+            and following.norm not in _NOT_BODY_DESCRIPTIONS
+            and tokens[k + 2].norm in gaz.org_roles
+        )
+    )
+
+
 def _possessive_next(tokens: list[Token], k: int, end: int) -> bool:
     """The word at k is the first part of a possessive inside a name ("The People's Party")."""
     return k + 1 < end and tokens[k + 1].norm in ("'s", "'")
@@ -531,9 +550,14 @@ def find_mentions(
             resume = i + 1
             continue
         if tok.norm in ("the", "this") and i + 1 < n:
-            # "the agency", "the federal government", "the league", "the country"
+            # "the agency", "the federal government", "the league", "the country"; a body described by
+            # what it covers: "the land board", "the five-judge panel", "the rate-setting committee"
             k = i + 1
-            while k < n and k - i <= 2 and tokens[k].norm in _ROLE_MODIFIERS:
+            while (
+                k < n
+                and k - i <= 2
+                and (tokens[k].norm in _ROLE_MODIFIERS or _describes_body(tokens, k, gaz))
+            ):
                 k += 1
             if (
                 k < n

@@ -14,6 +14,7 @@ from monitor.claims import Gazetteer, extract_claims
 from monitor.claims import clear_caches as _clear_claim_caches
 from monitor.diff.align import Pair, align, normalise
 from monitor.diff.numbers import number_changes
+from monitor.diff.questions import one_name_per_holder
 from monitor.diff.shifts import side_of, stance_shifts
 from monitor.diff.worddiff import _word_diff, render_word_diff, word_diff
 from monitor.model import KIND_ORDER, Change, ChangeKind, ChangeSide, Claim
@@ -36,7 +37,9 @@ def clear_caches() -> None:
 
 def diff_claims(old: list[Claim], new: list[Claim]) -> list[Change]:
     """Typed changes from the claims of an older and a newer text."""
-    changes = stance_shifts(old, new) + number_changes(old, new)
+    # one holder named two ways across the versions ("Ortega" / "Luis Ortega") is one holder for the
+    # number pairing too, which keeps apart figures of two different actors
+    changes = stance_shifts(old, new) + number_changes(*one_name_per_holder(old, new))
     old_sentences = _sentences(old)
     new_sentences = _sentences(new)
     pairs = align(
