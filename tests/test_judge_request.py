@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from monitor.judge.evidence import CheckedAnswer, NumberFinding, check_answer, figure
+from monitor.judge.evidence import CheckedAnswer, NumberFinding, ShiftFinding, check_answer, figure
 from monitor.judge.merge import merge
 from monitor.judge.prompt import PROMPT_VERSION, prompt_text
 from monitor.judge.request import _MAX_CONTEXT, build_request
@@ -141,3 +141,31 @@ def test_two_changed_counts_in_words_are_two_changes_and_a_repeat_in_figures_is_
     judged = merge([], answer, old=old, new=new, who=MODEL)
     values = [(c.before.value, c.after.value) for c in judged.changes if c.before and c.after]
     assert sorted(values) == [("Nine", "Eight"), ("seven", "four")]
+
+
+def test_a_found_shift_is_reported_under_a_name_the_texts_or_the_engine_use() -> None:
+    old = "Spain's Culture Ministry has not decided whether to award the bullfighting prize this year."
+    new = "Spain's Culture Ministry has scrapped the bullfighting prize. Britain welcomed it."
+
+    def found(holder: str, named_as: str, holders: tuple[str, ...] = ()) -> str | None:
+        shift = ShiftFinding(
+            holder=holder,
+            named_as=named_as,
+            topic="the prize",
+            before_stance="undecided",
+            after_stance="oppose",
+            qualifiers=(),
+            before_quote="has not decided whether to award",
+            after_quote="has scrapped the bullfighting prize",
+        )
+        judged = merge([], CheckedAnswer(shifts=[shift]), old=old, new=new, who=MODEL, holders=holders)
+        return judged.changes[0].actor
+
+    # a name the texts never write gives way to the words that name the holder there
+    assert found("Spanish Ministry of Culture", "Spain's Culture Ministry") == "Spain's Culture Ministry"
+    # the model's name stands when the texts use it, and the engine's name when the model used it
+    assert found("Culture Ministry", "the ministry") == "Culture Ministry"
+    assert found("united kingdom", "Britain", holders=("United Kingdom",)) == "United Kingdom"
+    assert found("UK", "Britain", holders=("Britain",)) == "Britain"
+    # nothing better to go on: the model's own name
+    assert found("Spanish Ministry of Culture", "") == "Spanish Ministry of Culture"

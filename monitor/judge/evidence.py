@@ -104,7 +104,7 @@ def _occurs(quote: str, flat_text: str) -> bool:
     return len(flat) >= _MIN_QUOTE and flat in flat_text
 
 
-def _mentioned(name: str, flat_texts: str) -> bool:
+def mentioned(name: str, flat_texts: str) -> bool:
     flat = flatten(name)
     return bool(flat) and re.search(r"(?<!\w)" + re.escape(flat) + r"(?!\w)", flat_texts) is not None
 
@@ -201,8 +201,8 @@ def _shift(
         return None, f"{label}: no holder"
     if not (
         flatten(holder) in known_holders
-        or _mentioned(holder, flat_both)
-        or (named_as and _mentioned(named_as, flat_both))
+        or mentioned(holder, flat_both)
+        or (named_as and mentioned(named_as, flat_both))
     ):
         return None, f"{label}: the holder is not mentioned in the texts"
     if not _occurs(before_quote, flat_old):

@@ -14,7 +14,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from monitor.judge.evidence import CheckedAnswer, NumberFinding, ShiftFinding, figure, flatten
+from monitor.judge.evidence import CheckedAnswer, NumberFinding, ShiftFinding, figure, flatten, mentioned
 from monitor.judge.request import CANDIDATE_KINDS, candidate_id
 from monitor.model import Change, ChangeKind, ChangeSide
 
@@ -58,10 +58,28 @@ def _side(text: str, quote: str, **fields: object) -> ChangeSide:
     return ChangeSide(text=text[start:end], start=start, end=end, **fields)  # type: ignore[arg-type]
 
 
-def _shift_change(finding: ShiftFinding, old: str, new: str, who: str) -> Change:
+def holder_name(finding: ShiftFinding, holders: list[str] | tuple[str, ...], texts: str) -> str:
+    """The name a shift the model found is reported under: the engine's name for that holder when the
+    model used it; else the model's name when the texts use it; else the words the model quoted as
+    naming the holder ("Spain's Culture Ministry", not a "Spanish Ministry of Culture" the texts never
+    write). A reader, a rule file and the other outlet's report all know the holder by the texts'
+    words; a name the model made up matches none of them."""
+    by_flat = {flatten(h): h for h in holders}
+    if flatten(finding.holder) in by_flat:
+        return by_flat[flatten(finding.holder)]
+    flat_texts = flatten(texts)
+    if mentioned(finding.holder, flat_texts) or not finding.named_as:
+        return finding.holder
+    named = re.sub(r"^(?:the|a|an)\s+", "", finding.named_as.strip(), flags=re.IGNORECASE)
+    if flatten(named) in by_flat:
+        return by_flat[flatten(named)]
+    return named if mentioned(named, flat_texts) else finding.holder
+
+
+def _shift_change(finding: ShiftFinding, old: str, new: str, who: str, actor: str) -> Change:
     return Change(
         kind=ChangeKind.STANCE_SHIFT,
-        actor=finding.holder,
+        actor=actor,
         topic=finding.topic or None,
         proposition=finding.topic or None,
         before=_side(old, finding.before_quote, stance=finding.before_stance, actor_text=finding.named_as),
@@ -88,8 +106,18 @@ def _number_change(finding: NumberFinding, old: str, new: str, who: str) -> Chan
     )
 
 
-def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, who: str) -> Judged:
-    """See the module doc. `who` is the model's name, recorded as `judged_by`."""
+def merge(
+    changes: list[Change],
+    answer: CheckedAnswer,
+    *,
+    old: str,
+    new: str,
+    who: str,
+    holders: list[str] | tuple[str, ...] = (),
+) -> Judged:
+    """See the module doc. `who` is the model's name, recorded as `judged_by`; `holders` the engine's
+    names for the holders it found (the request's), which a found shift is reported under when the
+    model names one of them (`holder_name`)."""
     from monitor.diff import sort_changes
 
     out = Judged()
@@ -112,10 +140,11 @@ def merge(changes: list[Change], answer: CheckedAnswer, *, old: str, new: str, w
         if c.kind is ChangeKind.NUMBER_CHANGED and c.before and c.after
     }
     for shift in answer.shifts:
-        ident = (flatten(shift.holder), shift.before_stance, shift.after_stance)
+        actor = holder_name(shift, holders, old + "\n" + new)
+        ident = (flatten(actor), shift.before_stance, shift.after_stance)
         if ident not in kept_shifts:
             kept_shifts.add(ident)
-            out.found.append(_shift_change(shift, old, new, who))
+            out.found.append(_shift_change(shift, old, new, who, actor))
     for number in answer.numbers:
         pair = (figure(number.before_value), figure(number.after_value))
         if pair not in kept_numbers:

@@ -178,19 +178,20 @@ class Judge:
         self, session: Session, request: JudgeRequest, content: str, old: str, new: str, changes: list[Change]
     ) -> Judged:
         """Check `content` against the texts and merge it with the engine's changes."""
+        holders = [str(h) for h in request.body.get("holders", [])]
         checked = check_answer(
             parse_answer(content),
             old=old,
             new=new,
             candidate_ids=request.candidate_ids,
-            holders=list(request.body.get("holders", [])),
+            holders=holders,
             mode=request.mode,
         )
         row = cache.get_answer(session, request.key)
         if row is not None and row.rejections is None:
             row.rejections = len(checked.rejections)
             session.add(row)
-        return merge(changes, checked, old=old, new=new, who=self.who)
+        return merge(changes, checked, old=old, new=new, who=self.who, holders=holders)
 
     def _wait_after(self, error: JudgeError | None) -> timedelta:
         if error is not None and error.retry_after is not None:
