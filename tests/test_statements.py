@@ -72,3 +72,13 @@ def test_yet_to_decide_is_undecided_and_keeps_its_subject() -> None:
     assert [
         (c.actor, c.stance) for c in extract_claims("Ofcom has yet to rule on the merger.") if c.actor
     ] == [("Ofcom", "undecided")]
+
+
+def test_a_tally_and_a_time_phrase_may_sit_inside_a_phrase_cue() -> None:
+    # "voted ... to approve": a tally, a time word and a bare weekday between the verb and "to"
+    for text in (
+        "The council voted 11-4 early Tuesday to approve the funding.",
+        "The board voted 5-2 on Thursday to approve the permit.",
+    ):
+        s = stage(text)
+        assert [c.entry for c in s.cues][0] == "vote to", text

@@ -415,13 +415,16 @@ _FILLER_STARTS = _ADVERB_FILLERS | frozenset(("on", "this", "last", "next", "ear
 
 
 def _filler_length(tokens: list[Token], i: int) -> int:
-    """Length of an adverb or time phrase at i ("unanimously", "on Thursday", "this week"), else 0."""
+    """Length of an adverb or time phrase at i ("unanimously", "on Thursday", "this week", "11-4 early
+    Tuesday"), else 0."""
     n = len(tokens)
     k = i
-    while k < n and k - i < 4:
+    while k < n and k - i < 6:
         norm = tokens[k].norm
         if (norm.endswith("ly") and len(norm) > 4 and tokens[k].is_word) or norm in _ADVERB_FILLERS:
             k += 1
+        elif norm in _WEEKDAYS and k > i:
+            k += 1  # "early Tuesday", "9-0 Monday": a day after a time word or a tally
         elif (
             norm in ("on", "this", "last", "next", "earlier", "later", "by")
             and k + 1 < n
