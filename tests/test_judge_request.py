@@ -163,9 +163,34 @@ def test_a_found_shift_is_reported_under_a_name_the_texts_or_the_engine_use() ->
 
     # a name the texts never write gives way to the words that name the holder there
     assert found("Spanish Ministry of Culture", "Spain's Culture Ministry") == "Spain's Culture Ministry"
-    # the model's name stands when the texts use it, and the engine's name when the model used it
+    # the model's name stands when the texts use it, spelled as the engine spells it
     assert found("Culture Ministry", "the ministry") == "Culture Ministry"
-    assert found("united kingdom", "Britain", holders=("United Kingdom",)) == "United Kingdom"
-    assert found("UK", "Britain", holders=("Britain",)) == "Britain"
+    assert found("UK", "britain", holders=("Britain",)) == "Britain"
+    # an engine's name no text writes gives way to the texts' words too
+    assert found("United Kingdom", "Britain", holders=("United Kingdom",)) == "Britain"
+    assert found("United Kingdom", "", holders=("United Kingdom",)) == "United Kingdom"
     # nothing better to go on: the model's own name
     assert found("Spanish Ministry of Culture", "") == "Spanish Ministry of Culture"
+
+
+def test_a_found_shift_the_engine_reported_under_another_name_is_not_added_twice() -> None:
+    old = "Britain has not decided whether to join the scheme."
+    new = "Britain will join the scheme, ministers said."
+    engine = Change(
+        kind=ChangeKind.STANCE_SHIFT,
+        actor="United Kingdom",
+        before=ChangeSide(text=old, stance="undecided"),
+        after=ChangeSide(text=new, stance="support"),
+    )
+    shift = ShiftFinding(
+        holder="United Kingdom",
+        named_as="Britain",
+        topic="joining the scheme",
+        before_stance="undecided",
+        after_stance="support",
+        qualifiers=(),
+        before_quote="Britain has not decided whether to join the scheme.",
+        after_quote="Britain will join the scheme",
+    )
+    judged = merge([engine], CheckedAnswer(shifts=[shift]), old=old, new=new, who=MODEL)
+    assert [c.actor for c in judged.changes] == ["United Kingdom"]

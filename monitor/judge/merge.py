@@ -59,21 +59,22 @@ def _side(text: str, quote: str, **fields: object) -> ChangeSide:
 
 
 def holder_name(finding: ShiftFinding, holders: list[str] | tuple[str, ...], texts: str) -> str:
-    """The name a shift the model found is reported under: the engine's name for that holder when the
-    model used it; else the model's name when the texts use it; else the words the model quoted as
-    naming the holder ("Spain's Culture Ministry", not a "Spanish Ministry of Culture" the texts never
-    write). A reader, a rule file and the other outlet's report all know the holder by the texts'
-    words; a name the model made up matches none of them."""
+    """The name a shift the model found is reported under: a name the texts use, the model's own or
+    else the words it quoted as naming the holder ("Spain's Culture Ministry", not a "Spanish Ministry
+    of Culture" no text writes), spelled as the engine spells it when the engine found that holder;
+    failing both, the engine's name the model used, else the model's. A reader, a rule file and the
+    other outlet's report know the holder by the texts' words; a name made up (by the model, or by the
+    engine for a body it knows only by description) matches none of them."""
     by_flat = {flatten(h): h for h in holders}
-    if flatten(finding.holder) in by_flat:
-        return by_flat[flatten(finding.holder)]
-    flat_texts = flatten(texts)
-    if mentioned(finding.holder, flat_texts) or not finding.named_as:
-        return finding.holder
     named = re.sub(r"^(?:the|a|an)\s+", "", finding.named_as.strip(), flags=re.IGNORECASE)
-    if flatten(named) in by_flat:
-        return by_flat[flatten(named)]
-    return named if mentioned(named, flat_texts) else finding.holder
+    flat_texts = flatten(texts)
+    for name in (finding.holder, named):
+        if name and mentioned(name, flat_texts):
+            return by_flat.get(flatten(name), name)
+    for name in (finding.holder, named):
+        if name and flatten(name) in by_flat:
+            return by_flat[flatten(name)]
+    return finding.holder
 
 
 def _shift_change(finding: ShiftFinding, old: str, new: str, who: str, actor: str) -> Change:
@@ -141,9 +142,10 @@ def merge(
     }
     for shift in answer.shifts:
         actor = holder_name(shift, holders, old + "\n" + new)
-        ident = (flatten(actor), shift.before_stance, shift.after_stance)
-        if ident not in kept_shifts:
-            kept_shifts.add(ident)
+        # the engine's change for this move may go under the model's name and not the texts'
+        idents = {(flatten(name), shift.before_stance, shift.after_stance) for name in (actor, shift.holder)}
+        if not idents & kept_shifts:
+            kept_shifts.update(idents)
             out.found.append(_shift_change(shift, old, new, who, actor))
     for number in answer.numbers:
         pair = (figure(number.before_value), figure(number.after_value))
