@@ -20,12 +20,12 @@ BATCHES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 STANCES = {"support", "oppose", "undecided"}
 STATUSES = {"current", "history", "hypothetical", "reported", "prediction"}
 
-# Floors on the whole corpus (all batches together), set on 2026-12-04 (third session) a little under the
-# scores then (b04-b17, 350 cases: shift F1 0.45, precision 0.61, number F1 0.71, 3 of 84 noise cases
-# alerted). b15-b17 joined at their first contact (0.40, 0.24, 0.15), which lowered the corpus figures.
-MIN_SHIFT_PRECISION = 0.58
+# Floors on the whole corpus (all batches together), set on 2026-12-04 (fourth session) a little under the
+# scores then (b04-b19, 400 cases: shift F1 0.45, precision 0.60, number F1 0.70, 2 of 96 noise cases
+# alerted). b18 and b19 joined at their first contact (0.21 each), which lowered the corpus figures.
+MIN_SHIFT_PRECISION = 0.57
 MIN_SHIFT_F1 = 0.42
-MIN_NUMBER_F1 = 0.69
+MIN_NUMBER_F1 = 0.67
 MAX_NOISE_ALERTS = 3
 
 
