@@ -39,7 +39,8 @@ def diff_claims(old: list[Claim], new: list[Claim]) -> list[Change]:
     """Typed changes from the claims of an older and a newer text."""
     # one holder named two ways across the versions ("Ortega" / "Luis Ortega") is one holder for the
     # number pairing too, which keeps apart figures of two different actors
-    changes = stance_shifts(old, new) + number_changes(*one_name_per_holder(old, new))
+    named_old, named_new = one_name_per_holder(old, new)
+    changes = stance_shifts(named_old, named_new, named=True) + number_changes(named_old, named_new)
     old_sentences = _sentences(old)
     new_sentences = _sentences(new)
     pairs = align(

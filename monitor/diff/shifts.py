@@ -77,8 +77,11 @@ def _best(claims: list[Claim], stance: str) -> Claim:
     return max(chosen, key=lambda c: (c.confidence, -c.index))
 
 
-def stance_shifts(old: list[Claim], new: list[Claim]) -> list[Change]:
-    old, new = one_name_per_holder(old, new)
+def stance_shifts(old: list[Claim], new: list[Claim], *, named: bool = False) -> list[Change]:
+    """The shifts between two versions' claims. `named`: the claims already went through
+    `one_name_per_holder` (diff_claims renames once for shifts and numbers alike)."""
+    if not named:
+        old, new = one_name_per_holder(old, new)
     old_current = [c for c in old if c.has_stance and c.topic]
     new_current = [c for c in new if c.has_stance and c.topic]
     actors = sorted({c.actor for c in old_current if c.actor} & {c.actor for c in new_current if c.actor})
