@@ -81,4 +81,4 @@ def test_a_tally_and_a_time_phrase_may_sit_inside_a_phrase_cue() -> None:
         "The board voted 5-2 on Thursday to approve the permit.",
     ):
         s = stage(text)
-        assert [c.entry for c in s.cues][0] == "vote to", text
+        assert s.cues[0].entry == "vote to", text
