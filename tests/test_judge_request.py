@@ -143,20 +143,31 @@ def test_two_changed_counts_in_words_are_two_changes_and_a_repeat_in_figures_is_
     assert sorted(values) == [("Nine", "Eight"), ("seven", "four")]
 
 
+def _shift_finding(
+    holder: str, named_as: str, stances: tuple[str, str], quotes: tuple[str, str]
+) -> ShiftFinding:
+    return ShiftFinding(
+        holder=holder,
+        named_as=named_as,
+        topic="",
+        before_stance=stances[0],
+        after_stance=stances[1],
+        qualifiers=(),
+        before_quote=quotes[0],
+        after_quote=quotes[1],
+    )
+
+
 def test_a_found_shift_is_reported_under_a_name_the_texts_or_the_engine_use() -> None:
     old = "Spain's Culture Ministry has not decided whether to award the bullfighting prize this year."
     new = "Spain's Culture Ministry has scrapped the bullfighting prize. Britain welcomed it."
 
     def found(holder: str, named_as: str, holders: tuple[str, ...] = ()) -> str | None:
-        shift = ShiftFinding(
-            holder=holder,
-            named_as=named_as,
-            topic="the prize",
-            before_stance="undecided",
-            after_stance="oppose",
-            qualifiers=(),
-            before_quote="has not decided whether to award",
-            after_quote="has scrapped the bullfighting prize",
+        shift = _shift_finding(
+            holder,
+            named_as,
+            ("undecided", "oppose"),
+            ("has not decided whether to award", "has scrapped the"),
         )
         judged = merge([], CheckedAnswer(shifts=[shift]), old=old, new=new, who=MODEL, holders=holders)
         return judged.changes[0].actor
@@ -182,15 +193,11 @@ def test_a_found_shift_the_engine_reported_under_another_name_is_not_added_twice
         before=ChangeSide(text=old, stance="undecided"),
         after=ChangeSide(text=new, stance="support"),
     )
-    shift = ShiftFinding(
-        holder="United Kingdom",
-        named_as="Britain",
-        topic="joining the scheme",
-        before_stance="undecided",
-        after_stance="support",
-        qualifiers=(),
-        before_quote="Britain has not decided whether to join the scheme.",
-        after_quote="Britain will join the scheme",
+    shift = _shift_finding(
+        "United Kingdom",
+        "Britain",
+        ("undecided", "support"),
+        ("has not decided whether", "will join the scheme"),
     )
     judged = merge([engine], CheckedAnswer(shifts=[shift]), old=old, new=new, who=MODEL)
     assert [c.actor for c in judged.changes] == ["United Kingdom"]
