@@ -121,3 +121,12 @@ def test_a_described_body_with_no_name_to_point_back_to_is_named_by_its_descript
         for m in mentions:
             _resolve(m, tokens, mentions, gaz, _Context())
         assert mentions[0].actor == actor, text
+
+
+def test_a_role_noun_owned_by_someone_is_not_named_by_its_words() -> None:
+    gaz = stage("").gaz
+    tokens = tokenize("His new party has not decided.")
+    mentions = find_mentions(tokens, gaz)
+    for m in mentions:
+        _resolve(m, tokens, mentions, gaz, _Context())
+    assert all(m.actor is None for m in mentions)

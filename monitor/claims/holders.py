@@ -252,8 +252,9 @@ def _described_body(m: Mention) -> str | None:
     """ "land board" for "the land board": a role noun with words describing it; None for a bare "the
     board" or a government noun, which say too little to stand for a body alone."""
     words = m.text.split()
-    if words and words[0].lower() in ("the", "this"):
-        words = words[1:]
+    if m.owner is not None or not words or words[0].lower() not in ("the", "this"):
+        return None  # "his party" is someone's, resolved through its owner or not at all
+    words = words[1:]
     if len(words) < 2 or (m.role or "") in ("person", "official", "government", "country", "bench"):
         return None
     return " ".join(words)

@@ -117,8 +117,8 @@ def merge(
     holders: list[str] | tuple[str, ...] = (),
 ) -> Judged:
     """See the module doc. `who` is the model's name, recorded as `judged_by`; `holders` the engine's
-    names for the holders it found (the request's), which a found shift is reported under when the
-    model names one of them (`holder_name`)."""
+    names for the holders it found (the request's): how a found shift's holder is spelled when the
+    engine found it too (`holder_name`)."""
     from monitor.diff import sort_changes
 
     out = Judged()
