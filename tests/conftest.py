@@ -8,6 +8,7 @@ parallel runs and other suites on the same database never collide.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -107,6 +108,20 @@ def slack_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Commands run in-process set up the daemon's logging (cli/daemon.setup_logging): a stderr handler
+    on the root logger, bound to the stream the test captured. Taken off again after the test, or a
+    later test's server thread (aiosmtpd logs every connection) writes to that closed stream."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture
