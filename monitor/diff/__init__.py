@@ -40,7 +40,7 @@ def diff_claims(old: list[Claim], new: list[Claim]) -> list[Change]:
     # one holder named two ways across the versions ("Ortega" / "Luis Ortega") is one holder for the
     # number pairing too, which keeps apart figures of two different actors
     named_old, named_new = one_name_per_holder(old, new)
-    changes = stance_shifts(named_old, named_new, named=True) + number_changes(named_old, named_new)
+    changes = stance_shifts(named_old, named_new) + number_changes(named_old, named_new)
     old_sentences = _sentences(old)
     new_sentences = _sentences(new)
     pairs = align(

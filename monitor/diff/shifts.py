@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from monitor.claims.topics import topic_similarity, topic_stems
-from monitor.diff.questions import Question, Story, one_name_per_holder, questions
+from monitor.diff.questions import Question, Story, questions
 from monitor.model import Change, ChangeKind, ChangeSide, Claim
 
 QUALIFIER_TOPIC_THRESHOLD = 0.34
@@ -77,11 +77,9 @@ def _best(claims: list[Claim], stance: str) -> Claim:
     return max(chosen, key=lambda c: (c.confidence, -c.index))
 
 
-def stance_shifts(old: list[Claim], new: list[Claim], *, named: bool = False) -> list[Change]:
-    """The shifts between two versions' claims. `named`: the claims already went through
-    `one_name_per_holder` (diff_claims renames once for shifts and numbers alike)."""
-    if not named:
-        old, new = one_name_per_holder(old, new)
+def stance_shifts(old: list[Claim], new: list[Claim]) -> list[Change]:
+    """The shifts between two versions' claims, each holder named one way across both
+    (`one_name_per_holder`, which diff_claims applies once for shifts and numbers alike)."""
     old_current = [c for c in old if c.has_stance and c.topic]
     new_current = [c for c in new if c.has_stance and c.topic]
     actors = sorted({c.actor for c in old_current if c.actor} & {c.actor for c in new_current if c.actor})
