@@ -31,6 +31,20 @@ def test_coordinated_subjects_are_all_members() -> None:
     assert sorted(m.text for m in _list_members(s.tokens, last, s.by_end)) == ["France", "Germany"]
 
 
+def test_a_list_with_a_determiner_before_each_member_is_one_list() -> None:
+    # "the NAHT, the ASCL and the NASUWT": the article between a comma or "and" and a name does not
+    # end the list (before, only the last member held the stance)
+    s = stage("The NAHT, the ASCL and the NASUWT voted to reject the offer.")
+    last = s.by_end[max(k for k in s.by_end if s.by_end[k].start < s.chains[0].start)]
+    assert [m.text for m in reversed(_list_members(s.tokens, last, s.by_end))] == ["The NAHT", "ASCL", "NASUWT"]
+
+
+def test_a_determiner_alone_links_no_list() -> None:
+    s = stage("Spain and the Netherlands backed it, the ministry said.")
+    last = s.by_end[max(k for k in s.by_end if s.by_end[k].start < s.chains[0].start)]
+    assert [m.text for m in reversed(_list_members(s.tokens, last, s.by_end))] == ["Spain", "Netherlands"]
+
+
 def test_a_role_noun_and_a_pronoun_point_back_to_an_earlier_sentence() -> None:
     gaz = stage("").gaz
     ctx = _Context()

@@ -575,7 +575,9 @@ def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> 
     "and ..."."""
     start = m.start
     while _linked(tokens, start, m.start, by_end):
-        start = by_end[start - 2].start
+        previous = _previous_member(tokens, start, by_end)
+        assert previous is not None
+        start = by_end[previous].start
     return start
 
 
@@ -583,19 +585,31 @@ def _linked(tokens: list[Token], start: int, last: int, by_end: dict[int, Mentio
     """Whether the mention starting at `start` continues a list back to the one before it: "Poland,
     Finland and Sweden", a headline's "Poland, Hungary object". A comma alone after a place named as an
     object ("in Berlin, Turkish Foreign Minister Mevlut Cavusoglu said") joins no list."""
-    if start - 2 < 0 or (start - 2) not in by_end:
+    previous = _previous_member(tokens, start, by_end)
+    if previous is None:
         return False
-    link = tokens[start - 1].norm
+    link = tokens[previous + 1].norm
     if link in ("and", "or", "&"):
         return True
-    return link == "," and (start != last or not _object_position(tokens, by_end[start - 2].start))
+    return link == "," and (start != last or not _object_position(tokens, by_end[previous].start))
+
+
+def _previous_member(tokens: list[Token], start: int, by_end: dict[int, Mention]) -> int | None:
+    """The end token of the mention one link word before `start`, a determiner between allowed: "the
+    NAHT, the ASCL and the NASUWT" is one list, as "NAHT, ASCL and NASUWT" is."""
+    link = start - 1
+    if link >= 1 and tokens[link].norm == "the" and tokens[link - 1].norm in ("and", "or", "&", ","):
+        link -= 1
+    return link - 1 if link - 1 >= 0 and (link - 1) in by_end else None
 
 
 def _list_members(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> list[Mention]:
     members = [m]
     start = m.start
     while _linked(tokens, start, m.start, by_end):
-        other = by_end[start - 2]
+        previous = _previous_member(tokens, start, by_end)
+        assert previous is not None
+        other = by_end[previous]
         members.append(other)
         start = other.start
     return members
