@@ -36,7 +36,8 @@ def test_a_list_with_a_determiner_before_each_member_is_one_list() -> None:
     # end the list (before, only the last member held the stance)
     s = stage("The NAHT, the ASCL and the NASUWT voted to reject the offer.")
     last = s.by_end[max(k for k in s.by_end if s.by_end[k].start < s.chains[0].start)]
-    assert [m.text for m in reversed(_list_members(s.tokens, last, s.by_end))] == ["The NAHT", "ASCL", "NASUWT"]
+    members = reversed(_list_members(s.tokens, last, s.by_end))
+    assert [m.text for m in members] == ["The NAHT", "ASCL", "NASUWT"]
 
 
 def test_a_determiner_alone_links_no_list() -> None:
