@@ -591,3 +591,19 @@ def test_a_names_number_in_an_updated_sentence_is_not_an_amount() -> None:
     old = "The port authority said it still opposed the expansion plan 70, its director told the assembly."
     new = "The port authority said it still opposed the expansion plan 99, its director told the assembly."
     assert numbers(old, new) == []
+
+
+# Holders of figures: two parties are two holders however many kind words their names share.
+
+
+def test_two_parties_sharing_the_word_party_are_two_holders() -> None:
+    from monitor.diff.numbers import _holders
+    from monitor.model import Quantity
+
+    def seats(holder: str) -> Quantity:
+        return Quantity(text="3", value=3.0, counts="seats", holder=holder)
+
+    assert _holders(seats("labour party"), seats("māori party")) == -1
+    assert _holders(seats("labour party"), seats("labour")) == 1
+    assert _holders(seats("reserve bank"), seats("central bank")) == -1
+    assert _holders(seats("party"), seats("labour party")) == 1  # a bare kind word keeps its words

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from monitor.claims.mentions import ORG_WORDS
 from monitor.diff.align import normalise
 from monitor.model import Change, ChangeKind, ChangeSide, Claim, Quantity
 
@@ -110,10 +111,23 @@ def _words(text: str) -> set[str]:
 
 
 def _holders(a: Quantity, b: Quantity) -> int:
-    """1 when both figures belong to the same named holder, -1 when to different ones, else 0."""
+    """1 when both figures belong to the same named holder, -1 when to different ones, else 0. Names
+    are compared by their own words: "labour party" and "labour" are one holder, "labour party" and
+    "māori party" two, however many kind words ("party", "bank", "council") they share."""
     if not a.holder or not b.holder:
         return 0
-    return 1 if _words(a.holder) & _words(b.holder) else -1
+    own_a, own_b = _own_words(a.holder), _own_words(b.holder)
+    if not own_a or not own_b:  # a bare kind word ("the party") may point back to either
+        return 1 if _words(a.holder) & _words(b.holder) else -1
+    return 1 if own_a & own_b else -1
+
+
+_NAME_GLUE = frozenset({"the", "of", "and", "for", "de", "la", "&"})
+
+
+def _own_words(holder: str) -> set[str]:
+    """A holder name's words that tell it from others of its kind ("labour" of "labour party")."""
+    return _words(holder) - ORG_WORDS - _NAME_GLUE
 
 
 def _measures(a: Quantity, b: Quantity) -> int:
