@@ -145,3 +145,15 @@ def test_a_role_noun_owned_by_someone_is_not_named_by_its_words() -> None:
     for m in mentions:
         _resolve(m, tokens, mentions, gaz, _Context())
     assert all(m.actor is None for m in mentions)
+
+
+def test_she_is_not_a_name_inside_a_closed_relative_clause() -> None:
+    from monitor.claims import extract_claims
+
+    [claim] = extract_claims(
+        "Senator Ada Brook, who faces a tough race in a state Trump carried easily, said she was "
+        "still weighing the evidence."
+    )
+    assert (claim.actor, claim.stance) == ("Ada Brook", "undecided")
+    [claim] = extract_claims("Mayor Anne Hidalgo, whom Macron appointed, said she opposed the plan.")
+    assert (claim.actor, claim.stance) == ("Anne Hidalgo", "oppose")

@@ -115,7 +115,7 @@ def _relative_clause_tokens(tokens: list[Token], before: int) -> set[int]:
     inside: set[int] = set()
     k = 0
     while k < before - 1:
-        if tokens[k].text == "," and tokens[k + 1].norm in ("which", "who", "whose"):
+        if tokens[k].text == "," and tokens[k + 1].norm in ("which", "who", "whose", "whom"):
             end = k + 2
             while end < before and tokens[end].text != ",":
                 end += 1
@@ -137,6 +137,11 @@ def _resolve(m: Mention, tokens: list[Token], mentions: list[Mention], gaz: Gaze
         if role in ("we", "our", "i"):
             return  # the speaker: resolved per claim
         if role in ("he", "his", "she", "her"):
+            # "Senator Doug Jones, who faces a race in a state Trump carried, said he ...": as for "it"
+            # below, a name inside a closed relative clause is not the main clause's "he"
+            inner = _relative_clause_tokens(tokens, m.start)
+            if inner and any(o.start not in inner for o in earlier):
+                earlier = [o for o in earlier if o.start not in inner]
             for o in reversed(earlier):
                 if _is_personish(o, gaz) and not _object_position(tokens, o.start):
                     m.actor, m.name = o.actor, o.name
