@@ -25,6 +25,16 @@ def test_an_unknown_capitalised_name_is_an_actor_of_its_own() -> None:
     ]
 
 
+def test_a_long_body_name_keeps_its_inner_and() -> None:
+    # the head noun five words past the "and" still ends one name
+    assert _mentions("The Vaccines and Related Biological Products Advisory Committee voted 18-0.")[0][
+        :2
+    ] == (
+        "The Vaccines and Related Biological Products Advisory Committee",
+        "unknown_org",
+    )
+
+
 def test_pronouns_and_role_nouns_are_left_for_the_holders_stage() -> None:
     assert _mentions("The agency said it would wait.") == [
         ("The agency", "role", None, "agency"),

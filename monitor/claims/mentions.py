@@ -199,10 +199,16 @@ _NOT_MODIFIERS = _WORDS["not_modifiers"]
 _OFFICIAL_HEADS = _WORDS["official_heads"]
 
 
+# How far past an inner "and" a body's head noun may stand: "Vaccines and Related Biological Products
+# Advisory Committee" (five words) is one name.
+_OFFICIAL_HEAD_REACH = 5
+
+
 def _official_head_follows(tokens: list[Token], k: int) -> bool:
-    """A run of up to three capitalised words from k that ends in a public body's head noun."""
+    """A run of up to `_OFFICIAL_HEAD_REACH` capitalised words from k that ends in a public body's head
+    noun."""
     j = k
-    while j < len(tokens) and j - k < 3 and tokens[j].is_capitalised and tokens[j].is_word:
+    while j < len(tokens) and j - k < _OFFICIAL_HEAD_REACH and tokens[j].is_capitalised and tokens[j].is_word:
         if tokens[j].norm in _OFFICIAL_HEADS:
             return True
         j += 1
