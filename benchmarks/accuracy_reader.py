@@ -1,9 +1,12 @@
 """Does the learned stance reader carry over to news it was not fitted on? Leave one batch out.
 
     .venv/bin/python benchmarks/accuracy_reader.py [--thresholds 0.6 0.7 0.8] [BATCH_DIR ...]
+        [--bank tests/sentence_bank/*.jsonl [--compare-bank]]
 
 For each corpus batch (default tests/corpus/*), the reader is fitted on every other batch and the
 batch's cases are diffed with it; the table sums the batches, beside the engine without a reader.
+With `--bank`, sentence bank rows join every fold's fit (`--compare-bank`: each fold fitted with and
+without them, side by side).
 Scored with ../shared/eval/score.py (needs ../shared beside the repository). Not in run_all.py: it
 measures accuracy, not speed (about a minute per threshold).
 """
@@ -22,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.claims import extract_claims_with, load_gazetteer, load_lexicon, load_topic_model  # noqa: E402
 from monitor.claims.reader import StanceReader  # noqa: E402
-from monitor.claims.train_reader import batch_examples, fit  # noqa: E402
+from monitor.claims.train_reader import bank_examples, batch_examples, fit  # noqa: E402
 from monitor.diff import diff_claims  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
@@ -58,6 +61,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("batches", nargs="*", type=Path)
     parser.add_argument("--thresholds", nargs="*", type=float, default=[0.7])
+    parser.add_argument(
+        "--bank", nargs="*", type=Path, default=[], help="sentence bank files added to every fit"
+    )
+    parser.add_argument("--compare-bank", action="store_true", help="also fit every batch without the bank")
     args = parser.parse_args()
     if not SCORER.is_file():
         print(f"needs {SCORER}", file=sys.stderr)
@@ -67,17 +74,23 @@ def main() -> int:
         p for p in (ROOT / "tests" / "corpus").iterdir() if (p / "sentences.jsonl").is_file()
     )
     examples = {b.name: batch_examples(b) for b in batches}
+    bank = [e for f in args.bank for e in bank_examples(f)]
     rows: list[tuple[str, dict[str, int]]] = [
         ("no reader", _sum(score_batch(b, None, score) for b in batches))
     ]
+    variants = (
+        [("", bank)] if not args.compare_bank else [(", no bank", []), (f", bank of {len(bank)}", bank)]
+    )
     for threshold in args.thresholds:
-        per_batch = []
-        for b in batches:
-            reader = fit(
-                [e for name, ex in examples.items() if name != b.name for e in ex], threshold=threshold
-            )
-            per_batch.append(score_batch(b, reader, score))
-        rows.append((f"reader, threshold {threshold}", _sum(per_batch)))
+        for label, extra in variants:
+            per_batch = []
+            for b in batches:
+                reader = fit(
+                    [e for name, ex in examples.items() if name != b.name for e in ex] + extra,
+                    threshold=threshold,
+                )
+                per_batch.append(score_batch(b, reader, score))
+            rows.append((f"reader, threshold {threshold}{label}", _sum(per_batch)))
     print(
         f"| {len(batches)} batches, each left out of the fit "
         "| shift F1 | precision | recall | tp | fp | fn | noise alerted |"

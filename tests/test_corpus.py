@@ -54,6 +54,25 @@ def test_batches_are_well_formed(batch: Path) -> None:
         assert row["sentence"] in texts[(row["case"], row["version"])], row["sentence"][:60]
 
 
+BANK = Path(__file__).resolve().parent / "sentence_bank"
+
+
+@pytest.mark.parametrize("bank", sorted(BANK.glob("*.jsonl")), ids=lambda p: p.name)
+def test_sentence_bank_rows_are_well_formed(bank: Path) -> None:
+    from monitor.claims.train_reader import bank_examples
+
+    rows = [json.loads(line) for line in bank.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 1000
+    for row in rows:
+        assert row["holder_text"] in row["sentence"], row["sentence"][:60]
+        if row["status"] == "none":
+            assert row["stance"] is None and row["cue"] == ""
+        else:
+            assert row["status"] in STATUSES and row["stance"] in STANCES
+            assert row["cue"] and row["cue"] in row["sentence"], row["sentence"][:60]
+    assert len(bank_examples(bank)) == len(rows)
+
+
 @pytest.mark.shared
 def test_the_engine_stays_above_its_floors_on_the_corpus() -> None:
     totals, noise_alerts = score_cases([case for batch in BATCHES for case in _cases(batch)])

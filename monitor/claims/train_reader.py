@@ -9,7 +9,11 @@ Examples:
 - every labelled sentence: its stance when its status is `current`, else `none` (history recalled,
   a hypothetical, a prediction or someone else's claim about the holder is not the holder's position);
 - `none` for every sentence the claim engine (without a reader) gives a holder but no stance and the
-  labels do not list: what the reader will be asked about and should mostly leave alone.
+  labels do not list: what the reader will be asked about and should mostly leave alone;
+- with `--bank FILE ...`, sentence bank rows (tests/sentence_bank/): labelled sentences written on
+  their own, not as parts of a case (`bank_examples`); a row's status may also be `none` (it names a
+  holder and states no position). The shipped reader is fitted without them: leaving one batch out,
+  they did not help (docs/decisions.md, "Claim engine v2, fifth session").
 
 The model is a multinomial logistic regression over `reader.features`, fitted with scikit-learn
 (`pip install -e '.[train]'`; about 10 s for 4,000 sentences); the fitted weights are a JSON file and
@@ -70,6 +74,21 @@ def batch_examples(batch: Path) -> list[Example]:
     return found
 
 
+def bank_examples(path: Path) -> list[Example]:
+    """The examples of a sentence bank file: JSON lines of `sentence`, `holder_text`, `stance` and
+    `status` (current, history, prediction, hypothetical, reported or none)."""
+    found: list[Example] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        label = row["stance"] if row["status"] == "current" else NONE
+        if label not in ("support", "oppose", "undecided", NONE):
+            raise ValueError(f"{path}:{number}: stance {row['stance']!r} for a current row")
+        found.append(([name for name, _ in features(row["sentence"], row["holder_text"])], label))
+    return found
+
+
 def fit(
     examples: list[Example], c: float = C, min_count: int = MIN_COUNT, threshold: float = THRESHOLD
 ) -> StanceReader:
@@ -104,17 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--leave-out", nargs="*", default=[], help="batch folder names to hold back")
+    parser.add_argument("--bank", nargs="*", type=Path, default=[], help="sentence bank files to add")
     args = parser.parse_args(argv)
     batches = args.batches or sorted(p for p in DEFAULT_CORPUS.iterdir() if (p / "sentences.jsonl").is_file())
     batches = [b for b in batches if b.name not in set(args.leave_out)]
-    examples = [e for b in batches for e in batch_examples(b)]
+    bank = args.bank
+    examples = [e for b in batches for e in batch_examples(b)] + [e for f in bank for e in bank_examples(f)]
     reader = fit(examples, threshold=args.threshold)
     args.out.write_text(
         json.dumps(reader.to_json(), indent=None, separators=(",", ":")) + "\n", encoding="utf-8"
     )
     labels = Counter(label for _, label in examples)
     print(
-        f"{len(examples)} examples from {len(batches)} batches ({dict(labels)}); "
+        f"{len(examples)} examples from {len(batches)} batches and {len(bank)} bank files ({dict(labels)}); "
         f"{len(reader.weights)} features -> {args.out}",
         file=sys.stderr,
     )
