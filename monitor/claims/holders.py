@@ -580,7 +580,7 @@ def _list_start(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -> 
     "and ..."."""
     start = m.start
     while _linked(tokens, start, m.start, by_end):
-        previous = _previous_member(tokens, start, by_end)
+        previous = _previous_member(tokens, start, by_end, after_comma=start != m.start)
         assert previous is not None
         start = by_end[previous].start
     return start
@@ -590,7 +590,9 @@ def _linked(tokens: list[Token], start: int, last: int, by_end: dict[int, Mentio
     """Whether the mention starting at `start` continues a list back to the one before it: "Poland,
     Finland and Sweden", a headline's "Poland, Hungary object". A comma alone after a place named as an
     object ("in Berlin, Turkish Foreign Minister Mevlut Cavusoglu said") joins no list."""
-    previous = _previous_member(tokens, start, by_end)
+    # after a comma, an article before the name is skipped only inside a list already joined by "and"
+    # ("the NAHT, the ASCL and the NASUWT"), not for the last name ("Scholz, the chancellor")
+    previous = _previous_member(tokens, start, by_end, after_comma=start != last)
     if previous is None:
         return False
     link = tokens[previous + 1].norm
@@ -599,11 +601,14 @@ def _linked(tokens: list[Token], start: int, last: int, by_end: dict[int, Mentio
     return link == "," and (start != last or not _object_position(tokens, by_end[previous].start))
 
 
-def _previous_member(tokens: list[Token], start: int, by_end: dict[int, Mention]) -> int | None:
-    """The end token of the mention one link word before `start`, a determiner between allowed: "the
+def _previous_member(
+    tokens: list[Token], start: int, by_end: dict[int, Mention], after_comma: bool = True
+) -> int | None:
+    """The end token of the mention one link word before `start`, an article between allowed: "the
     NAHT, the ASCL and the NASUWT" is one list, as "NAHT, ASCL and NASUWT" is."""
+    links = ("and", "or", "&", ",") if after_comma else ("and", "or", "&")
     link = start - 1
-    if link >= 1 and tokens[link].norm == "the" and tokens[link - 1].norm in ("and", "or", "&", ","):
+    if link >= 1 and tokens[link].norm == "the" and tokens[link - 1].norm in links:
         link -= 1
     return link - 1 if link - 1 >= 0 and (link - 1) in by_end else None
 
@@ -612,7 +617,7 @@ def _list_members(tokens: list[Token], m: Mention, by_end: dict[int, Mention]) -
     members = [m]
     start = m.start
     while _linked(tokens, start, m.start, by_end):
-        previous = _previous_member(tokens, start, by_end)
+        previous = _previous_member(tokens, start, by_end, after_comma=start != m.start)
         assert previous is not None
         other = by_end[previous]
         members.append(other)
